@@ -1,0 +1,112 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AGENT_CONFIG_FILE,
+  DATA_DIR,
+  LOCAL_CONFIG_ENV,
+  agentCommand,
+  buildAgentConfig,
+  buildAgentSecretConfig,
+  renderConfig,
+  AgentSettings,
+  AgentSecrets,
+} from "./core/agent-config";
+import { leaderHealthcheck } from "./core/health";
+
+/** What {@link declareConsulServer} needs to declare one server agent's Docker resources. */
+export interface ConsulServerDeclaration {
+  /** The component the resources belong to; every resource is its child. */
+  readonly parent: pulumi.Resource;
+  /** Prefix of every child's logical name (the component's name). */
+  readonly name: string;
+  /** Image reference, e.g. `hashicorp/consul:1.22.7`. */
+  readonly image: string;
+  /** Docker container name, unique on the Docker host. */
+  readonly containerName: string;
+  /** Docker volume name for the Raft state, unique on the Docker host. */
+  readonly volumeName: string;
+  /** The agent's settings, resolved once its Input parts are known. */
+  readonly settings: pulumi.Output<AgentSettings>;
+  /** The secret part; the uploaded file is a Pulumi secret whenever any field is set. */
+  readonly secrets: pulumi.Output<AgentSecrets>;
+  /** Extra environment variables (e.g. `CONSUL_ALLOW_PRIVILEGED_PORTS`). */
+  readonly env?: readonly string[];
+  /** How long `pulumi up` waits for the container to be healthy, in seconds. */
+  readonly waitTimeoutSeconds: number;
+  /** The HTTP port, for the healthcheck. */
+  readonly httpPort: number;
+}
+
+/** The Docker resources behind one Consul server agent. */
+export interface ConsulServerResources {
+  /** The pulled image. */
+  readonly image: docker.RemoteImage;
+  /** The named volume holding `/consul/data`; it survives replacement of the container. */
+  readonly volume: docker.Volume;
+  /** The agent's container. */
+  readonly container: docker.Container;
+}
+
+/**
+ * Declares the image, data volume and container of one Consul server, as children of `parent`.
+ * Shared by `GlobalConsul` and `InternalDc`, which differ only in the settings they compute.
+ */
+export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServerResources {
+  const childOpts = { parent: decl.parent };
+  const image = new docker.RemoteImage(
+    `${decl.name}-image`,
+    // keepLocally: another component on the same host may run the same image.
+    { name: decl.image, keepLocally: true },
+    childOpts,
+  );
+  const volume = new docker.Volume(
+    `${decl.name}-data`,
+    { name: decl.volumeName },
+    // The volume is the cluster's Raft state: never delete it as a side effect of a change.
+    { ...childOpts, retainOnDelete: true },
+  );
+  const check = leaderHealthcheck(decl.httpPort);
+  const agentConfig = decl.settings.apply((s) => renderConfig(buildAgentConfig(s)));
+  // The secret part travels in CONSUL_LOCAL_CONFIG, which the image's entrypoint writes to
+  // /consul/config/local.json. Pulumi marks a whole property secret when any element is, so
+  // keeping secrets out of `uploads` keeps the agent config readable in `pulumi preview --diff`;
+  // `envs` is wrapped in pulumi.secret unconditionally: the gossip key and tokens are never plain.
+  const envs = pulumi.secret(
+    decl.secrets.apply((s) => [
+      ...(decl.env ?? []),
+      `${LOCAL_CONFIG_ENV}=${renderConfig(buildAgentSecretConfig(s))}`,
+    ]),
+  );
+  const container = new docker.Container(
+    `${decl.name}-agent`,
+    {
+      name: decl.containerName,
+      image: image.imageId,
+      command: agentCommand(),
+      networkMode: "host",
+      restart: "unless-stopped",
+      envs,
+      // Consul's own containers are not services for registrator to publish.
+      labels: [{ label: "SERVICE_IGNORE", value: "true" }],
+      volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
+      uploads: [{ file: AGENT_CONFIG_FILE, content: agentConfig }],
+      healthcheck: {
+        tests: check.tests,
+        interval: check.interval,
+        timeout: check.timeout,
+        retries: check.retries,
+        startPeriod: check.startPeriod,
+      },
+      wait: true,
+      waitTimeout: decl.waitTimeoutSeconds,
+    },
+    {
+      ...childOpts,
+      // Fixed name and host ports: the old container must go before the new one starts.
+      deleteBeforeReplace: true,
+      // The docker provider does not apply a changed healthcheck in place.
+      replaceOnChanges: ["healthcheck"],
+    },
+  );
+  return { image, volume, container };
+}

@@ -1,0 +1,181 @@
+import { AgentPorts } from "./agent-ports";
+
+/**
+ * How a server takes part in forming its datacenter's Raft cluster.
+ * - `self`: it elects itself (`bootstrap: true`); only for the single first server.
+ * - `expect`: it waits for `servers` servers before electing (`bootstrap_expect`).
+ * - `join`: it neither bootstraps nor expects; it joins a cluster that already has a leader.
+ *
+ * `bootstrap` and `bootstrap_expect` are never both written, by construction.
+ */
+export type BootstrapMode =
+  | { readonly kind: "self" }
+  | { readonly kind: "expect"; readonly servers: number }
+  | { readonly kind: "join" };
+
+/** Consul's log levels. */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+/** ACL settings of an agent; the tokens themselves go to {@link AgentSecrets}. */
+export interface AclSettings {
+  /** Whether ACLs are enforced. */
+  readonly enabled: boolean;
+  /** Policy for requests without a matching rule. Default `"deny"`. */
+  readonly defaultPolicy?: "allow" | "deny";
+  /** Whether this datacenter replicates tokens from the primary (secondary datacenters). */
+  readonly tokenReplication: boolean;
+}
+
+/** Everything that shapes one Consul server agent's configuration file (no secrets). */
+export interface AgentSettings {
+  /** Datacenter name, e.g. `dc1` or `vm1`. */
+  readonly datacenter: string;
+  /** Node name, unique in the datacenter. */
+  readonly nodeName: string;
+  /** Address the agent binds its cluster sockets to (serf LAN/WAN, server RPC): the host address. */
+  readonly bindAddress: string;
+  /** Address advertised to the LAN pool; must be reachable by every agent of the datacenter. */
+  readonly advertiseAddress: string;
+  /** Address advertised to the WAN pool; must be reachable by every server of every datacenter. */
+  readonly advertiseWanAddress: string;
+  /** Addresses the HTTP and DNS interfaces listen on (written space-separated into `client_addr`). */
+  readonly clientAddresses: readonly string[];
+  /** Addresses the DNS interface listens on, when they differ from `clientAddresses`. */
+  readonly dnsAddresses?: readonly string[];
+  /** Ports the agent listens on. */
+  readonly ports: AgentPorts;
+  /** How the server joins Raft. */
+  readonly bootstrap: BootstrapMode;
+  /** LAN join targets (`host` or `host:port`), retried until one answers. */
+  readonly retryJoin: readonly string[];
+  /** WAN join targets (`host:port` of other datacenters' servers), retried until one answers. */
+  readonly retryJoinWan: readonly string[];
+  /** Upstream DNS servers for names outside the Consul domain. */
+  readonly recursors: readonly string[];
+  /** Whether the web UI is served on the HTTP port. */
+  readonly ui: boolean;
+  /** Log level. */
+  readonly logLevel: LogLevel;
+  /** The primary (ACL-authoritative) datacenter; written only when ACLs are on. */
+  readonly primaryDatacenter: string;
+  /** ACL settings. */
+  readonly acl: AclSettings;
+}
+
+/** The secret part of an agent's configuration, kept apart from the readable part. */
+export interface AgentSecrets {
+  /** Gossip encryption key: 32 random bytes, base64 (what `consul keygen` prints). */
+  readonly gossipKey?: string;
+  /** ACL bootstrap token of the primary datacenter (`acl.tokens.initial_management`). */
+  readonly initialManagementToken?: string;
+  /** Token the agent uses for its own operations (`acl.tokens.agent`). */
+  readonly agentToken?: string;
+  /** Token secondary datacenters use to replicate ACLs (`acl.tokens.replication`). */
+  readonly replicationToken?: string;
+}
+
+/** A Consul agent configuration document, as Consul reads it from a `.json` file. */
+export type ConsulConfigDocument = { readonly [key: string]: ConsulConfigValue };
+/** A value in a {@link ConsulConfigDocument}. */
+export type ConsulConfigValue =
+  string | number | boolean | readonly ConsulConfigValue[] | ConsulConfigDocument;
+
+/** Where the official image reads configuration from, and the file names this project writes. */
+export const CONFIG_DIR = "/consul/config";
+/** The non-secret configuration file. */
+export const AGENT_CONFIG_FILE = `${CONFIG_DIR}/agent.json`;
+/**
+ * The environment variable the official image's entrypoint writes to `/consul/config/local.json`;
+ * it carries the secret part of the configuration (gossip key, ACL tokens).
+ */
+export const LOCAL_CONFIG_ENV = "CONSUL_LOCAL_CONFIG";
+/** Where the official image keeps Raft and agent state. */
+export const DATA_DIR = "/consul/data";
+
+function bootstrapKeys(mode: BootstrapMode): ConsulConfigDocument {
+  switch (mode.kind) {
+    case "self":
+      return { bootstrap: true };
+    case "expect":
+      return { bootstrap_expect: mode.servers };
+    case "join":
+      return {};
+  }
+}
+
+/**
+ * The non-secret configuration of one Consul server agent. Only current keys are used
+ * (`retry_join`, never `start_join`; `ui_config`, never `ui`).
+ */
+export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument {
+  const { ports } = settings;
+  const acl: ConsulConfigDocument = settings.acl.enabled
+    ? {
+        primary_datacenter: settings.primaryDatacenter,
+        acl: {
+          enabled: true,
+          default_policy: settings.acl.defaultPolicy ?? "deny",
+          down_policy: "extend-cache",
+          enable_token_persistence: true,
+          ...(settings.acl.tokenReplication ? { enable_token_replication: true } : {}),
+        },
+      }
+    : {};
+  return {
+    datacenter: settings.datacenter,
+    node_name: settings.nodeName,
+    server: true,
+    ...bootstrapKeys(settings.bootstrap),
+    data_dir: DATA_DIR,
+    bind_addr: settings.bindAddress,
+    advertise_addr: settings.advertiseAddress,
+    advertise_addr_wan: settings.advertiseWanAddress,
+    client_addr: settings.clientAddresses.join(" "),
+    ...(settings.dnsAddresses ? { addresses: { dns: settings.dnsAddresses.join(" ") } } : {}),
+    ports: {
+      server: ports.server,
+      serf_lan: ports.serfLan,
+      serf_wan: ports.serfWan,
+      http: ports.http,
+      dns: ports.dns,
+      grpc: -1,
+      grpc_tls: ports.grpcTls,
+    },
+    retry_join: [...settings.retryJoin],
+    retry_join_wan: [...settings.retryJoinWan],
+    recursors: [...settings.recursors],
+    ui_config: { enabled: settings.ui },
+    log_level: settings.logLevel,
+    disable_update_check: true,
+    ...acl,
+  };
+}
+
+/** The secret part's configuration document; an empty object when there is nothing secret. */
+export function buildAgentSecretConfig(secrets: AgentSecrets): ConsulConfigDocument {
+  const tokens: Record<string, string> = {};
+  if (secrets.initialManagementToken) tokens.initial_management = secrets.initialManagementToken;
+  if (secrets.agentToken) tokens.agent = secrets.agentToken;
+  if (secrets.replicationToken) tokens.replication = secrets.replicationToken;
+  return {
+    ...(secrets.gossipKey ? { encrypt: secrets.gossipKey } : {}),
+    ...(Object.keys(tokens).length > 0 ? { acl: { tokens } } : {}),
+  };
+}
+
+/**
+ * The container command for the official `hashicorp/consul` image. Its entrypoint adds
+ * `-data-dir=/consul/data -config-dir=/consul/config` to `agent`; everything else comes from the
+ * configuration files, so the command stays the same whatever the settings.
+ */
+export function agentCommand(): string[] {
+  return ["agent"];
+}
+
+/**
+ * Serialises a configuration document the way it is uploaded: stable key order (insertion order
+ * of the builder), two-space indentation, trailing newline. Same settings, same bytes.
+ */
+export function renderConfig(document: ConsulConfigDocument): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

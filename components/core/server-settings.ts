@@ -1,0 +1,114 @@
+import { AgentSettings, LogLevel } from "./agent-config";
+import { AgentPorts } from "./agent-ports";
+
+/** The host-level facts every server agent on a host is built from. */
+export interface HostFacts {
+  /** Node name of this host (e.g. `node1`); unique across hosts. */
+  readonly nodeName: string;
+  /** The host's address, reachable from every other host; every agent binds and advertises it. */
+  readonly hostAddress: string;
+  /** The Docker bridge gateway address of this host, reachable from its containers. */
+  readonly dockerBridgeAddress: string;
+}
+
+/** Options shared by both server kinds. */
+export interface CommonServerOptions {
+  /** Ports of this agent. */
+  readonly ports: AgentPorts;
+  /** Upstream DNS servers for names outside Consul. */
+  readonly recursors: readonly string[];
+  /** Whether the web UI is served. */
+  readonly ui: boolean;
+  /** Log level. */
+  readonly logLevel: LogLevel;
+  /** Whether ACLs are enforced; `primaryDatacenter` is then authoritative. */
+  readonly aclEnabled: boolean;
+  /** The primary datacenter (the global one). */
+  readonly primaryDatacenter: string;
+}
+
+/** Settings of this host's server of the global datacenter. */
+export interface GlobalServerOptions extends CommonServerOptions {
+  /** Global datacenter name. */
+  readonly datacenter: string;
+  /** Whether this host bootstraps the global datacenter (elects itself when alone). */
+  readonly bootstrap: boolean;
+  /** LAN addresses (`host:serf_lan`) of the other global servers to join. */
+  readonly retryJoin: readonly string[];
+}
+
+/** Settings of this host's internal datacenter server. */
+export interface InternalServerOptions extends CommonServerOptions {
+  /** Internal datacenter name (e.g. `vm1`). */
+  readonly datacenter: string;
+  /** WAN addresses (`host:serf_wan`) of every global server. */
+  readonly retryJoinWan: readonly string[];
+}
+
+/** `host:port`, the form Consul's join lists and this project's address outputs use. */
+export function hostPort(host: string, port: number): string {
+  return `${host}:${port}`;
+}
+
+function clientAddresses(host: HostFacts): string[] {
+  // Loopback for the healthcheck and local tools, the host address for `pulumi up` and operators,
+  // the bridge address for containers. Never 0.0.0.0.
+  return ["127.0.0.1", host.hostAddress, host.dockerBridgeAddress];
+}
+
+/**
+ * The global server: binds and advertises the host address on LAN and WAN. A bootstrapping host
+ * elects itself; every other host joins the servers it is given and never bootstraps.
+ */
+export function globalServerSettings(host: HostFacts, opts: GlobalServerOptions): AgentSettings {
+  return {
+    datacenter: opts.datacenter,
+    nodeName: host.nodeName,
+    bindAddress: host.hostAddress,
+    advertiseAddress: host.hostAddress,
+    advertiseWanAddress: host.hostAddress,
+    clientAddresses: clientAddresses(host),
+    ports: opts.ports,
+    bootstrap: opts.bootstrap ? { kind: "self" } : { kind: "join" },
+    retryJoin: opts.retryJoin,
+    // The global servers form the WAN pool among themselves through LAN membership; internal
+    // datacenters join them over WAN.
+    retryJoinWan: [],
+    recursors: opts.recursors,
+    ui: opts.ui,
+    logLevel: opts.logLevel,
+    primaryDatacenter: opts.primaryDatacenter,
+    acl: { enabled: opts.aclEnabled, tokenReplication: false },
+  };
+}
+
+/**
+ * The internal datacenter's only server: it elects itself (one-server datacenter), advertises the
+ * host address on LAN and WAN (never a container address, the cause of the original WAN flapping),
+ * joins every global server over WAN, and serves DNS on the Docker bridge address for this host's
+ * containers.
+ */
+export function internalServerSettings(
+  host: HostFacts,
+  opts: InternalServerOptions,
+): AgentSettings {
+  return {
+    datacenter: opts.datacenter,
+    nodeName: `${host.nodeName}-${opts.datacenter}`,
+    bindAddress: host.hostAddress,
+    advertiseAddress: host.hostAddress,
+    advertiseWanAddress: host.hostAddress,
+    clientAddresses: clientAddresses(host),
+    // DNS only where containers look for it; port 53 elsewhere on the host is left alone.
+    dnsAddresses: [host.dockerBridgeAddress],
+    ports: opts.ports,
+    bootstrap: { kind: "self" },
+    retryJoin: [],
+    retryJoinWan: opts.retryJoinWan,
+    recursors: opts.recursors,
+    ui: opts.ui,
+    logLevel: opts.logLevel,
+    primaryDatacenter: opts.primaryDatacenter,
+    acl: { enabled: opts.aclEnabled, tokenReplication: opts.aclEnabled },
+  };
+}

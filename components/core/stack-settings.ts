@@ -1,0 +1,195 @@
+import { LogLevel } from "./agent-config";
+import { AgentPorts } from "./agent-ports";
+import { LOCAL_DOCKER_HOST } from "./docker-host";
+import { Problem, error } from "./problems";
+import {
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_DOCKER_BRIDGE_ADDRESS,
+  DEFAULT_DOCKER_BRIDGE_SUBNET,
+  DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_RECURSORS,
+} from "../defaults";
+
+/** The project's config namespace. */
+export const CONFIG_NAMESPACE = "distributed-consul";
+
+/** The full name of a project config key, as `pulumi config` and error messages spell it. */
+export function configKey(name: string): string {
+  return `${CONFIG_NAMESPACE}:${name}`;
+}
+
+/** Reads one raw config value (objects and arrays as JSON text); `undefined` when unset. */
+export type RawConfig = (name: string) => string | undefined;
+
+/** The default stack the joining stacks read the bootstrap outputs from (file-backend form). */
+export const DEFAULT_BOOTSTRAP_STACK = "organization/distributed-consul/node1";
+
+/** Everything one stack (one host) is configured with, typed and defaulted. */
+export interface StackSettings {
+  /** `nodeName`: this host's node name. Required. */
+  readonly nodeName: string;
+  /** `nodeIp`: this host's address, reachable from every other host. Required. */
+  readonly nodeIp: string;
+  /** `bootstrap`: whether this host bootstraps the global datacenter. Default `false`. */
+  readonly bootstrap: boolean;
+  /** `dockerHost`: the Docker daemon of this host. Default `unix:///var/run/docker.sock`. */
+  readonly dockerHost: string;
+  /** `dockerSshOpts`: extra `ssh` options for an `ssh://` Docker host. Default `[]`. */
+  readonly dockerSshOpts: readonly string[];
+  /** `dockerBridgeAddress`: the Docker bridge gateway, where containers find Consul DNS. Default `172.17.0.1`. */
+  readonly dockerBridgeAddress: string;
+  /** `dockerBridgeSubnet`: the Docker bridge subnet, never advertised. Default `172.17.0.0/16`. */
+  readonly dockerBridgeSubnet: string;
+  /** `globalDatacenter`: the global datacenter. Default `dc1`. */
+  readonly globalDatacenter: string;
+  /** `joinAddresses`: explicit LAN join addresses; when set they win over the bootstrap stack's outputs. */
+  readonly joinAddresses?: readonly string[];
+  /** `bootstrapStack`: the stack whose outputs a joining stack reads. Default `organization/distributed-consul/node1`. */
+  readonly bootstrapStack: string;
+  /** `consulImage`: the Consul image. Default {@link DEFAULT_CONSUL_IMAGE}. */
+  readonly consulImage: string;
+  /** `globalPorts`: port overrides of the global server. Default `{}` (Consul's defaults). */
+  readonly globalPorts: Partial<AgentPorts>;
+  /** `recursors`: upstream DNS servers. Default `["1.1.1.1", "8.8.8.8"]`. */
+  readonly recursors: readonly string[];
+  /** `ui`: serve the Consul web UI. Default `true`. */
+  readonly ui: boolean;
+  /** `logLevel`: Consul log level. Default `info`. */
+  readonly logLevel: LogLevel;
+  /** `aclEnabled`: enforce ACLs (default-deny) with a management token shared by all stacks. Default `false`. */
+  readonly aclEnabled: boolean;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+const PORT_NAMES: readonly (keyof AgentPorts)[] = [
+  "server",
+  "serfLan",
+  "serfWan",
+  "http",
+  "dns",
+  "grpcTls",
+];
+
+/** Collects problems while reading typed values out of raw config. */
+class ConfigReader {
+  readonly problems: Problem[] = [];
+  constructor(private readonly raw: RawConfig) {}
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  requiredString(name: string, example: string): string {
+    const value = this.raw(name);
+    if (value === undefined || value === "") {
+      this.problems.push(
+        error(
+          configKey(name),
+          `is required; set it with \`pulumi config set ${configKey(name)} ${example}\`.`,
+        ),
+      );
+      return "";
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value === "true" || value === "false") return value === "true";
+    this.problems.push(error(configKey(name), `"${value}" is not a boolean; use true or false.`));
+    return fallback;
+  }
+
+  json(name: string): unknown {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      this.problems.push(error(configKey(name), `is not valid JSON/YAML structure: ${value}`));
+      return undefined;
+    }
+  }
+
+  stringList(name: string): string[] | undefined {
+    const value = this.json(name);
+    if (value === undefined) return undefined;
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
+    this.problems.push(
+      error(
+        configKey(name),
+        `must be a list of strings, e.g. \`pulumi config set --path '${configKey(name)}[0]' value\`.`,
+      ),
+    );
+    return undefined;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(error(configKey(name), `"${value}" is not one of ${allowed.join(", ")}.`));
+    return fallback;
+  }
+
+  ports(name: string): Partial<AgentPorts> {
+    const value = this.json(name);
+    if (value === undefined) return {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.problems.push(
+        error(configKey(name), `must be an object of ports, e.g. { http: 8500 }.`),
+      );
+      return {};
+    }
+    const result: Partial<Record<keyof AgentPorts, number>> = {};
+    for (const [port, number] of Object.entries(value as Record<string, unknown>)) {
+      if (!(PORT_NAMES as readonly string[]).includes(port)) {
+        this.problems.push(
+          error(
+            `${configKey(name)}.${port}`,
+            `is not a port name; use one of ${PORT_NAMES.join(", ")}.`,
+          ),
+        );
+      } else if (typeof number !== "number") {
+        this.problems.push(
+          error(`${configKey(name)}.${port}`, `must be a number, not ${JSON.stringify(number)}.`),
+        );
+      } else {
+        result[port as keyof AgentPorts] = number;
+      }
+    }
+    return result;
+  }
+}
+
+/**
+ * Reads this stack's settings from raw config, with defaults, and every type problem found on
+ * the way (each naming its `distributed-consul:` key). Semantic checks (addresses, ports,
+ * topology) are the topology check's job.
+ */
+export function readStackSettings(raw: RawConfig): {
+  settings: StackSettings;
+  problems: Problem[];
+} {
+  const r = new ConfigReader(raw);
+  const settings: StackSettings = {
+    nodeName: r.requiredString("nodeName", "node1"),
+    nodeIp: r.requiredString("nodeIp", "192.168.99.100"),
+    bootstrap: r.boolean("bootstrap", false),
+    dockerHost: r.string("dockerHost", LOCAL_DOCKER_HOST),
+    dockerSshOpts: r.stringList("dockerSshOpts") ?? [],
+    dockerBridgeAddress: r.string("dockerBridgeAddress", DEFAULT_DOCKER_BRIDGE_ADDRESS),
+    dockerBridgeSubnet: r.string("dockerBridgeSubnet", DEFAULT_DOCKER_BRIDGE_SUBNET),
+    globalDatacenter: r.string("globalDatacenter", DEFAULT_GLOBAL_DATACENTER),
+    joinAddresses: r.stringList("joinAddresses"),
+    bootstrapStack: r.string("bootstrapStack", DEFAULT_BOOTSTRAP_STACK),
+    consulImage: r.string("consulImage", DEFAULT_CONSUL_IMAGE),
+    globalPorts: r.ports("globalPorts"),
+    recursors: r.stringList("recursors") ?? DEFAULT_RECURSORS,
+    ui: r.boolean("ui", true),
+    logLevel: r.oneOf("logLevel", LOG_LEVELS, "info"),
+    aclEnabled: r.boolean("aclEnabled", false),
+  };
+  return { settings, problems: r.problems };
+}

@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import { LogLevel } from "./core/agent-config";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
+import { globalServerSettings, hostPort } from "./core/server-settings";
+import { declareConsulServer } from "./consul-server-container";
+import {
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_DOCKER_BRIDGE_ADDRESS,
+  DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_RECURSORS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+} from "./defaults";
+import { failOnProblems } from "./problems-error";
+import { checkJoinList, checkServerArgs } from "./core/component-checks";
+
+/** Arguments of {@link GlobalConsul}. */
+export interface GlobalConsulArgs {
+  /** This host's node name, unique across hosts (e.g. `node1`). Required. */
+  readonly nodeName: string;
+  /** This host's address, reachable from every other host (e.g. `192.168.99.100`). Required. */
+  readonly hostAddress: string;
+  /** Whether this host bootstraps the global datacenter. Default `false` (it joins). */
+  readonly bootstrap?: boolean;
+  /**
+   * LAN join addresses (`host:serf_lan`) of other global servers, e.g. the bootstrap stack's
+   * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` is true. Default `[]`.
+   */
+  readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Global datacenter name. Default `dc1`. */
+  readonly datacenter?: string;
+  /** Consul image, an exact tag or digest. Default {@link DEFAULT_CONSUL_IMAGE}. */
+  readonly image?: string;
+  /** Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`. */
+  readonly ports?: Partial<AgentPorts>;
+  /** Docker bridge gateway address, added to `client_addr`. Default `172.17.0.1`. */
+  readonly dockerBridgeAddress?: string;
+  /** Gossip encryption key (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption). */
+  readonly gossipKey?: pulumi.Input<string>;
+  /** Upstream DNS servers. Default `["1.1.1.1", "8.8.8.8"]`. */
+  readonly recursors?: readonly string[];
+  /** Serve the web UI. Default `true`. */
+  readonly ui?: boolean;
+  /** Log level. Default `info`. */
+  readonly logLevel?: LogLevel;
+  /** ACLs: when set, enforced with default-deny; tokens are Pulumi secrets. Default: ACLs off. */
+  readonly acl?: {
+    /** Management token; the bootstrap server writes it as `initial_management`. */
+    readonly managementToken: pulumi.Input<string>;
+  };
+  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
+  readonly waitTimeoutSeconds?: number;
+}
+
+/**
+ * This host's server of the global datacenter (`dc1`) that spans all hosts. The bootstrap host
+ * elects itself; the others `retry_join` it. Host networking, configuration uploaded as JSON,
+ * Raft state on a named volume, healthy only once a leader is known.
+ */
+export class GlobalConsul extends pulumi.ComponentResource {
+  /** The agent's node name. */
+  public readonly nodeName: pulumi.Output<string>;
+  /** The datacenter name. */
+  public readonly datacenter: pulumi.Output<string>;
+  /** Where other global servers LAN-join this one: `host:serf_lan`. */
+  public readonly lanJoinAddress: pulumi.Output<string>;
+  /** Where other datacenters' servers WAN-join this one: `host:serf_wan`. */
+  public readonly wanAddress: pulumi.Output<string>;
+  /** The HTTP API: `host:http`. */
+  public readonly httpAddress: pulumi.Output<string>;
+  /** The DNS interface: `host:dns`. */
+  public readonly dnsAddress: pulumi.Output<string>;
+  /** The ports this agent listens on. */
+  public readonly ports: pulumi.Output<AgentPorts>;
+  /** The Docker container id. */
+  public readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: GlobalConsulArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered, this component included.
+    failOnProblems([
+      ...checkServerArgs({ component: `GlobalConsul(${name})`, ...args }),
+      ...checkJoinList(
+        `GlobalConsul(${name}).retryJoin`,
+        args.retryJoin ?? [],
+        !args.bootstrap,
+        "a joining server needs the LAN address of at least one existing global server; set retryJoin or bootstrap: true.",
+      ),
+    ]);
+    super("distributed-consul:index:GlobalConsul", name, {}, opts);
+
+    const datacenter = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.ports };
+    const host = {
+      nodeName: args.nodeName,
+      hostAddress: args.hostAddress,
+      dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
+    };
+    const settings = pulumi.output(args.retryJoin ?? []).apply((retryJoin) =>
+      globalServerSettings(host, {
+        datacenter,
+        bootstrap: args.bootstrap ?? false,
+        retryJoin,
+        ports,
+        recursors: args.recursors ?? DEFAULT_RECURSORS,
+        ui: args.ui ?? true,
+        logLevel: args.logLevel ?? "info",
+        aclEnabled: args.acl !== undefined,
+        primaryDatacenter: datacenter,
+      }),
+    );
+    const token = args.acl?.managementToken;
+    const secrets = pulumi.all([args.gossipKey, token]).apply(([gossipKey, managementToken]) => ({
+      gossipKey,
+      initialManagementToken: args.bootstrap ? managementToken : undefined,
+      agentToken: managementToken,
+    }));
+
+    const { container } = declareConsulServer({
+      parent: this,
+      name,
+      image: args.image ?? DEFAULT_CONSUL_IMAGE,
+      containerName: `consul-${datacenter}-${args.nodeName}`,
+      volumeName: `consul-${datacenter}-${args.nodeName}-data`,
+      settings,
+      secrets,
+      waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+      httpPort: ports.http,
+    });
+
+    this.nodeName = pulumi.output(args.nodeName);
+    this.datacenter = pulumi.output(datacenter);
+    this.lanJoinAddress = pulumi.output(hostPort(args.hostAddress, ports.serfLan));
+    this.wanAddress = pulumi.output(hostPort(args.hostAddress, ports.serfWan));
+    this.httpAddress = pulumi.output(hostPort(args.hostAddress, ports.http));
+    this.dnsAddress = pulumi.output(hostPort(args.hostAddress, ports.dns));
+    this.ports = pulumi.output(ports);
+    this.containerId = container.id;
+    this.registerOutputs({
+      nodeName: this.nodeName,
+      datacenter: this.datacenter,
+      lanJoinAddress: this.lanJoinAddress,
+      wanAddress: this.wanAddress,
+      httpAddress: this.httpAddress,
+      dnsAddress: this.dnsAddress,
+      ports: this.ports,
+      containerId: this.containerId,
+    });
+  }
+}

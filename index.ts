@@ -1,0 +1,117 @@
+// The program: read this stack's config, build this host's docker provider and components,
+// export what the other stacks need. All decisions live in components/.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { GlobalConsul } from "./components/global-consul";
+import { failOnProblems } from "./components/problems-error";
+import { checkDockerContextEnv, checkDockerHost } from "./components/core/docker-host";
+import { configKey, readStackSettings, CONFIG_NAMESPACE } from "./components/core/stack-settings";
+import { checkGossipKey } from "./components/core/validators";
+
+const config = new pulumi.Config(CONFIG_NAMESPACE);
+// Raw values for checking only; secrets are read through getSecret below and never logged.
+const raw = (name: string): string | undefined => pulumi.runtime.getConfig(configKey(name));
+
+const { settings, problems } = readStackSettings(raw);
+const rawGossipKey = raw("gossipKey");
+failOnProblems([
+  ...problems,
+  ...checkDockerHost(configKey("dockerHost"), settings.dockerHost),
+  ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
+  ...(rawGossipKey === undefined ? [] : checkGossipKey(configKey("gossipKey"), rawGossipKey)),
+]);
+
+const dockerProvider = new docker.Provider(`docker-${settings.nodeName}`, {
+  host: settings.dockerHost,
+  sshOpts: [...settings.dockerSshOpts],
+});
+
+// Outputs of the bootstrap stack, read only by joining stacks and only for what config lacks.
+const bootstrapStack = settings.bootstrap
+  ? undefined
+  : new pulumi.StackReference(settings.bootstrapStack);
+function fromBootstrap(output: string, fix: string): pulumi.Output<string> {
+  if (!bootstrapStack) throw new Error("only a joining stack reads the bootstrap stack");
+  return bootstrapStack.getOutput(output).apply((value: unknown) => {
+    if (typeof value !== "string" || value === "") {
+      throw new pulumi.ResourceError(
+        `${configKey("bootstrapStack")}: stack "${settings.bootstrapStack}" has no output "${output}"; deploy the bootstrap stack first, point ${configKey("bootstrapStack")} at it, or ${fix}.`,
+        undefined,
+        true,
+      );
+    }
+    return value;
+  });
+}
+
+/** The gossip key every agent shares (secret); joining stacks read it. */
+export const gossipKey: pulumi.Output<string> = pulumi.secret(
+  config.getSecret("gossipKey") ??
+    (settings.bootstrap
+      ? new random.RandomBytes("gossip-key", { length: 32 }).base64
+      : fromBootstrap(
+          "gossipKey",
+          `set ${configKey("gossipKey")} (--secret) to the bootstrap stack's key`,
+        )),
+);
+
+const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
+  ? pulumi.secret(
+      config.getSecret("aclManagementToken") ??
+        (settings.bootstrap
+          ? new random.RandomUuid("acl-management-token").result
+          : fromBootstrap(
+              "aclManagementToken",
+              `set ${configKey("aclManagementToken")} (--secret) to the bootstrap stack's token`,
+            )),
+    )
+  : undefined;
+
+const joinAddresses: pulumi.Input<pulumi.Input<string>[]> = settings.bootstrap
+  ? []
+  : settings.joinAddresses
+    ? [...settings.joinAddresses]
+    : [
+        fromBootstrap(
+          "globalJoinAddress",
+          `set ${configKey("joinAddresses")} to the LAN address of a global server`,
+        ),
+      ];
+
+const global = new GlobalConsul(
+  "global",
+  {
+    nodeName: settings.nodeName,
+    hostAddress: settings.nodeIp,
+    bootstrap: settings.bootstrap,
+    retryJoin: joinAddresses,
+    datacenter: settings.globalDatacenter,
+    image: settings.consulImage,
+    ports: settings.globalPorts,
+    dockerBridgeAddress: settings.dockerBridgeAddress,
+    gossipKey,
+    recursors: settings.recursors,
+    ui: settings.ui,
+    logLevel: settings.logLevel,
+    acl: managementToken ? { managementToken } : undefined,
+  },
+  { providers: [dockerProvider] },
+);
+
+/** LAN join address of this host's global server (`host:serf_lan`). */
+export const globalJoinAddress = global.lanJoinAddress;
+/** WAN address of this host's global server (`host:serf_wan`). */
+export const globalWanAddress = global.wanAddress;
+/** HTTP API of this host's global server. */
+export const globalHttpAddress = global.httpAddress;
+/** DNS interface of this host's global server. */
+export const globalDnsAddress = global.dnsAddress;
+/** Global datacenter name. */
+export const globalDatacenter = global.datacenter;
+/** Node name of this host's global server. */
+export const globalNodeName = global.nodeName;
+/** Container id of this host's global server. */
+export const globalContainerId = global.containerId;
+/** The ACL management token (secret), when ACLs are on. */
+export const aclManagementToken = managementToken;

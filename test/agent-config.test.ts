@@ -1,0 +1,198 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import {
+  AgentSettings,
+  BootstrapMode,
+  agentCommand,
+  buildAgentConfig,
+  buildAgentSecretConfig,
+  renderConfig,
+} from "../components/core/agent-config";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
+import { globalServerSettings, internalServerSettings } from "../components/core/server-settings";
+import { leaderHealthcheck } from "../components/core/health";
+import { consulSchemaProblems } from "./consul-schema";
+
+const host = {
+  nodeName: "node2",
+  hostAddress: "192.168.99.101",
+  dockerBridgeAddress: "172.17.0.1",
+};
+const common = {
+  recursors: ["1.1.1.1"],
+  ui: true,
+  logLevel: "info" as const,
+  aclEnabled: false,
+  primaryDatacenter: "dc1",
+};
+
+function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
+  return {
+    ...globalServerSettings(host, {
+      ...common,
+      datacenter: "dc1",
+      bootstrap: false,
+      retryJoin: ["192.168.99.100:8301"],
+      ports: DEFAULT_GLOBAL_PORTS,
+    }),
+    ...overrides,
+  };
+}
+
+describe("agent configuration (pure core)", () => {
+  it("writes what a joining global server needs: datacenter, host addresses, join list", () => {
+    const config = buildAgentConfig(globalSettings());
+    assert.strictEqual(config.datacenter, "dc1");
+    assert.strictEqual(config.node_name, "node2");
+    assert.strictEqual(config.server, true);
+    assert.strictEqual(config.bind_addr, "192.168.99.101");
+    assert.strictEqual(config.advertise_addr, "192.168.99.101");
+    assert.strictEqual(config.advertise_addr_wan, "192.168.99.101");
+    assert.strictEqual(config.client_addr, "127.0.0.1 192.168.99.101 172.17.0.1");
+    assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
+    assert.deepStrictEqual(config.ports, {
+      server: 8300,
+      serf_lan: 8301,
+      serf_wan: 8302,
+      http: 8500,
+      dns: 8600,
+      grpc: -1,
+      grpc_tls: 8503,
+    });
+  });
+
+  it("never combines bootstrap with bootstrap_expect, whatever the mode", () => {
+    const modes: BootstrapMode[] = [
+      { kind: "self" },
+      { kind: "join" },
+      { kind: "expect", servers: 3 },
+    ];
+    const seen = modes.map((bootstrap) => {
+      const config = buildAgentConfig(globalSettings({ bootstrap }));
+      assert.ok(!("bootstrap" in config && "bootstrap_expect" in config), bootstrap.kind);
+      return [config.bootstrap, config.bootstrap_expect];
+    });
+    assert.deepStrictEqual(seen, [
+      [true, undefined],
+      [undefined, undefined],
+      [undefined, 3],
+    ]);
+  });
+
+  it("lets only the bootstrap host elect itself", () => {
+    const opts = { ...common, datacenter: "dc1", retryJoin: [], ports: DEFAULT_GLOBAL_PORTS };
+    const first = buildAgentConfig(globalServerSettings(host, { ...opts, bootstrap: true }));
+    const other = buildAgentConfig(globalServerSettings(host, { ...opts, bootstrap: false }));
+    assert.strictEqual(first.bootstrap, true);
+    assert.ok(!("bootstrap" in other) && !("bootstrap_expect" in other));
+  });
+
+  it("uses only current keys: retry_join, not start_join; ui_config, not ui", () => {
+    const config = buildAgentConfig(globalSettings());
+    for (const deprecated of ["start_join", "start_join_wan", "ui", "acl_datacenter"]) {
+      assert.ok(!(deprecated in config), deprecated);
+    }
+    assert.deepStrictEqual(config.ui_config, { enabled: true });
+  });
+
+  it("keeps secrets out of the main file and in the secret one", () => {
+    const plain = renderConfig(
+      buildAgentConfig(globalSettings({ acl: { enabled: true, tokenReplication: false } })),
+    );
+    assert.ok(!plain.includes('encrypt"'), plain);
+    assert.ok(!plain.includes("tokens"), plain);
+    const secret = buildAgentSecretConfig({
+      gossipKey: "k",
+      initialManagementToken: "t",
+      agentToken: "a",
+    });
+    assert.deepStrictEqual(secret, {
+      encrypt: "k",
+      acl: { tokens: { initial_management: "t", agent: "a" } },
+    });
+    assert.deepStrictEqual(buildAgentSecretConfig({}), {});
+  });
+
+  it("writes primary_datacenter and default-deny ACLs only when ACLs are on", () => {
+    const off = buildAgentConfig(globalSettings());
+    assert.ok(!("acl" in off) && !("primary_datacenter" in off));
+    const on = buildAgentConfig(globalSettings({ acl: { enabled: true, tokenReplication: true } }));
+    assert.strictEqual(on.primary_datacenter, "dc1");
+    assert.deepStrictEqual(on.acl, {
+      enabled: true,
+      default_policy: "deny",
+      down_policy: "extend-cache",
+      enable_token_persistence: true,
+      enable_token_replication: true,
+    });
+  });
+
+  it("renders the same bytes for the same settings (stable inputs)", () => {
+    assert.strictEqual(
+      renderConfig(buildAgentConfig(globalSettings())),
+      renderConfig(buildAgentConfig(globalSettings())),
+    );
+  });
+
+  it("runs the image's entrypoint with `agent` so it adds -data-dir and -config-dir", () => {
+    assert.deepStrictEqual(agentCommand(), ["agent"]);
+  });
+
+  it("produces only keys and types Consul accepts, for every server kind and option", () => {
+    const internal = internalServerSettings(host, {
+      ...common,
+      datacenter: "vm2",
+      retryJoinWan: ["192.168.99.100:8302"],
+      ports: DEFAULT_INTERNAL_PORTS,
+    });
+    const documents = [
+      buildAgentConfig(globalSettings()),
+      buildAgentConfig(globalSettings({ bootstrap: { kind: "self" } })),
+      buildAgentConfig(globalSettings({ bootstrap: { kind: "expect", servers: 3 } })),
+      buildAgentConfig(globalSettings({ acl: { enabled: true, tokenReplication: true } })),
+      buildAgentConfig(internal),
+      buildAgentSecretConfig({
+        gossipKey: "k",
+        initialManagementToken: "t",
+        agentToken: "a",
+        replicationToken: "r",
+      }),
+    ];
+    for (const doc of documents) assert.deepStrictEqual(consulSchemaProblems(doc), []);
+  });
+});
+
+describe("Consul key-set check (the checker itself)", () => {
+  it("refuses unknown keys, deprecated keys and wrong types", () => {
+    assert.deepStrictEqual(consulSchemaProblems({ start_join: ["a"] }), [
+      "start_join: deprecated key",
+    ]);
+    assert.deepStrictEqual(consulSchemaProblems({ no_such_key: 1 }), [
+      "no_such_key: not a key Consul accepts",
+    ]);
+    assert.deepStrictEqual(consulSchemaProblems({ ports: { http: "8500" } }), [
+      'ports.http: expected int, got "8500"',
+    ]);
+    assert.deepStrictEqual(consulSchemaProblems({ ports: { htp: 1 } }), [
+      "ports.htp: not a key Consul accepts",
+    ]);
+  });
+});
+
+describe("leader healthcheck", () => {
+  it("asks the local agent's HTTP port for the Raft leader", () => {
+    const check = leaderHealthcheck(18500);
+    assert.strictEqual(check.tests[0], "CMD-SHELL");
+    assert.match(check.tests[1], /^curl -fsS http:\/\/127\.0\.0\.1:18500\/v1\/status\/leader \| /);
+  });
+
+  it("passes on a leader address and fails on Consul's no-leader answer", () => {
+    // Runs the filter half of the check in a real shell against both answers Consul gives.
+    const filter = leaderHealthcheck(8500).tests[1].split(" | ")[1];
+    const passes = (body: string): boolean =>
+      spawnSync("sh", ["-c", filter], { input: body }).status === 0;
+    assert.strictEqual(passes('"192.168.99.100:8300"\n'), true);
+    assert.strictEqual(passes('""\n'), false);
+    assert.strictEqual(passes(""), false);
+  });
+});

@@ -1,0 +1,174 @@
+import * as assert from "assert";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { GlobalConsul } from "../components/global-consul";
+import { DEFAULT_CONSUL_IMAGE } from "../components/defaults";
+import {
+  Registration,
+  installMocks,
+  isSecret,
+  registeredUrns,
+  reveal,
+  theOne,
+  valueOf,
+} from "./harness";
+import { consulSchemaProblems } from "./consul-schema";
+
+const CONTAINER = "docker:index/container:Container";
+
+function upload(container: Registration, file: string): unknown {
+  const uploads = container.inputs.uploads as { file: string; content: unknown }[];
+  const found = uploads.find((u) => u.file === file);
+  assert.ok(found, `no upload ${file}`);
+  return found.content;
+}
+
+async function deploy(
+  name: string,
+  args: ConstructorParameters<typeof GlobalConsul>[1],
+): Promise<{ registrations: Registration[]; component: GlobalConsul; provider: docker.Provider }> {
+  const registrations: Registration[] = [];
+  await installMocks(registrations);
+  const provider = new docker.Provider("host-docker", { host: "unix:///var/run/docker.sock" });
+  const component = new GlobalConsul(name, args, { providers: [provider] });
+  await valueOf(component.containerId);
+  return { registrations, component, provider };
+}
+
+describe("GlobalConsul", () => {
+  const joining = {
+    nodeName: "node2",
+    hostAddress: "192.168.99.101",
+    retryJoin: ["192.168.99.100:8301"],
+    gossipKey: pulumi.secret(Buffer.alloc(32, 1).toString("base64")),
+  };
+
+  it("pulls the pinned image and runs the container from its image id", async () => {
+    const run = await deploy("g", joining);
+    const image = theOne(run, "docker:index/remoteImage:RemoteImage", "g-image");
+    assert.strictEqual(image.inputs.name, DEFAULT_CONSUL_IMAGE);
+    assert.match(DEFAULT_CONSUL_IMAGE, /^hashicorp\/consul:\d+\.\d+\.\d+$/);
+    const container = theOne(run, CONTAINER, "g-agent");
+    assert.strictEqual(container.inputs.image, "sha256:mock-hashicorp/consul:1.22.7");
+  });
+
+  it("runs with host networking, restart unless-stopped, a fixed name, wait on health", async () => {
+    const { inputs } = theOne(await deploy("g", joining), CONTAINER, "g-agent");
+    assert.strictEqual(inputs.networkMode, "host");
+    assert.strictEqual(inputs.restart, "unless-stopped");
+    assert.strictEqual(inputs.name, "consul-dc1-node2");
+    assert.deepStrictEqual(inputs.command, ["agent"]);
+    assert.strictEqual(inputs.wait, true);
+    assert.strictEqual(inputs.waitTimeout, 120);
+    assert.deepStrictEqual(inputs.labels, [{ label: "SERVICE_IGNORE", value: "true" }]);
+  });
+
+  it("keeps Raft data on a named volume mounted at /consul/data", async () => {
+    const run = await deploy("g", joining);
+    const volume = theOne(run, "docker:index/volume:Volume", "g-data");
+    assert.strictEqual(volume.inputs.name, "consul-dc1-node2-data");
+    const { inputs } = theOne(run, CONTAINER, "g-agent");
+    assert.deepStrictEqual(inputs.volumes, [
+      { volumeName: "consul-dc1-node2-data", containerPath: "/consul/data" },
+    ]);
+  });
+
+  it("uploads an agent config that joins the given servers and that Consul accepts", async () => {
+    const container = theOne(await deploy("g", joining), CONTAINER, "g-agent");
+    const content = upload(container, "/consul/config/agent.json");
+    assert.strictEqual(typeof content, "string", "the main config is plain, readable in diffs");
+    const config = JSON.parse(content as string) as Record<string, unknown>;
+    assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
+    assert.strictEqual(config.advertise_addr, "192.168.99.101");
+    assert.ok(!("bootstrap" in config) && !("bootstrap_expect" in config));
+    assert.deepStrictEqual(consulSchemaProblems(config), []);
+  });
+
+  it("passes the gossip key only inside a Pulumi secret, never in the readable config", async () => {
+    const container = theOne(await deploy("g", joining), CONTAINER, "g-agent");
+    assert.ok(isSecret(container.inputs.envs), "envs carry the secret part and must be secret");
+    assert.ok(!JSON.stringify(container.inputs.uploads).includes("encrypt"));
+    const envs = reveal(container.inputs.envs) as string[];
+    const local = envs.find((e) => e.startsWith("CONSUL_LOCAL_CONFIG="));
+    assert.ok(local, "CONSUL_LOCAL_CONFIG is set");
+    const secrets = JSON.parse(local.slice("CONSUL_LOCAL_CONFIG=".length)) as Record<
+      string,
+      unknown
+    >;
+    assert.strictEqual(secrets.encrypt, Buffer.alloc(32, 1).toString("base64"));
+    assert.deepStrictEqual(consulSchemaProblems(secrets), []);
+  });
+
+  it("bootstraps on the bootstrap host and needs no join address there", async () => {
+    const run = await deploy("g", {
+      nodeName: "node1",
+      hostAddress: "192.168.99.100",
+      bootstrap: true,
+    });
+    const content = upload(theOne(run, CONTAINER, "g-agent"), "/consul/config/agent.json");
+    const config = JSON.parse(content as string) as Record<string, unknown>;
+    assert.strictEqual(config.bootstrap, true);
+    assert.deepStrictEqual(config.retry_join, []);
+  });
+
+  it("gates on a leader-aware healthcheck that forces replacement when changed", async () => {
+    const { inputs } = theOne(await deploy("g", joining), CONTAINER, "g-agent");
+    const check = inputs.healthcheck as { tests: string[] };
+    assert.match(check.tests[1], /127\.0\.0\.1:8500\/v1\/status\/leader/);
+  });
+
+  it("routes every child to the caller's docker provider and parents it to the component", async () => {
+    const run = await deploy("g", joining);
+    const children = run.registrations.filter((r) => r.type.startsWith("docker:index/"));
+    assert.strictEqual(children.length, 3);
+    for (const child of children) {
+      assert.match(String(child.provider), /::host-docker::host-docker-id$/, child.name);
+      assert.ok(child.name.startsWith("g-"), child.name);
+    }
+    const component = theOne(run, "distributed-consul:index:GlobalConsul", "g");
+    assert.strictEqual(component.custom, false);
+    const urns = registeredUrns();
+    for (const name of ["g-image", "g-data", "g-agent"]) {
+      const urn = urns.find((u) => u.endsWith(`::${name}`));
+      assert.match(String(urn), /distributed-consul:index:GlobalConsul\$docker:index\//, name);
+    }
+  });
+
+  it("exports its addresses and identity as outputs", async () => {
+    const { component } = await deploy("g", joining);
+    assert.strictEqual(await valueOf(component.nodeName), "node2");
+    assert.strictEqual(await valueOf(component.datacenter), "dc1");
+    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
+    assert.strictEqual(await valueOf(component.wanAddress), "192.168.99.101:8302");
+    assert.strictEqual(await valueOf(component.httpAddress), "192.168.99.101:8500");
+    assert.strictEqual(await valueOf(component.dnsAddress), "192.168.99.101:8600");
+    assert.strictEqual(await valueOf(component.containerId), "g-agent-id");
+  });
+
+  it("follows port overrides into config, healthcheck and outputs", async () => {
+    const { component, registrations } = await deploy("g", {
+      ...joining,
+      ports: { http: 8501, serfLan: 8311 },
+    });
+    const container = theOne({ registrations }, CONTAINER, "g-agent");
+    const config = JSON.parse(upload(container, "/consul/config/agent.json") as string) as {
+      ports: Record<string, number>;
+    };
+    assert.strictEqual(config.ports.http, 8501);
+    assert.strictEqual(config.ports.serf_lan, 8311);
+    assert.match((container.inputs.healthcheck as { tests: string[] }).tests[1], /:8501\//);
+    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8311");
+  });
+
+  it("refuses a joining server with nothing to join, before registering anything", async () => {
+    const registrations: Registration[] = [];
+    await installMocks(registrations);
+    assert.throws(
+      () => new GlobalConsul("g", { nodeName: "node2", hostAddress: "192.168.99.101" }),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        e.message.includes("GlobalConsul(g).retryJoin: no server to join"),
+    );
+    assert.deepStrictEqual(registrations, []);
+  });
+});

@@ -1,0 +1,174 @@
+// Test harness: Pulumi mocks that record every registration, and a runner for the real program
+// (index.ts) with a stack's config file. Nothing here calls the Pulumi CLI or a provider plugin.
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource registration seen by the mocks. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as the engine would see them; secret values arrive wrapped (see {@link isSecret}). */
+  readonly inputs: Record<string, unknown>;
+  /** Provider reference (`urn::id`) the resource is routed to; undefined for default providers. */
+  readonly provider?: string;
+  readonly custom: boolean;
+}
+
+/** A valid-looking gossip key the mocked `random.RandomBytes` returns (32 bytes of base64). */
+export const MOCK_GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
+/** The UUID the mocked `random.RandomUuid` returns. */
+export const MOCK_UUID = "6f1c2a57-1b7e-4c5e-9a59-0d6f3c1f2b9a";
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Whether a recorded input value is a Pulumi secret (the mocks see secrets wrapped). */
+export function isSecret(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
+  );
+}
+
+/** The plain value of a recorded input, unwrapping a secret. */
+export function reveal(value: unknown): unknown {
+  return isSecret(value) ? (value as Record<string, unknown>).value : value;
+}
+
+/** Outputs of other stacks, by fully qualified stack name, served to `StackReference`s. */
+export type StackOutputs = Record<string, Record<string, unknown>>;
+
+/** Installs mocks that record registrations into `into`; returns once the mocks are active. */
+export async function installMocks(
+  into: Registration[],
+  stackOutputs: StackOutputs = {},
+  stack = "test",
+): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        // Inputs are an untyped bag by the mocks' contract; recorded as a record of unknowns.
+        const inputs = args.inputs as Record<string, unknown>;
+        into.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          provider: args.provider,
+          custom: args.custom ?? true,
+        });
+        const state: Record<string, unknown> = { ...inputs };
+        switch (args.type) {
+          case "docker:index/remoteImage:RemoteImage":
+            state.imageId = `sha256:mock-${String(reveal(inputs.name))}`;
+            break;
+          case "random:index/randomBytes:RandomBytes":
+            state.base64 = MOCK_GOSSIP_KEY;
+            break;
+          case "random:index/randomUuid:RandomUuid":
+            state.result = MOCK_UUID;
+            break;
+          case "pulumi:pulumi:StackReference":
+            state.outputs = stackOutputs[String(inputs.name)] ?? {};
+            state.secretOutputNames = [];
+            break;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs as Record<string, unknown>;
+      },
+    },
+    "distributed-consul",
+    stack,
+    false,
+    "organization",
+  );
+}
+
+/**
+ * Resolves an Output (or plain value) to its value, secret or not, and rejects when the Output
+ * failed (an error thrown inside an `apply`), so a test sees the error instead of timing out.
+ */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+  // `promise()` is how the SDK itself awaits an Output; it is not in the public typings, so it is
+  // reached through a narrow structural type rather than `any`.
+  const withPromise = pulumi.output(output) as unknown as { promise(): Promise<T> };
+  return withPromise.promise();
+}
+
+/** Whether an Output is marked secret. */
+export function outputIsSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
+
+/** Reads a stack file (`Pulumi.<stack>.yaml`) into raw config: key → value text. */
+export function readStackConfig(stack: string): Record<string, string> {
+  const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return raw;
+}
+
+/** What running the program produced. */
+export interface ProgramRun {
+  readonly registrations: Registration[];
+  /** The program's exports (stack outputs), resolved. */
+  readonly outputs: Record<string, unknown>;
+  /** The program's exports, unresolved, for secrecy checks. */
+  readonly exports: Record<string, unknown>;
+}
+
+/**
+ * Runs index.ts under mocks with the given raw config (full keys, e.g.
+ * `distributed-consul:nodeIp`) and returns what it registered and exported.
+ */
+export async function runProgram(
+  config: Record<string, string>,
+  stackOutputs: StackOutputs = {},
+  stack = "test",
+): Promise<ProgramRun> {
+  const registrations: Registration[] = [];
+  await installMocks(registrations, stackOutputs, stack);
+  pulumi.runtime.setAllConfig(config);
+  const entry = require.resolve("../index");
+  delete require.cache[entry];
+  // The program is loaded the way Pulumi's Node.js host loads it: as a module, for its effects.
+  const exports = (await import(entry)) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (pulumi.Output.isInstance(value)) outputs[name] = await valueOf(value);
+  }
+  return { registrations, outputs, exports };
+}
+
+/** The registrations of one resource type. */
+export function ofType(run: { registrations: Registration[] }, type: string): Registration[] {
+  return run.registrations.filter((r) => r.type === type);
+}
+
+/** The one registration with this type and name; fails the test if missing. */
+export function theOne(
+  run: { registrations: Registration[] },
+  type: string,
+  name: string,
+): Registration {
+  const found = run.registrations.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) {
+    const seen = run.registrations.map((r) => `${r.type} ${r.name}`).join("\n  ");
+    throw new Error(`expected one ${type} named ${name}, found ${found.length}; seen:\n  ${seen}`);
+  }
+  return found[0];
+}
+
+/** The URNs the mock monitor assigned, which carry each resource's parent type chain. */
+export function registeredUrns(): string[] {
+  // The mock monitor keeps the registered resources in a map keyed by URN; that map is the only
+  // place the mocks expose parentage (MockResourceArgs has no parent field).
+  const monitor = pulumi.runtime.getMonitor() as unknown as { resources?: Map<string, unknown> };
+  return [...(monitor.resources?.keys() ?? [])];
+}

@@ -1,0 +1,127 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  MOCK_GOSSIP_KEY,
+  ProgramRun,
+  isSecret,
+  ofType,
+  readStackConfig,
+  reveal,
+  runProgram,
+  theOne,
+} from "./harness";
+import { consulSchemaProblems } from "./consul-schema";
+
+const CONTAINER = "docker:index/container:Container";
+const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
+
+function agentConfigOf(run: ProgramRun, name: string): Record<string, unknown> {
+  const uploads = theOne(run, CONTAINER, name).inputs.uploads as {
+    file: string;
+    content: string;
+  }[];
+  return JSON.parse(uploads[0].content) as Record<string, unknown>;
+}
+
+function localConfigOf(run: ProgramRun, name: string): Record<string, unknown> {
+  const envs = reveal(theOne(run, CONTAINER, name).inputs.envs) as string[];
+  const local = envs.find((e) => e.startsWith("CONSUL_LOCAL_CONFIG=")) ?? "";
+  return JSON.parse(local.slice("CONSUL_LOCAL_CONFIG=".length)) as Record<string, unknown>;
+}
+
+/** node1's outputs, as the node2 stack's StackReference sees them. */
+async function node1Outputs(): Promise<Record<string, unknown>> {
+  const run = await runProgram(readStackConfig("node1"), {}, "node1");
+  return run.outputs;
+}
+
+describe("the program (index.ts) under mocks", () => {
+  it("node1 alone is a complete bootstrap deployment", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const config = agentConfigOf(run, "global-agent");
+    assert.strictEqual(config.bootstrap, true);
+    assert.strictEqual(config.advertise_addr, "192.168.99.100");
+    assert.deepStrictEqual(config.retry_join, []);
+    assert.deepStrictEqual(consulSchemaProblems(config), []);
+    assert.strictEqual(run.outputs.globalJoinAddress, "192.168.99.100:8301");
+    assert.strictEqual(run.outputs.globalWanAddress, "192.168.99.100:8302");
+    assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
+  });
+
+  it("node1 generates the gossip key and exports it only as a secret", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 1);
+    assert.strictEqual(run.outputs.gossipKey, MOCK_GOSSIP_KEY);
+    assert.strictEqual(await pulumi.isSecret(run.exports.gossipKey as pulumi.Output<string>), true);
+    assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
+  });
+
+  it("node2 joins node1's address and shares its gossip key, read from the node1 stack", async () => {
+    const outputs = await node1Outputs();
+    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const refs = ofType(run, "pulumi:pulumi:StackReference");
+    assert.deepStrictEqual(
+      refs.map((r) => r.inputs.name),
+      [BOOTSTRAP_STACK],
+    );
+    const config = agentConfigOf(run, "global-agent");
+    assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
+    assert.ok(!("bootstrap" in config) && !("bootstrap_expect" in config));
+    assert.strictEqual(config.advertise_addr, "192.168.99.101");
+    assert.deepStrictEqual(consulSchemaProblems(config), []);
+    assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
+    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 0);
+  });
+
+  it("explicit joinAddresses config wins over the bootstrap stack's output", async () => {
+    const outputs = await node1Outputs();
+    const config = {
+      ...readStackConfig("node2"),
+      "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.105:8301"]),
+    };
+    const run = await runProgram(config, { [BOOTSTRAP_STACK]: outputs }, "node2");
+    assert.deepStrictEqual(agentConfigOf(run, "global-agent").retry_join, ["192.168.99.105:8301"]);
+  });
+
+  it("builds each stack's docker provider from its own config and routes every container to it", async () => {
+    const outputs = await node1Outputs();
+    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const provider = theOne(run, "pulumi:providers:docker", "docker-node2");
+    assert.strictEqual(provider.inputs.host, "ssh://docker@192.168.99.101");
+    const dockerResources = run.registrations.filter((r) => r.type.startsWith("docker:index/"));
+    assert.ok(dockerResources.length >= 3);
+    for (const r of dockerResources) {
+      assert.match(String(r.provider), /::docker-node2::docker-node2-id$/, `${r.type} ${r.name}`);
+    }
+    const node1 = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.strictEqual(
+      theOne(node1, "pulumi:providers:docker", "docker-node1").inputs.host,
+      "unix:///var/run/docker.sock",
+    );
+  });
+
+  it("gives identical resource inputs on a second run (a preview after up shows no change)", async () => {
+    const strip = (run: ProgramRun): string =>
+      JSON.stringify(run.registrations.map((r) => [r.type, r.name, r.inputs]));
+    const first = await runProgram(readStackConfig("node1"), {}, "node1");
+    const second = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.strictEqual(strip(first), strip(second));
+  });
+
+  it("keeps the gossip key out of every plain input", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    for (const r of run.registrations) {
+      for (const [key, value] of Object.entries(r.inputs)) {
+        if (isSecret(value)) continue;
+        assert.ok(!JSON.stringify(value ?? null).includes(MOCK_GOSSIP_KEY), `${r.name}.${key}`);
+      }
+    }
+  });
+
+  it("a joining stack whose bootstrap stack lacks the outputs fails naming bootstrapStack", async () => {
+    await assert.rejects(
+      runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: {} }, "node2"),
+      /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "(gossipKey|globalJoinAddress)"/,
+    );
+  });
+});
