@@ -4,6 +4,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GlobalConsul } from "./components/global-consul";
+import { InternalDc } from "./components/internal-dc";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./components/core/agent-ports";
+import { planHostPorts } from "./components/core/port-plan";
 import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv, checkDockerHost } from "./components/core/docker-host";
 import { configKey, readStackSettings, CONFIG_NAMESPACE } from "./components/core/stack-settings";
@@ -15,8 +18,23 @@ const raw = (name: string): string | undefined => pulumi.runtime.getConfig(confi
 
 const { settings, problems } = readStackSettings(raw);
 const rawGossipKey = raw("gossipKey");
+const portPlan = planHostPorts([
+  {
+    owner: `global server (${settings.globalDatacenter})`,
+    key: configKey("globalPorts"),
+    defaults: DEFAULT_GLOBAL_PORTS,
+    overrides: settings.globalPorts,
+  },
+  {
+    owner: `internal server (${settings.internalDatacenter})`,
+    key: configKey("internalPorts"),
+    defaults: DEFAULT_INTERNAL_PORTS,
+    overrides: settings.internalPorts,
+  },
+]);
 failOnProblems([
   ...problems,
+  ...portPlan.problems,
   ...checkDockerHost(configKey("dockerHost"), settings.dockerHost),
   ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
   ...(rawGossipKey === undefined ? [] : checkGossipKey(configKey("gossipKey"), rawGossipKey)),
@@ -99,6 +117,39 @@ const global = new GlobalConsul(
   { providers: [dockerProvider] },
 );
 
+// The internal datacenter WAN-joins every known global server: this host's own, and the others'
+// from config or the bootstrap stack.
+const otherGlobalWan: pulumi.Input<string>[] = settings.wanJoinAddresses
+  ? [...settings.wanJoinAddresses]
+  : settings.bootstrap
+    ? []
+    : [
+        fromBootstrap(
+          "globalWanAddress",
+          `set ${configKey("wanJoinAddresses")} to the WAN address of a global server`,
+        ),
+      ];
+
+const internal = new InternalDc(
+  "internal",
+  {
+    nodeName: settings.nodeName,
+    hostAddress: settings.nodeIp,
+    datacenter: settings.internalDatacenter,
+    retryJoinWan: [global.wanAddress, ...otherGlobalWan],
+    primaryDatacenter: settings.globalDatacenter,
+    image: settings.consulImage,
+    ports: settings.internalPorts,
+    dockerBridgeAddress: settings.dockerBridgeAddress,
+    gossipKey,
+    recursors: settings.recursors,
+    ui: settings.ui,
+    logLevel: settings.logLevel,
+    acl: managementToken ? { managementToken } : undefined,
+  },
+  { providers: [dockerProvider] },
+);
+
 /** LAN join address of this host's global server (`host:serf_lan`). */
 export const globalJoinAddress = global.lanJoinAddress;
 /** WAN address of this host's global server (`host:serf_wan`). */
@@ -115,3 +166,13 @@ export const globalNodeName = global.nodeName;
 export const globalContainerId = global.containerId;
 /** The ACL management token (secret), when ACLs are on. */
 export const aclManagementToken = managementToken;
+/** This host's internal datacenter name. */
+export const internalDatacenter = internal.datacenter;
+/** WAN address of this host's internal datacenter server. */
+export const internalWanAddress = internal.wanAddress;
+/** HTTP API of this host's internal datacenter server. */
+export const internalHttpAddress = internal.httpAddress;
+/** Where this host's containers resolve Consul names (`bridge:53`). */
+export const containerDnsAddress = internal.dnsAddress;
+/** Container id of this host's internal datacenter server. */
+export const internalContainerId = internal.containerId;

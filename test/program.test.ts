@@ -124,4 +124,19 @@ describe("the program (index.ts) under mocks", () => {
       /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "(gossipKey|globalJoinAddress)"/,
     );
   });
+
+  it("refuses a port clash between this host's agents at preview, naming the key", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:internalPorts": JSON.stringify({ http: 8500 }),
+    };
+    await assert.rejects(
+      runProgram(config, {}, "node1"),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        e.message.includes(
+          "distributed-consul:internalPorts.http: port 8500 (tcp) of internal server (vm1) clashes with global server (dc1)",
+        ),
+    );
+  });
 });

@@ -60,10 +60,14 @@ describe("Pulumi.yaml", () => {
 
   it("declares the same defaults the program applies", () => {
     const { settings, problems } = readStackSettings(() => undefined);
-    // Only the two required keys are missing from an empty config.
+    // Only the required keys are missing from an empty config.
     assert.deepStrictEqual(
       problems.map((p) => p.key),
-      ["distributed-consul:nodeName", "distributed-consul:nodeIp"],
+      [
+        "distributed-consul:nodeName",
+        "distributed-consul:nodeIp",
+        "distributed-consul:internalDatacenter",
+      ],
     );
     const applied = settings as unknown as Record<string, unknown>;
     for (const [key, declared] of Object.entries(project.config)) {

@@ -44,6 +44,12 @@ export interface StackSettings {
   readonly globalDatacenter: string;
   /** `joinAddresses`: explicit LAN join addresses; when set they win over the bootstrap stack's outputs. */
   readonly joinAddresses?: readonly string[];
+  /** `internalDatacenter`: this host's own datacenter (e.g. `vm1`). Required. */
+  readonly internalDatacenter: string;
+  /** `internalPorts`: port overrides of the internal datacenter server. Default `{}` (18300, 18301, 18302, 18500, 53, 18503). */
+  readonly internalPorts: Partial<AgentPorts>;
+  /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when set they win over the bootstrap stack's outputs. */
+  readonly wanJoinAddresses?: readonly string[];
   /** `bootstrapStack`: the stack whose outputs a joining stack reads. Default `organization/distributed-consul/node1`. */
   readonly bootstrapStack: string;
   /** `consulImage`: the Consul image. Default {@link DEFAULT_CONSUL_IMAGE}. */
@@ -183,6 +189,9 @@ export function readStackSettings(raw: RawConfig): {
     dockerBridgeSubnet: r.string("dockerBridgeSubnet", DEFAULT_DOCKER_BRIDGE_SUBNET),
     globalDatacenter: r.string("globalDatacenter", DEFAULT_GLOBAL_DATACENTER),
     joinAddresses: r.stringList("joinAddresses"),
+    internalDatacenter: r.requiredString("internalDatacenter", "vm1"),
+    internalPorts: r.ports("internalPorts"),
+    wanJoinAddresses: r.stringList("wanJoinAddresses"),
     bootstrapStack: r.string("bootstrapStack", DEFAULT_BOOTSTRAP_STACK),
     consulImage: r.string("consulImage", DEFAULT_CONSUL_IMAGE),
     globalPorts: r.ports("globalPorts"),

@@ -1,0 +1,171 @@
+import * as pulumi from "@pulumi/pulumi";
+import { LogLevel } from "./core/agent-config";
+import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
+import { checkJoinList, checkServerArgs } from "./core/component-checks";
+import { error } from "./core/problems";
+import { hostPort, internalServerSettings } from "./core/server-settings";
+import { checkDatacenter } from "./core/validators";
+import { declareConsulServer } from "./consul-server-container";
+import {
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_DOCKER_BRIDGE_ADDRESS,
+  DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_RECURSORS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+} from "./defaults";
+import { failOnProblems } from "./problems-error";
+
+/** Arguments of {@link InternalDc}. */
+export interface InternalDcArgs {
+  /** This host's node name (e.g. `node1`); the agent's node name is `<nodeName>-<datacenter>`. Required. */
+  readonly nodeName: string;
+  /** This host's address, reachable from every other host; advertised on LAN and WAN. Required. */
+  readonly hostAddress: string;
+  /** This host's datacenter name (e.g. `vm1`). Required. */
+  readonly datacenter: string;
+  /**
+   * WAN addresses (`host:serf_wan`) of every global server: `GlobalConsul.wanAddress` outputs in
+   * the same program, or the bootstrap stack's `globalWanAddress`. Required, non-empty.
+   */
+  readonly retryJoinWan: pulumi.Input<pulumi.Input<string>[]>;
+  /** The global (primary) datacenter's name, for ACLs. Default `dc1`. */
+  readonly primaryDatacenter?: string;
+  /** Consul image, an exact tag or digest. Default {@link DEFAULT_CONSUL_IMAGE}. */
+  readonly image?: string;
+  /**
+   * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
+   * 53 so containers can use the agent as their resolver (resolv.conf has no port).
+   */
+  readonly ports?: Partial<AgentPorts>;
+  /** Docker bridge gateway address: the agent serves DNS there for this host's containers. Default `172.17.0.1`. */
+  readonly dockerBridgeAddress?: string;
+  /** Gossip key shared with the global datacenter (32 bytes, base64); a Pulumi secret. Default: none. */
+  readonly gossipKey?: pulumi.Input<string>;
+  /** Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`. */
+  readonly recursors?: readonly string[];
+  /** Serve the web UI. Default `true`. */
+  readonly ui?: boolean;
+  /** Log level. Default `info`. */
+  readonly logLevel?: LogLevel;
+  /** ACLs: when set, on with default-deny; the token replicates ACLs from the primary. Default: off. */
+  readonly acl?: {
+    /** The management token of the primary datacenter, used as agent and replication token. */
+    readonly managementToken: pulumi.Input<string>;
+  };
+  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
+  readonly waitTimeoutSeconds?: number;
+}
+
+/**
+ * One server of this host's own datacenter (`vm1`, `vm2`, …), WAN-federated with the global one.
+ * It advertises the host address on LAN and WAN (never a container address, which the other
+ * hosts cannot reach: the cause of the original WAN flapping), listens on ports distinct from
+ * the global server's, and serves Consul DNS on port 53 of the Docker bridge address for this
+ * host's containers: its own datacenter as `<svc>.service.consul`, others through WAN
+ * forwarding as `<svc>.service.<dc>.consul`.
+ */
+export class InternalDc extends pulumi.ComponentResource {
+  /** The agent's node name. */
+  public readonly nodeName: pulumi.Output<string>;
+  /** The datacenter name. */
+  public readonly datacenter: pulumi.Output<string>;
+  /** `host:serf_wan`: where other servers WAN-join this one. */
+  public readonly wanAddress: pulumi.Output<string>;
+  /** The HTTP API: `host:http`. */
+  public readonly httpAddress: pulumi.Output<string>;
+  /** The DNS interface for containers: `bridge:53`. */
+  public readonly dnsAddress: pulumi.Output<string>;
+  /** The resolver address for containers' `dns` setting (the bridge address, port 53 implied). */
+  public readonly dnsServer: pulumi.Output<string>;
+  /** The ports this agent listens on. */
+  public readonly ports: pulumi.Output<AgentPorts>;
+  /** The Docker container id. */
+  public readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: InternalDcArgs, opts?: pulumi.ComponentResourceOptions) {
+    const component = `InternalDc(${name})`;
+    const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.ports };
+    failOnProblems([
+      ...checkServerArgs({ component, ...args }),
+      ...checkDatacenter(`${component}.primaryDatacenter`, args.primaryDatacenter ?? "dc1"),
+      ...(ports.dns === 53
+        ? []
+        : [
+            error(
+              `${component}.ports.dns`,
+              `is ${ports.dns}, but containers can only use a resolver on port 53 (resolv.conf has no port); leave ports.dns at 53.`,
+            ),
+          ]),
+      ...checkJoinList(
+        `${component}.retryJoinWan`,
+        args.retryJoinWan,
+        true,
+        "an internal datacenter federates by WAN-joining the global servers; pass their wanAddress outputs.",
+      ),
+    ]);
+    super("distributed-consul:index:InternalDc", name, {}, opts);
+
+    const primaryDatacenter = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const bridge = args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS;
+    const host = {
+      nodeName: args.nodeName,
+      hostAddress: args.hostAddress,
+      dockerBridgeAddress: bridge,
+    };
+    const settings = pulumi.output(args.retryJoinWan).apply((retryJoinWan) => {
+      if (retryJoinWan.length === 0) {
+        throw new pulumi.ResourceError(
+          `${component}.retryJoinWan: no global server to WAN-join; pass the global servers' wanAddress outputs.`,
+          this,
+        );
+      }
+      return internalServerSettings(host, {
+        datacenter: args.datacenter,
+        retryJoinWan,
+        ports,
+        recursors: args.recursors ?? DEFAULT_RECURSORS,
+        ui: args.ui ?? true,
+        logLevel: args.logLevel ?? "info",
+        aclEnabled: args.acl !== undefined,
+        primaryDatacenter,
+      });
+    });
+    const secrets = pulumi
+      .all([args.gossipKey, args.acl?.managementToken])
+      .apply(([gossipKey, token]) => ({ gossipKey, agentToken: token, replicationToken: token }));
+
+    const { container } = declareConsulServer({
+      parent: this,
+      name,
+      image: args.image ?? DEFAULT_CONSUL_IMAGE,
+      containerName: `consul-${args.datacenter}-${args.nodeName}`,
+      volumeName: `consul-${args.datacenter}-${args.nodeName}-data`,
+      settings,
+      secrets,
+      // The image's entrypoint grants the binary cap_net_bind_service when this is set, so the
+      // unprivileged consul user can bind DNS on port 53.
+      env: Object.values(ports).some((p) => p < 1024) ? ["CONSUL_ALLOW_PRIVILEGED_PORTS=yes"] : [],
+      waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+      httpPort: ports.http,
+    });
+
+    this.nodeName = pulumi.output(`${args.nodeName}-${args.datacenter}`);
+    this.datacenter = pulumi.output(args.datacenter);
+    this.wanAddress = pulumi.output(hostPort(args.hostAddress, ports.serfWan));
+    this.httpAddress = pulumi.output(hostPort(args.hostAddress, ports.http));
+    this.dnsAddress = pulumi.output(hostPort(bridge, ports.dns));
+    this.dnsServer = pulumi.output(bridge);
+    this.ports = pulumi.output(ports);
+    this.containerId = container.id;
+    this.registerOutputs({
+      nodeName: this.nodeName,
+      datacenter: this.datacenter,
+      wanAddress: this.wanAddress,
+      httpAddress: this.httpAddress,
+      dnsAddress: this.dnsAddress,
+      dnsServer: this.dnsServer,
+      ports: this.ports,
+      containerId: this.containerId,
+    });
+  }
+}
