@@ -5,8 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GlobalConsul } from "./components/global-consul";
 import { InternalDc } from "./components/internal-dc";
+import { Registrator } from "./components/registrator";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./components/core/agent-ports";
 import { planHostPorts } from "./components/core/port-plan";
+import { checkRegistratorFlags } from "./components/core/registrator-args";
 import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv, checkDockerHost } from "./components/core/docker-host";
 import { configKey, readStackSettings, CONFIG_NAMESPACE } from "./components/core/stack-settings";
@@ -32,8 +34,16 @@ const portPlan = planHostPorts([
     overrides: settings.internalPorts,
   },
 ]);
+const { image: registratorImage, registerInternal, ...registratorOptions } = settings.registrator;
+const registratorKey = (field: string): string =>
+  field === "hostIp" ? configKey("nodeIp") : `${configKey("registrator")}.${field}`;
 failOnProblems([
   ...problems,
+  ...checkRegistratorFlags(
+    { ...registratorOptions, hostIp: settings.nodeIp },
+    registratorKey,
+    registratorImage,
+  ),
   ...portPlan.problems,
   ...checkDockerHost(configKey("dockerHost"), settings.dockerHost),
   ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
@@ -150,6 +160,33 @@ const internal = new InternalDc(
   { providers: [dockerProvider] },
 );
 
+// registrator, twice: host address and published ports into dc1 (so <svc>.service.dc1.consul
+// answers every host), and container addresses into this host's own datacenter.
+const globalRegistrator = new Registrator(
+  "registrator-global",
+  {
+    consulAddress: global.httpAddress,
+    containerName: `registrator-${settings.globalDatacenter}`,
+    image: registratorImage,
+    options: { ...registratorOptions, hostIp: settings.nodeIp },
+    aclToken: managementToken,
+  },
+  { providers: [dockerProvider], dependsOn: [global] },
+);
+const internalRegistrator = registerInternal
+  ? new Registrator(
+      "registrator-internal",
+      {
+        consulAddress: internal.httpAddress,
+        containerName: `registrator-${settings.internalDatacenter}`,
+        image: registratorImage,
+        options: { ...registratorOptions, internal: true },
+        aclToken: managementToken,
+      },
+      { providers: [dockerProvider], dependsOn: [internal] },
+    )
+  : undefined;
+
 /** LAN join address of this host's global server (`host:serf_lan`). */
 export const globalJoinAddress = global.lanJoinAddress;
 /** WAN address of this host's global server (`host:serf_wan`). */
@@ -176,3 +213,7 @@ export const internalHttpAddress = internal.httpAddress;
 export const containerDnsAddress = internal.dnsAddress;
 /** Container id of this host's internal datacenter server. */
 export const internalContainerId = internal.containerId;
+/** The global registrator's arguments (options first, registry URI last). */
+export const globalRegistratorCommand = globalRegistrator.command;
+/** The internal registrator's arguments, when internal registration is on. */
+export const internalRegistratorCommand = internalRegistrator?.command;

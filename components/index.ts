@@ -1,5 +1,8 @@
 /** The public surface of distributed-consul, for programs that compose several hosts. */
 export * from "./global-consul";
+export * from "./internal-dc";
+export * from "./registrator";
+export * from "./core/port-plan";
 export * from "./problems-error";
 export * from "./defaults";
 export * from "./core/agent-config";

@@ -143,6 +143,9 @@ export async function runProgram(
   for (const [name, value] of Object.entries(exports)) {
     if (pulumi.Output.isInstance(value)) outputs[name] = await valueOf(value);
   }
+  // Then wait for every registration the program started, as the Node.js language host does when
+  // the program ends; otherwise resources registered after the exports resolved are missed.
+  await pulumi.runtime.disconnect();
   return { registrations, outputs, exports };
 }
 

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
   MOCK_GOSSIP_KEY,
+  MOCK_UUID,
   ProgramRun,
   isSecret,
   ofType,
@@ -137,6 +138,70 @@ describe("the program (index.ts) under mocks", () => {
         e.message.includes(
           "distributed-consul:internalPorts.http: port 8500 (tcp) of internal server (vm1) clashes with global server (dc1)",
         ),
+    );
+  });
+
+  it("wires two registrators: host IP into dc1, container addresses into the host's DC", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.deepStrictEqual(run.outputs.globalRegistratorCommand, [
+      "-ip=192.168.99.100",
+      "-resync=60",
+      "-cleanup",
+      "-retry-attempts=-1",
+      "-retry-interval=2000",
+      "consul://192.168.99.100:8500",
+    ]);
+    assert.deepStrictEqual(run.outputs.internalRegistratorCommand, [
+      "-internal",
+      "-resync=60",
+      "-cleanup",
+      "-retry-attempts=-1",
+      "-retry-interval=2000",
+      "consul://192.168.99.100:18500",
+    ]);
+    const names = ofType(run, CONTAINER).map((c) => c.inputs.name);
+    assert.ok(
+      names.includes("registrator-dc1") && names.includes("registrator-vm1"),
+      String(names),
+    );
+  });
+
+  it("can leave out internal registration and takes registrator options from config", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:registrator": JSON.stringify({
+        registerInternal: false,
+        ttlSeconds: 30,
+        ttlRefreshSeconds: 10,
+        tags: ["node1"],
+      }),
+    };
+    const run = await runProgram(config, {}, "node1");
+    assert.strictEqual(run.outputs.internalRegistratorCommand, undefined);
+    const command = run.outputs.globalRegistratorCommand as string[];
+    assert.ok(command.includes("-ttl=30") && command.includes("-ttl-refresh=10"), String(command));
+    assert.ok(command.includes("-tags=node1"), String(command));
+    assert.strictEqual(command[command.length - 1], "consul://192.168.99.100:8500");
+  });
+
+  it("passes the ACL token to both registrators only as a secret CONSUL_HTTP_TOKEN", async () => {
+    const config = { ...readStackConfig("node1"), "distributed-consul:aclEnabled": "true" };
+    const run = await runProgram(config, {}, "node1");
+    for (const name of ["registrator-global-container", "registrator-internal-container"]) {
+      const envs = theOne(run, CONTAINER, name).inputs.envs;
+      assert.ok(isSecret(envs), name);
+      assert.deepStrictEqual(reveal(envs), [`CONSUL_HTTP_TOKEN=${MOCK_UUID}`]);
+    }
+  });
+
+  it("refuses a registrator TTL without refresh at preview, naming the key", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:registrator": JSON.stringify({ ttlSeconds: 30 }),
+    };
+    await assert.rejects(
+      runProgram(config, {}, "node1"),
+      /distributed-consul:registrator\.ttlSeconds: /,
     );
   });
 });

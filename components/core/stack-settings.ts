@@ -1,6 +1,7 @@
 import { LogLevel } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 import { LOCAL_DOCKER_HOST } from "./docker-host";
+import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode } from "./registrator-args";
 import { Problem, error } from "./problems";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -23,6 +24,57 @@ export type RawConfig = (name: string) => string | undefined;
 
 /** The default stack the joining stacks read the bootstrap outputs from (file-backend form). */
 export const DEFAULT_BOOTSTRAP_STACK = "organization/distributed-consul/node1";
+
+/** The `registrator` config object: the options both of this host's registrators run with. */
+export interface RegistratorSettings {
+  /** registrator image, an exact tag. Default `gliderlabs/registrator:v7`. */
+  readonly image: string;
+  /** Also register container addresses into the internal datacenter (`-internal`). Default `true`. */
+  readonly registerInternal: boolean;
+  /** `-cleanup`: remove this host's dangling services. Default `true`. */
+  readonly cleanup: boolean;
+  /** `-resync` seconds; `0` is off. Default `60`. */
+  readonly resyncSeconds: number;
+  /** `-retry-attempts`; `-1` retries forever while the agent is not up yet. Default `-1`. */
+  readonly retryAttempts: number;
+  /** `-retry-interval` in milliseconds. Default `2000`. */
+  readonly retryIntervalMs: number;
+  /** `-deregister`. Default: registrator's `always`. */
+  readonly deregister?: DeregisterMode;
+  /** `-ttl` seconds (with `ttlRefreshSeconds`). Default: unset. */
+  readonly ttlSeconds?: number;
+  /** `-ttl-refresh` seconds (with `ttlSeconds`). Default: unset. */
+  readonly ttlRefreshSeconds?: number;
+  /** `-tags`. Default: unset. */
+  readonly tags?: readonly string[];
+  /** `-explicit` (not in the v7 image). Default: unset. */
+  readonly explicit?: boolean;
+}
+
+/** The defaults of {@link RegistratorSettings}. */
+export const DEFAULT_REGISTRATOR_SETTINGS: RegistratorSettings = {
+  image: DEFAULT_REGISTRATOR_IMAGE,
+  registerInternal: true,
+  cleanup: true,
+  resyncSeconds: 60,
+  retryAttempts: -1,
+  retryIntervalMs: 2000,
+};
+
+type FieldType = "string" | "number" | "boolean" | "string[]";
+const REGISTRATOR_FIELDS: Record<keyof RegistratorSettings, FieldType> = {
+  image: "string",
+  registerInternal: "boolean",
+  cleanup: "boolean",
+  resyncSeconds: "number",
+  retryAttempts: "number",
+  retryIntervalMs: "number",
+  deregister: "string",
+  ttlSeconds: "number",
+  ttlRefreshSeconds: "number",
+  tags: "string[]",
+  explicit: "boolean",
+};
 
 /** Everything one stack (one host) is configured with, typed and defaulted. */
 export interface StackSettings {
@@ -62,6 +114,8 @@ export interface StackSettings {
   readonly ui: boolean;
   /** `logLevel`: Consul log level. Default `info`. */
   readonly logLevel: LogLevel;
+  /** `registrator`: registrator options for both registrators. Default {@link DEFAULT_REGISTRATOR_SETTINGS}. */
+  readonly registrator: RegistratorSettings;
   /** `aclEnabled`: enforce ACLs (default-deny) with a management token shared by all stacks. Default `false`. */
   readonly aclEnabled: boolean;
 }
@@ -139,6 +193,41 @@ class ConfigReader {
     return fallback;
   }
 
+  /** An object whose fields are checked against `fields`; unknown fields and wrong types are problems. */
+  object(name: string, fields: Record<string, FieldType>): Record<string, unknown> {
+    const value = this.json(name);
+    if (value === undefined) return {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.problems.push(
+        error(configKey(name), `must be an object, e.g. { ${Object.keys(fields)[0]}: ... }.`),
+      );
+      return {};
+    }
+    const result: Record<string, unknown> = {};
+    for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+      const type = fields[field];
+      const ok =
+        type === "string[]"
+          ? Array.isArray(v) && v.every((x) => typeof x === "string")
+          : type !== undefined && typeof v === type;
+      if (type === undefined) {
+        this.problems.push(
+          error(
+            `${configKey(name)}.${field}`,
+            `is not a known field; use one of ${Object.keys(fields).join(", ")}.`,
+          ),
+        );
+      } else if (!ok) {
+        this.problems.push(
+          error(`${configKey(name)}.${field}`, `must be a ${type}, not ${JSON.stringify(v)}.`),
+        );
+      } else {
+        result[field] = v;
+      }
+    }
+    return result;
+  }
+
   ports(name: string): Partial<AgentPorts> {
     const value = this.json(name);
     if (value === undefined) return {};
@@ -198,6 +287,10 @@ export function readStackSettings(raw: RawConfig): {
     recursors: r.stringList("recursors") ?? DEFAULT_RECURSORS,
     ui: r.boolean("ui", true),
     logLevel: r.oneOf("logLevel", LOG_LEVELS, "info"),
+    registrator: {
+      ...DEFAULT_REGISTRATOR_SETTINGS,
+      ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
+    },
     aclEnabled: r.boolean("aclEnabled", false),
   };
   return { settings, problems: r.problems };

@@ -1,0 +1,140 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, error } from "./core/problems";
+import {
+  DEFAULT_REGISTRATOR_IMAGE,
+  REGISTRATOR_DOCKER_SOCKET,
+  RegistratorOptions,
+  checkConsulAddress,
+  checkRegistratorFlags,
+  registratorCommand,
+} from "./core/registrator-args";
+import { failOnProblems } from "./problems-error";
+
+export * from "./core/registrator-args";
+
+/** Where the Docker engine's socket is on a stock Linux Docker host. */
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** Arguments of {@link Registrator}. */
+export interface RegistratorArgs {
+  /**
+   * `host:port` of the Consul agent's HTTP API registrator registers into, e.g. a
+   * `GlobalConsul`'s `httpAddress` output. Required.
+   */
+  readonly consulAddress: pulumi.Input<string>;
+  /** registrator's flags (everything of {@link RegistratorOptions} but the address). Default `{}`. */
+  readonly options?: Omit<RegistratorOptions, "consulAddress">;
+  /** registrator image, an exact tag or digest. Default {@link DEFAULT_REGISTRATOR_IMAGE}. */
+  readonly image?: string;
+  /** Docker container name, fixed and unique on the Docker host (e.g. `registrator-dc1`). Required. */
+  readonly containerName: string;
+  /**
+   * Consul ACL token registrator authenticates with, passed as `CONSUL_HTTP_TOKEN` and kept a
+   * Pulumi secret. Default: none (anonymous).
+   */
+  readonly aclToken?: pulumi.Input<string>;
+  /** Host path of the Docker engine socket, mounted read-only. Default `/var/run/docker.sock`. */
+  readonly dockerSocket?: string;
+}
+
+/** Problems with the container-level arguments (name and socket path). */
+function checkContainerArgs(component: string, args: RegistratorArgs): Problem[] {
+  const problems: Problem[] = [];
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(args.containerName)) {
+    problems.push(
+      error(
+        `${component}.containerName`,
+        `"${args.containerName}" is not a Docker container name; use letters, digits, "_", "." and "-", starting with a letter or digit (e.g. registrator-dc1).`,
+      ),
+    );
+  }
+  if (args.dockerSocket !== undefined && !args.dockerSocket.startsWith("/")) {
+    problems.push(
+      error(
+        `${component}.dockerSocket`,
+        `"${args.dockerSocket}" is not an absolute host path; give the Docker socket's path, e.g. ${DEFAULT_DOCKER_SOCKET}.`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * registrator on one Docker host: it watches the local Docker engine and registers containers'
+ * published ports into the Consul agent at `consulAddress`. Host networking (service IDs carry the
+ * host's name, so `-cleanup` touches only this host's entries), restarted unless stopped (it exits
+ * when Docker's event stream closes), the Docker socket mounted read-only.
+ */
+export class Registrator extends pulumi.ComponentResource {
+  /** The Docker container id. */
+  public readonly containerId: pulumi.Output<string>;
+  /** registrator's argument list, options first and the registry URI last. */
+  public readonly command: pulumi.Output<string[]>;
+
+  constructor(name: string, args: RegistratorArgs, opts?: pulumi.ComponentResourceOptions) {
+    const component = `Registrator(${name})`;
+    const keyOf = (field: string): string =>
+      field === "consulAddress" ? `${component}.consulAddress` : `${component}.options.${field}`;
+    const options = args.options ?? {};
+    const image = args.image ?? DEFAULT_REGISTRATOR_IMAGE;
+    // Checked before anything is registered, this component included.
+    failOnProblems([
+      ...checkContainerArgs(component, args),
+      ...checkRegistratorFlags(options, keyOf, image),
+      ...(typeof args.consulAddress === "string"
+        ? checkConsulAddress(keyOf("consulAddress"), args.consulAddress)
+        : []),
+    ]);
+    // Nothing secret goes to super(): its args are recorded as the component's inputs.
+    super("distributed-consul:index:Registrator", name, {}, opts);
+
+    const command = pulumi.output(args.consulAddress).apply((consulAddress) => {
+      // An address known only now (another component's output) is checked here.
+      failOnProblems(checkConsulAddress(keyOf("consulAddress"), consulAddress), this);
+      return registratorCommand({ ...options, consulAddress });
+    });
+    // Wrapped unconditionally: the token is never plain, whether or not the caller marked it.
+    const envs = pulumi.secret(
+      pulumi
+        .output(args.aclToken)
+        .apply((token) =>
+          token === undefined || token === "" ? [] : [`CONSUL_HTTP_TOKEN=${token}`],
+        ),
+    );
+
+    const childOpts = { parent: this };
+    const remoteImage = new docker.RemoteImage(
+      `${name}-image`,
+      // keepLocally: another component on the same host may run the same image.
+      { name: image, keepLocally: true },
+      childOpts,
+    );
+    const container = new docker.Container(
+      `${name}-container`,
+      {
+        name: args.containerName,
+        image: remoteImage.imageId,
+        command,
+        networkMode: "host",
+        restart: "unless-stopped",
+        envs,
+        // registrator is not a service to publish, not even by another registrator.
+        labels: [{ label: "SERVICE_IGNORE", value: "true" }],
+        volumes: [
+          {
+            hostPath: args.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
+            containerPath: REGISTRATOR_DOCKER_SOCKET,
+            readOnly: true,
+          },
+        ],
+      },
+      // Fixed name: the old container must go before the new one starts.
+      { ...childOpts, deleteBeforeReplace: true },
+    );
+
+    this.containerId = container.id;
+    this.command = command;
+    this.registerOutputs({ containerId: this.containerId, command: this.command });
+  }
+}

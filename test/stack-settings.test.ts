@@ -1,0 +1,48 @@
+import * as assert from "assert";
+import { DEFAULT_REGISTRATOR_SETTINGS, readStackSettings } from "../components/core/stack-settings";
+
+function read(values: Record<string, string>) {
+  return readStackSettings((name) => values[name]);
+}
+const required = { nodeName: "node1", nodeIp: "192.168.99.100", internalDatacenter: "vm1" };
+
+describe("stack settings (reading config)", () => {
+  it("applies the registrator defaults and overrides field by field", () => {
+    assert.deepStrictEqual(read(required).settings.registrator, DEFAULT_REGISTRATOR_SETTINGS);
+    const { settings, problems } = read({
+      ...required,
+      registrator: JSON.stringify({ cleanup: false, tags: ["a"] }),
+    });
+    assert.deepStrictEqual(problems, []);
+    assert.deepStrictEqual(settings.registrator, {
+      ...DEFAULT_REGISTRATOR_SETTINGS,
+      cleanup: false,
+      tags: ["a"],
+    });
+  });
+
+  it("names unknown fields and wrong types of an object key", () => {
+    const { problems } = read({
+      ...required,
+      registrator: JSON.stringify({ clean: true, resyncSeconds: "60" }),
+    });
+    assert.deepStrictEqual(
+      problems.map((p) => `${p.key}: ${p.message}`),
+      [
+        "distributed-consul:registrator.clean: is not a known field; use one of image, registerInternal, cleanup, resyncSeconds, retryAttempts, retryIntervalMs, deregister, ttlSeconds, ttlRefreshSeconds, tags, explicit.",
+        'distributed-consul:registrator.resyncSeconds: must be a number, not "60".',
+      ],
+    );
+  });
+
+  it("names each missing required key with the command that sets it", () => {
+    assert.deepStrictEqual(
+      read({}).problems.map((p) => `${p.key}: ${p.message}`),
+      [
+        "distributed-consul:nodeName: is required; set it with `pulumi config set distributed-consul:nodeName node1`.",
+        "distributed-consul:nodeIp: is required; set it with `pulumi config set distributed-consul:nodeIp 192.168.99.100`.",
+        "distributed-consul:internalDatacenter: is required; set it with `pulumi config set distributed-consul:internalDatacenter vm1`.",
+      ],
+    );
+  });
+});
