@@ -6,6 +6,8 @@ import * as random from "@pulumi/random";
 import { GlobalConsul } from "./components/global-consul";
 import { InternalDc } from "./components/internal-dc";
 import { Registrator } from "./components/registrator";
+import { ConsulService } from "./components/consul-service";
+import { externalPort, protocolOf } from "./components/core/service-registration";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./components/core/agent-ports";
 import { planHostPorts } from "./components/core/port-plan";
 import { checkRegistratorFlags } from "./components/core/registrator-args";
@@ -20,20 +22,32 @@ const raw = (name: string): string | undefined => pulumi.runtime.getConfig(confi
 
 const { settings, problems } = readStackSettings(raw);
 const rawGossipKey = raw("gossipKey");
-const portPlan = planHostPorts([
-  {
-    owner: `global server (${settings.globalDatacenter})`,
-    key: configKey("globalPorts"),
-    defaults: DEFAULT_GLOBAL_PORTS,
-    overrides: settings.globalPorts,
-  },
-  {
-    owner: `internal server (${settings.internalDatacenter})`,
-    key: configKey("internalPorts"),
-    defaults: DEFAULT_INTERNAL_PORTS,
-    overrides: settings.internalPorts,
-  },
-]);
+const service = settings.service;
+const serviceName = service.ports[0]?.name ?? "service";
+const portPlan = planHostPorts(
+  [
+    {
+      owner: `global server (${settings.globalDatacenter})`,
+      key: configKey("globalPorts"),
+      defaults: DEFAULT_GLOBAL_PORTS,
+      overrides: settings.globalPorts,
+    },
+    {
+      owner: `internal server (${settings.internalDatacenter})`,
+      key: configKey("internalPorts"),
+      defaults: DEFAULT_INTERNAL_PORTS,
+      overrides: settings.internalPorts,
+    },
+  ],
+  service.enabled
+    ? service.ports.map((port, i) => ({
+        owner: `service ${port.name}`,
+        key: `${configKey("service")}.ports[${i}]`,
+        port: externalPort(port),
+        protocol: protocolOf(port),
+      }))
+    : [],
+);
 const { image: registratorImage, registerInternal, ...registratorOptions } = settings.registrator;
 const registratorKey = (field: string): string =>
   field === "hostIp" ? configKey("nodeIp") : `${configKey("registrator")}.${field}`;
@@ -187,6 +201,38 @@ const internalRegistrator = registerInternal
     )
   : undefined;
 
+// The service every host runs (the original's Elasticsearch): published on this host's address,
+// registered by both registrators, resolving through the internal datacenter's DNS, and found
+// across datacenters through a prepared query defined in this host's own datacenter.
+const consulService = service.enabled
+  ? new ConsulService(
+      serviceName,
+      {
+        image: service.image,
+        containerName: serviceName,
+        ports: service.ports,
+        hostAddress: settings.nodeIp,
+        dnsServer: internal.dnsServer,
+        envs: [...service.envs],
+        command: service.command,
+        memoryMb: service.memoryMb,
+        preparedQuery: service.preparedQuery
+          ? {
+              name: serviceName,
+              consulAddress: internal.httpAddress,
+              datacenter: internal.datacenter,
+              // Only the global datacenter: other hosts' internal datacenters hold container
+              // addresses that are unreachable from this host.
+              failover: { datacenters: [settings.globalDatacenter] },
+              token: managementToken,
+              agent: internal,
+            }
+          : undefined,
+      },
+      { providers: [dockerProvider], dependsOn: [globalRegistrator] },
+    )
+  : undefined;
+
 /** LAN join address of this host's global server (`host:serf_lan`). */
 export const globalJoinAddress = global.lanJoinAddress;
 /** WAN address of this host's global server (`host:serf_wan`). */
@@ -217,3 +263,7 @@ export const internalContainerId = internal.containerId;
 export const globalRegistratorCommand = globalRegistrator.command;
 /** The internal registrator's arguments, when internal registration is on. */
 export const internalRegistratorCommand = internalRegistrator?.command;
+/** Consul DNS names of this host's service (`<svc>.service.consul`, `<query>.query.consul`). */
+export const serviceDnsNames = consulService?.dnsNames;
+/** Container id of this host's service. */
+export const serviceContainerId = consulService?.containerId;

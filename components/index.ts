@@ -2,6 +2,7 @@
 export * from "./global-consul";
 export * from "./internal-dc";
 export * from "./registrator";
+export * from "./consul-service";
 export * from "./core/port-plan";
 export * from "./problems-error";
 export * from "./defaults";

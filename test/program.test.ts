@@ -204,4 +204,80 @@ describe("the program (index.ts) under mocks", () => {
       /distributed-consul:registrator\.ttlSeconds: /,
     );
   });
+
+  it("runs the original's Elasticsearch on each host, resolving through the host's Consul DNS", async () => {
+    const outputs = await node1Outputs();
+    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const es = theOne(run, CONTAINER, "elasticsearch-container");
+    assert.strictEqual(
+      theOne(run, "docker:index/remoteImage:RemoteImage", "elasticsearch-image").inputs.name,
+      "elasticsearch:9.5.3",
+    );
+    assert.deepStrictEqual(es.inputs.dns, ["172.17.0.1"]);
+    assert.deepStrictEqual(es.inputs.ports, [
+      { internal: 9200, external: 9200, protocol: "tcp", ip: "192.168.99.101" },
+      { internal: 9300, external: 9300, protocol: "tcp", ip: "192.168.99.101" },
+    ]);
+    const envs = es.inputs.envs as string[];
+    assert.ok(envs.includes("discovery.type=single-node"), String(envs));
+    const labels = Object.fromEntries(
+      (es.inputs.labels as { label: string; value: string }[]).map((l) => [l.label, l.value]),
+    );
+    assert.strictEqual(labels.SERVICE_9200_NAME, "elasticsearch");
+    assert.strictEqual(labels.SERVICE_9200_CHECK_HTTP, "/_cluster/health");
+    assert.strictEqual(labels.SERVICE_9300_CHECK_TCP, "true");
+    assert.deepStrictEqual(run.outputs.serviceDnsNames, [
+      "elasticsearch.service.consul",
+      "elasticsearch-transport.service.consul",
+      "elasticsearch.query.consul",
+    ]);
+  });
+
+  it("declares elasticsearch.query.consul in the host's own DC, failing over to dc1 only", async () => {
+    const outputs = await node1Outputs();
+    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
+    assert.strictEqual(provider.inputs.address, "192.168.99.101:18500");
+    assert.strictEqual(provider.inputs.datacenter, "vm2");
+    const query = theOne(run, "consul:index/preparedQuery:PreparedQuery", "elasticsearch-query");
+    assert.match(String(query.provider), /::elasticsearch-consul::/);
+    assert.strictEqual(query.inputs.service, "elasticsearch");
+    assert.strictEqual(query.inputs.onlyPassing, true);
+    assert.deepStrictEqual(query.inputs.failover, { datacenters: ["dc1"] });
+  });
+
+  it("takes a lighter service from config, or none", async () => {
+    const lighter = {
+      ...readStackConfig("node1"),
+      "distributed-consul:service": JSON.stringify({
+        image: "nginx:1.27.3",
+        envs: [],
+        ports: [{ internal: 80, external: 8080, name: "web", check: { kind: "http", path: "/" } }],
+        preparedQuery: false,
+      }),
+    };
+    const run = await runProgram(lighter, {}, "node1");
+    const web = theOne(run, CONTAINER, "web-container");
+    assert.deepStrictEqual(web.inputs.ports, [
+      { internal: 80, external: 8080, protocol: "tcp", ip: "192.168.99.100" },
+    ]);
+    assert.strictEqual(ofType(run, "consul:index/preparedQuery:PreparedQuery").length, 0);
+    const none = { ...readStackConfig("node1"), "distributed-consul:service": '{"enabled":false}' };
+    const bare = await runProgram(none, {}, "node1");
+    assert.strictEqual(ofType(bare, "distributed-consul:index:ConsulService").length, 0);
+    assert.strictEqual(bare.outputs.serviceDnsNames, undefined);
+  });
+
+  it("refuses a service port that clashes with a Consul port, naming the service key", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:service": JSON.stringify({
+        ports: [{ internal: 80, external: 8500, name: "web" }],
+      }),
+    };
+    await assert.rejects(
+      runProgram(config, {}, "node1"),
+      /distributed-consul:service\.ports\[0\]: port 8500 \(tcp\) of service web clashes with global server \(dc1\)/,
+    );
+  });
 });

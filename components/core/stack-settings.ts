@@ -2,6 +2,7 @@ import { LogLevel } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 import { LOCAL_DOCKER_HOST } from "./docker-host";
 import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode } from "./registrator-args";
+import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -61,7 +62,45 @@ export const DEFAULT_REGISTRATOR_SETTINGS: RegistratorSettings = {
   retryIntervalMs: 2000,
 };
 
-type FieldType = "string" | "number" | "boolean" | "string[]";
+/**
+ * The `service` config object: the service container every host runs (the original setup's
+ * Elasticsearch by default), registered by both registrators and resolved through Consul DNS.
+ */
+export interface ServiceSettings {
+  /** Run the service at all. Default `true`. */
+  readonly enabled: boolean;
+  /** Image, an exact tag. Default `elasticsearch:9.5.3` (the official image on Docker Hub). */
+  readonly image: string;
+  /** Environment, `NAME=value`. Default: Elasticsearch as one node, 1 GiB heap, security off. */
+  readonly envs: readonly string[];
+  /** Ports, each published N:N on `nodeIp` with its Consul name and check. Default: 9200 (HTTP), 9300 (transport). */
+  readonly ports: readonly ServicePort[];
+  /** Command override. Default: the image's. */
+  readonly command?: readonly string[];
+  /** Memory limit in MB. Default `2048`. */
+  readonly memoryMb?: number;
+  /** Declare `<first port's name>.query.consul` with failover to the global datacenter. Default `true`. */
+  readonly preparedQuery: boolean;
+}
+
+/** The defaults of {@link ServiceSettings}: the original's Elasticsearch, as a single node. */
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
+  enabled: true,
+  image: "elasticsearch:9.5.3",
+  envs: [
+    "discovery.type=single-node",
+    "ES_JAVA_OPTS=-Xms1g -Xmx1g",
+    "xpack.security.enabled=false",
+  ],
+  ports: [
+    { internal: 9200, name: "elasticsearch", check: { kind: "http", path: "/_cluster/health" } },
+    { internal: 9300, name: "elasticsearch-transport", check: { kind: "tcp" } },
+  ],
+  memoryMb: 2048,
+  preparedQuery: true,
+};
+
+type FieldType = "string" | "number" | "boolean" | "string[]" | "object[]";
 const REGISTRATOR_FIELDS: Record<keyof RegistratorSettings, FieldType> = {
   image: "string",
   registerInternal: "boolean",
@@ -74,6 +113,16 @@ const REGISTRATOR_FIELDS: Record<keyof RegistratorSettings, FieldType> = {
   ttlRefreshSeconds: "number",
   tags: "string[]",
   explicit: "boolean",
+};
+
+const SERVICE_FIELDS: Record<keyof ServiceSettings, FieldType> = {
+  enabled: "boolean",
+  image: "string",
+  envs: "string[]",
+  ports: "object[]",
+  command: "string[]",
+  memoryMb: "number",
+  preparedQuery: "boolean",
 };
 
 /** Everything one stack (one host) is configured with, typed and defaulted. */
@@ -116,6 +165,8 @@ export interface StackSettings {
   readonly logLevel: LogLevel;
   /** `registrator`: registrator options for both registrators. Default {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly registrator: RegistratorSettings;
+  /** `service`: the service container of every host. Default {@link DEFAULT_SERVICE_SETTINGS}. */
+  readonly service: ServiceSettings;
   /** `aclEnabled`: enforce ACLs (default-deny) with a management token shared by all stacks. Default `false`. */
   readonly aclEnabled: boolean;
 }
@@ -209,7 +260,9 @@ class ConfigReader {
       const ok =
         type === "string[]"
           ? Array.isArray(v) && v.every((x) => typeof x === "string")
-          : type !== undefined && typeof v === type;
+          : type === "object[]"
+            ? Array.isArray(v) && v.every((x) => typeof x === "object" && x !== null)
+            : type !== undefined && typeof v === type;
       if (type === undefined) {
         this.problems.push(
           error(
@@ -290,6 +343,11 @@ export function readStackSettings(raw: RawConfig): {
     registrator: {
       ...DEFAULT_REGISTRATOR_SETTINGS,
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
+    },
+    service: {
+      ...DEFAULT_SERVICE_SETTINGS,
+      // Port entries are checked field by field by the service's own check (checkServicePorts).
+      ...(r.object("service", SERVICE_FIELDS) as Partial<ServiceSettings>),
     },
     aclEnabled: r.boolean("aclEnabled", false),
   };

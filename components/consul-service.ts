@@ -1,0 +1,214 @@
+import * as consul from "@pulumi/consul";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, error } from "./core/problems";
+import { checkServiceContainer, ServiceUlimit, ServiceVolume } from "./core/service-container";
+import {
+  PreparedQueryFailover,
+  ServicePort,
+  checkPreparedQuery,
+  checkServicePorts,
+  externalPort,
+  preparedQueryDefinition,
+  protocolOf,
+  registratorLabels,
+} from "./core/service-registration";
+import { checkDatacenter, checkIpv4 } from "./core/validators";
+import { failOnProblems } from "./problems-error";
+
+export * from "./core/service-registration";
+export * from "./core/service-container";
+
+/** Default restart policy of a service container: back after a crash or a Docker restart. */
+export const DEFAULT_SERVICE_RESTART = "unless-stopped";
+
+/** A Consul prepared query for the service, declared through the Consul agent's HTTP API. */
+export interface ConsulServicePreparedQuery {
+  /** Query name, a DNS label; answers `<name>.query.consul`. Required. */
+  readonly name: string;
+  /** The service it looks up, one of the ports' names. Default: the first port's service name. */
+  readonly service?: string;
+  /**
+   * `host:port` of the agent HTTP API `pulumi up` reaches to create the query, e.g. the internal
+   * DC's `httpAddress` output. Required.
+   */
+  readonly consulAddress: pulumi.Input<string>;
+  /** Datacenter the query is created in. Required. */
+  readonly datacenter: pulumi.Input<string>;
+  /** Where the query fails over: `nearestN`, `datacenters` or both. Required. */
+  readonly failover: PreparedQueryFailover;
+  /** ACL token for the Consul API; always handled as a Pulumi secret. Default: none (no ACLs). */
+  readonly token?: pulumi.Input<string>;
+  /**
+   * The Consul agent (component or container) at `consulAddress`: the query is created only once
+   * it is up. Required.
+   */
+  readonly agent: pulumi.Resource;
+}
+
+/** Arguments of {@link ConsulService}. */
+export interface ConsulServiceArgs {
+  /** Image reference, an exact tag or digest (never `latest`). Required. */
+  readonly image: string;
+  /** Docker container name, unique on the Docker host. Required. */
+  readonly containerName: string;
+  /** Ports to publish and register in Consul (through registrator's labels). Required, non-empty. */
+  readonly ports: readonly ServicePort[];
+  /** Host IPv4 address the ports are published on, and only on it. Required. */
+  readonly hostAddress: string;
+  /**
+   * IPv4 address of a Consul agent serving DNS on port 53, e.g. the internal DC's address on the
+   * Docker bridge; the container's only resolver. Required.
+   */
+  readonly dnsServer: pulumi.Input<string>;
+  /** DNS search domains, e.g. `["service.consul"]`. Default: none. */
+  readonly dnsSearch?: readonly string[];
+  /** Environment variables, `NAME=value`; secret elements make the whole list secret. Default `[]`. */
+  readonly envs?: pulumi.Input<string>[];
+  /** Command (overrides the image's `CMD`). Default: the image's. */
+  readonly command?: readonly string[];
+  /** Mounts. Default: none. */
+  readonly volumes?: readonly ServiceVolume[];
+  /** Restart policy. Default {@link DEFAULT_SERVICE_RESTART} (`unless-stopped`). */
+  readonly restart?: string;
+  /** Memory limit in MB. Default: no limit. */
+  readonly memoryMb?: number;
+  /** Resource limits, e.g. `[{ name: "nofile", soft: 65535, hard: 65535 }]`. Default: Docker's. */
+  readonly ulimits?: readonly ServiceUlimit[];
+  /** A prepared query with cross-datacenter failover for the service. Default: none. */
+  readonly preparedQuery?: ConsulServicePreparedQuery;
+}
+
+/** The service a prepared query looks up: the one named, else the first port's. */
+function queryService(args: ConsulServiceArgs): string {
+  return args.preparedQuery?.service ?? args.ports[0]?.name ?? "";
+}
+
+function checkArgs(component: string, args: ConsulServiceArgs): Problem[] {
+  const keyOf = (field: string): string => `${component}.${field}`;
+  const query = args.preparedQuery;
+  const problems = [
+    ...checkServiceContainer(
+      {
+        ...args,
+        dnsServer: typeof args.dnsServer === "string" ? args.dnsServer : undefined,
+      },
+      keyOf,
+    ),
+    ...checkServicePorts(args.ports, keyOf),
+  ];
+  if (query) {
+    const queryKey = (field: string): string => keyOf(`preparedQuery.${field}`);
+    const service = queryService(args);
+    problems.push(...checkPreparedQuery({ ...query, service }, queryKey));
+    if (typeof query.datacenter === "string") {
+      problems.push(...checkDatacenter(queryKey("datacenter"), query.datacenter));
+    }
+    if (args.ports.length > 0 && !args.ports.some((p) => p.name === service)) {
+      problems.push(
+        error(
+          queryKey("service"),
+          `"${service}" is not a service of this container; use one of its ports' names.`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * A service container registered in Consul by registrator: published N:N on the host address,
+ * labelled with registrator's per-port metadata (name, tags, health check), resolving through a
+ * Consul agent's DNS, and optionally found across datacenters through a prepared query.
+ */
+export class ConsulService extends pulumi.ComponentResource {
+  /** The Docker container id. */
+  public readonly containerId: pulumi.Output<string>;
+  /** The Consul service names registered for the ports, each once, in port order. */
+  public readonly serviceNames: pulumi.Output<string[]>;
+  /** The prepared query's name; `undefined` without a query. */
+  public readonly queryName: pulumi.Output<string | undefined>;
+  /** Consul DNS names: `<service>.service.consul` per service, then `<query>.query.consul`. */
+  public readonly dnsNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ConsulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const component = `ConsulService(${name})`;
+    // Checked before anything is registered, this component included.
+    failOnProblems(checkArgs(component, args));
+    super("distributed-consul:index:ConsulService", name, {}, opts);
+
+    const childOpts = { parent: this };
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      // keepLocally: another container on the same host may run the same image.
+      { name: args.image, keepLocally: true },
+      childOpts,
+    );
+    const dnsServer = pulumi.output(args.dnsServer).apply((address) => {
+      failOnProblems(checkIpv4(`${component}.dnsServer`, address), this);
+      return address;
+    });
+    const container = new docker.Container(
+      `${name}-container`,
+      {
+        name: args.containerName,
+        image: image.imageId,
+        command: args.command ? [...args.command] : undefined,
+        envs: args.envs ?? [],
+        ports: args.ports.map((p) => ({
+          internal: p.internal,
+          external: externalPort(p),
+          protocol: protocolOf(p),
+          ip: args.hostAddress,
+        })),
+        labels: registratorLabels(args.ports),
+        dns: [dnsServer],
+        dnsSearches: args.dnsSearch ? [...args.dnsSearch] : undefined,
+        restart: args.restart ?? DEFAULT_SERVICE_RESTART,
+        memory: args.memoryMb,
+        ulimits: args.ulimits?.map((u) => ({ ...u })),
+        volumes: args.volumes?.map((v) => ({ ...v })),
+      },
+      // Fixed name and host ports: the old container must go before the new one starts.
+      { ...childOpts, deleteBeforeReplace: true },
+    );
+
+    const query = args.preparedQuery;
+    let preparedQuery: consul.PreparedQuery | undefined;
+    if (query) {
+      const provider = new consul.Provider(
+        `${name}-consul`,
+        {
+          address: query.consulAddress,
+          scheme: "http",
+          datacenter: query.datacenter,
+          token: query.token === undefined ? undefined : pulumi.secret(query.token),
+        },
+        childOpts,
+      );
+      const definition = preparedQueryDefinition({ ...query, service: queryService(args) });
+      preparedQuery = new consul.PreparedQuery(`${name}-query`, definition, {
+        ...childOpts,
+        provider,
+        // The provider does not check its connection: wait until the agent runs.
+        dependsOn: [query.agent],
+      });
+    }
+
+    const services = [...new Set(args.ports.map((p) => p.name))];
+    this.containerId = container.id;
+    this.serviceNames = pulumi.output(services);
+    // From the query resource: known once the query exists.
+    this.queryName = preparedQuery ? preparedQuery.name : pulumi.output(undefined);
+    this.dnsNames = this.queryName.apply((queryName) => [
+      ...services.map((s) => `${s}.service.consul`),
+      ...(queryName === undefined ? [] : [`${queryName}.query.consul`]),
+    ]);
+    this.registerOutputs({
+      containerId: this.containerId,
+      serviceNames: this.serviceNames,
+      queryName: this.queryName,
+      dnsNames: this.dnsNames,
+    });
+  }
+}
