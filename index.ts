@@ -7,62 +7,36 @@ import { GlobalConsul } from "./components/global-consul";
 import { InternalDc } from "./components/internal-dc";
 import { Registrator } from "./components/registrator";
 import { ConsulService } from "./components/consul-service";
-import { externalPort, protocolOf } from "./components/core/service-registration";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./components/core/agent-ports";
-import { planHostPorts } from "./components/core/port-plan";
-import { checkRegistratorFlags } from "./components/core/registrator-args";
 import { failOnProblems } from "./components/problems-error";
-import { checkDockerContextEnv, checkDockerHost } from "./components/core/docker-host";
-import { configKey, readStackSettings, CONFIG_NAMESPACE } from "./components/core/stack-settings";
-import { checkGossipKey } from "./components/core/validators";
+import { checkDockerContextEnv } from "./components/core/docker-host";
+import { checkStack } from "./components/core/stack-topology";
+import {
+  CONFIG_NAMESPACE,
+  configKey,
+  readStackSettings,
+  splitRegistratorSettings,
+} from "./components/core/stack-settings";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 // Raw values for checking only; secrets are read through getSecret below and never logged.
 const raw = (name: string): string | undefined => pulumi.runtime.getConfig(configKey(name));
 
 const { settings, problems } = readStackSettings(raw);
-const rawGossipKey = raw("gossipKey");
+// Every problem of this stack's config, reported at once before any resource is registered.
+failOnProblems([
+  ...checkStack(settings, problems, {
+    gossipKey: raw("gossipKey"),
+    aclManagementToken: raw("aclManagementToken") !== undefined,
+  }),
+  ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
+]);
 const service = settings.service;
 const serviceName = service.ports[0]?.name ?? "service";
-const portPlan = planHostPorts(
-  [
-    {
-      owner: `global server (${settings.globalDatacenter})`,
-      key: configKey("globalPorts"),
-      defaults: DEFAULT_GLOBAL_PORTS,
-      overrides: settings.globalPorts,
-    },
-    {
-      owner: `internal server (${settings.internalDatacenter})`,
-      key: configKey("internalPorts"),
-      defaults: DEFAULT_INTERNAL_PORTS,
-      overrides: settings.internalPorts,
-    },
-  ],
-  service.enabled
-    ? service.ports.map((port, i) => ({
-        owner: `service ${port.name}`,
-        key: `${configKey("service")}.ports[${i}]`,
-        port: externalPort(port),
-        protocol: protocolOf(port),
-      }))
-    : [],
-);
-const { image: registratorImage, registerInternal, ...registratorOptions } = settings.registrator;
-const registratorKey = (field: string): string =>
-  field === "hostIp" ? configKey("nodeIp") : `${configKey("registrator")}.${field}`;
-failOnProblems([
-  ...problems,
-  ...checkRegistratorFlags(
-    { ...registratorOptions, hostIp: settings.nodeIp },
-    registratorKey,
-    registratorImage,
-  ),
-  ...portPlan.problems,
-  ...checkDockerHost(configKey("dockerHost"), settings.dockerHost),
-  ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
-  ...(rawGossipKey === undefined ? [] : checkGossipKey(configKey("gossipKey"), rawGossipKey)),
-]);
+const {
+  image: registratorImage,
+  registerInternal,
+  options: registratorOptions,
+} = splitRegistratorSettings(settings.registrator);
 
 const dockerProvider = new docker.Provider(`docker-${settings.nodeName}`, {
   host: settings.dockerHost,
@@ -70,11 +44,18 @@ const dockerProvider = new docker.Provider(`docker-${settings.nodeName}`, {
 });
 
 // Outputs of the bootstrap stack, read only by joining stacks and only for what config lacks.
-const bootstrapStack = settings.bootstrap
-  ? undefined
-  : new pulumi.StackReference(settings.bootstrapStack);
+const bootstrapStack =
+  settings.bootstrap || settings.bootstrapStack === ""
+    ? undefined
+    : new pulumi.StackReference(settings.bootstrapStack);
 function fromBootstrap(output: string, fix: string): pulumi.Output<string> {
-  if (!bootstrapStack) throw new Error("only a joining stack reads the bootstrap stack");
+  if (!bootstrapStack) {
+    throw new pulumi.ResourceError(
+      `${configKey("bootstrapStack")}: is empty, so nothing provides "${output}"; ${fix}.`,
+      undefined,
+      true,
+    );
+  }
   return bootstrapStack.getOutput(output).apply((value: unknown) => {
     if (typeof value !== "string" || value === "") {
       throw new pulumi.ResourceError(
@@ -115,10 +96,29 @@ const joinAddresses: pulumi.Input<pulumi.Input<string>[]> = settings.bootstrap
   : settings.joinAddresses
     ? [...settings.joinAddresses]
     : [
-        fromBootstrap(
-          "globalJoinAddress",
-          `set ${configKey("joinAddresses")} to the LAN address of a global server`,
-        ),
+        // The bootstrap stack must be another host: same node name or address would be two
+        // servers claiming one identity.
+        pulumi
+          .all([
+            fromBootstrap(
+              "globalJoinAddress",
+              `set ${configKey("joinAddresses")} to the LAN address of a global server`,
+            ),
+            fromBootstrap("globalNodeName", `set ${configKey("joinAddresses")} instead`),
+          ])
+          .apply(([address, bootstrapNode]) => {
+            const sameName = bootstrapNode === settings.nodeName;
+            if (sameName || address.split(":")[0] === settings.nodeIp) {
+              throw new pulumi.ResourceError(
+                sameName
+                  ? `${configKey("nodeName")}: "${settings.nodeName}" is also the bootstrap stack's node name; give every host its own.`
+                  : `${configKey("nodeIp")}: ${settings.nodeIp} is also the bootstrap stack's address; give every host its own.`,
+                undefined,
+                true,
+              );
+            }
+            return address;
+          }),
       ];
 
 const global = new GlobalConsul(
@@ -127,6 +127,7 @@ const global = new GlobalConsul(
     nodeName: settings.nodeName,
     hostAddress: settings.nodeIp,
     bootstrap: settings.bootstrap,
+    bootstrapExpect: settings.bootstrapExpect,
     retryJoin: joinAddresses,
     datacenter: settings.globalDatacenter,
     image: settings.consulImage,
@@ -241,6 +242,8 @@ export const globalWanAddress = global.wanAddress;
 export const globalHttpAddress = global.httpAddress;
 /** DNS interface of this host's global server. */
 export const globalDnsAddress = global.dnsAddress;
+/** The LAN join addresses this host's global server was given. */
+export const globalRetryJoin = global.retryJoin;
 /** Global datacenter name. */
 export const globalDatacenter = global.datacenter;
 /** Node name of this host's global server. */
@@ -255,6 +258,8 @@ export const internalDatacenter = internal.datacenter;
 export const internalWanAddress = internal.wanAddress;
 /** HTTP API of this host's internal datacenter server. */
 export const internalHttpAddress = internal.httpAddress;
+/** The WAN join addresses this host's internal server was given: every known global server. */
+export const internalRetryJoinWan = internal.retryJoinWan;
 /** Where this host's containers resolve Consul names (`bridge:53`). */
 export const containerDnsAddress = internal.dnsAddress;
 /** Container id of this host's internal datacenter server. */

@@ -7,7 +7,6 @@ import {
   PreparedQueryFailover,
   ServicePort,
   checkPreparedQuery,
-  checkServicePorts,
   externalPort,
   preparedQueryDefinition,
   protocolOf,
@@ -15,6 +14,7 @@ import {
 } from "./core/service-registration";
 import { checkDatacenter, checkIpv4 } from "./core/validators";
 import { failOnProblems } from "./problems-error";
+import { checkTopology } from "./core/topology";
 
 export * from "./core/service-registration";
 export * from "./core/service-container";
@@ -95,7 +95,12 @@ function checkArgs(component: string, args: ConsulServiceArgs): Problem[] {
       },
       keyOf,
     ),
-    ...checkServicePorts(args.ports, keyOf),
+    ...checkTopology({
+      quorum: false,
+      hosts: [
+        { keyOf: (setting) => keyOf(setting.replace(/^service\./, "")), servicePorts: args.ports },
+      ],
+    }),
   ];
   if (query) {
     const queryKey = (field: string): string => keyOf(`preparedQuery.${field}`);

@@ -11,7 +11,15 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from "./defaults";
 import { failOnProblems } from "./problems-error";
-import { checkJoinList, checkServerArgs } from "./core/component-checks";
+import { checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
+
+/** How the topology check's settings are called among {@link GlobalConsulArgs}. */
+const GLOBAL_CONSUL_ARGS: Record<string, string> = {
+  nodeIp: "hostAddress",
+  globalDatacenter: "datacenter",
+  joinAddresses: "retryJoin",
+  globalPorts: "ports",
+};
 
 /** Arguments of {@link GlobalConsul}. */
 export interface GlobalConsulArgs {
@@ -22,8 +30,14 @@ export interface GlobalConsulArgs {
   /** Whether this host bootstraps the global datacenter. Default `false` (it joins). */
   readonly bootstrap?: boolean;
   /**
+   * Instead of one bootstrapping host: every server waits for this many servers before electing
+   * a leader (`bootstrap_expect`). Never combined with `bootstrap`. Default: unset.
+   */
+  readonly bootstrapExpect?: number;
+  /**
    * LAN join addresses (`host:serf_lan`) of other global servers, e.g. the bootstrap stack's
-   * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` is true. Default `[]`.
+   * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` or `bootstrapExpect` is
+   * set. Default `[]`.
    */
   readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
   /** Global datacenter name. Default `dc1`. */
@@ -71,20 +85,36 @@ export class GlobalConsul extends pulumi.ComponentResource {
   public readonly dnsAddress: pulumi.Output<string>;
   /** The ports this agent listens on. */
   public readonly ports: pulumi.Output<AgentPorts>;
+  /** The LAN join addresses the agent was given (`retry_join`). */
+  public readonly retryJoin: pulumi.Output<string[]>;
   /** The Docker container id. */
   public readonly containerId: pulumi.Output<string>;
 
   constructor(name: string, args: GlobalConsulArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, this component included.
-    failOnProblems([
-      ...checkServerArgs({ component: `GlobalConsul(${name})`, ...args }),
-      ...checkJoinList(
-        `GlobalConsul(${name}).retryJoin`,
-        args.retryJoin ?? [],
-        !args.bootstrap,
-        "a joining server needs the LAN address of at least one existing global server; set retryJoin or bootstrap: true.",
-      ),
-    ]);
+    failOnProblems(
+      checkTopology({
+        quorum: false,
+        hosts: [
+          {
+            keyOf: componentKeyNamer(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS),
+            nodeName: args.nodeName,
+            nodeIp: args.hostAddress,
+            dockerBridgeAddress: args.dockerBridgeAddress,
+            gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
+            recursors: args.recursors,
+            images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+            global: {
+              datacenter: args.datacenter ?? DEFAULT_GLOBAL_DATACENTER,
+              bootstrap: args.bootstrap ?? false,
+              bootstrapExpect: args.bootstrapExpect,
+              joinAddresses: joinListOf(args.retryJoin ?? []),
+              ports: args.ports,
+            },
+          },
+        ],
+      }),
+    );
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
 
     const datacenter = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
@@ -98,6 +128,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       globalServerSettings(host, {
         datacenter,
         bootstrap: args.bootstrap ?? false,
+        bootstrapExpect: args.bootstrapExpect,
         retryJoin,
         ports,
         recursors: args.recursors ?? DEFAULT_RECURSORS,
@@ -133,6 +164,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
     this.httpAddress = pulumi.output(hostPort(args.hostAddress, ports.http));
     this.dnsAddress = pulumi.output(hostPort(args.hostAddress, ports.dns));
     this.ports = pulumi.output(ports);
+    this.retryJoin = settings.apply((s) => [...s.retryJoin]);
     this.containerId = container.id;
     this.registerOutputs({
       nodeName: this.nodeName,
@@ -142,6 +174,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       httpAddress: this.httpAddress,
       dnsAddress: this.dnsAddress,
       ports: this.ports,
+      retryJoin: this.retryJoin,
       containerId: this.containerId,
     });
   }

@@ -12,3 +12,6 @@ export * from "./core/problems";
 export * from "./core/validators";
 export * from "./core/docker-host";
 export * from "./core/server-settings";
+export * from "./core/topology";
+export * from "./core/stack-settings";
+export * from "./core/stack-topology";

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogLevel } from "./core/agent-config";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-import { checkJoinList, checkServerArgs } from "./core/component-checks";
-import { error } from "./core/problems";
+import { checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
 import { hostPort, internalServerSettings } from "./core/server-settings";
-import { checkDatacenter } from "./core/validators";
 import { declareConsulServer } from "./consul-server-container";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -14,6 +12,15 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from "./defaults";
 import { failOnProblems } from "./problems-error";
+import { checkDatacenter } from "./core/validators";
+
+/** How the topology check's settings are called among {@link InternalDcArgs}. */
+const INTERNAL_DC_ARGS: Record<string, string> = {
+  nodeIp: "hostAddress",
+  internalDatacenter: "datacenter",
+  wanJoinAddresses: "retryJoinWan",
+  internalPorts: "ports",
+};
 
 /** Arguments of {@link InternalDc}. */
 export interface InternalDcArgs {
@@ -79,6 +86,8 @@ export class InternalDc extends pulumi.ComponentResource {
   public readonly dnsServer: pulumi.Output<string>;
   /** The ports this agent listens on. */
   public readonly ports: pulumi.Output<AgentPorts>;
+  /** The WAN join addresses the agent was given (`retry_join_wan`). */
+  public readonly retryJoinWan: pulumi.Output<string[]>;
   /** The Docker container id. */
   public readonly containerId: pulumi.Output<string>;
 
@@ -86,22 +95,26 @@ export class InternalDc extends pulumi.ComponentResource {
     const component = `InternalDc(${name})`;
     const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.ports };
     failOnProblems([
-      ...checkServerArgs({ component, ...args }),
+      ...checkTopology({
+        quorum: false,
+        hosts: [
+          {
+            keyOf: componentKeyNamer(component, INTERNAL_DC_ARGS),
+            nodeName: args.nodeName,
+            nodeIp: args.hostAddress,
+            dockerBridgeAddress: args.dockerBridgeAddress,
+            gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
+            recursors: args.recursors,
+            images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+            internal: {
+              datacenter: args.datacenter,
+              wanJoinAddresses: joinListOf(args.retryJoinWan),
+              ports: args.ports,
+            },
+          },
+        ],
+      }),
       ...checkDatacenter(`${component}.primaryDatacenter`, args.primaryDatacenter ?? "dc1"),
-      ...(ports.dns === 53
-        ? []
-        : [
-            error(
-              `${component}.ports.dns`,
-              `is ${ports.dns}, but containers can only use a resolver on port 53 (resolv.conf has no port); leave ports.dns at 53.`,
-            ),
-          ]),
-      ...checkJoinList(
-        `${component}.retryJoinWan`,
-        args.retryJoinWan,
-        true,
-        "an internal datacenter federates by WAN-joining the global servers; pass their wanAddress outputs.",
-      ),
     ]);
     super("distributed-consul:index:InternalDc", name, {}, opts);
 
@@ -156,6 +169,7 @@ export class InternalDc extends pulumi.ComponentResource {
     this.dnsAddress = pulumi.output(hostPort(bridge, ports.dns));
     this.dnsServer = pulumi.output(bridge);
     this.ports = pulumi.output(ports);
+    this.retryJoinWan = settings.apply((s) => [...s.retryJoinWan]);
     this.containerId = container.id;
     this.registerOutputs({
       nodeName: this.nodeName,
@@ -165,6 +179,7 @@ export class InternalDc extends pulumi.ComponentResource {
       dnsAddress: this.dnsAddress,
       dnsServer: this.dnsServer,
       ports: this.ports,
+      retryJoinWan: this.retryJoinWan,
       containerId: this.containerId,
     });
   }

@@ -6,10 +6,10 @@ import {
   REGISTRATOR_DOCKER_SOCKET,
   RegistratorOptions,
   checkConsulAddress,
-  checkRegistratorFlags,
   registratorCommand,
 } from "./core/registrator-args";
 import { failOnProblems } from "./problems-error";
+import { checkTopology } from "./core/topology";
 
 export * from "./core/registrator-args";
 
@@ -81,7 +81,19 @@ export class Registrator extends pulumi.ComponentResource {
     // Checked before anything is registered, this component included.
     failOnProblems([
       ...checkContainerArgs(component, args),
-      ...checkRegistratorFlags(options, keyOf, image),
+      ...checkTopology({
+        quorum: false,
+        hosts: [
+          {
+            keyOf: (setting) =>
+              setting === "registrator.image"
+                ? `${component}.image`
+                : keyOf(setting.replace(/^registrator\./, "")),
+            registrator: { image, options },
+            images: { "registrator.image": image },
+          },
+        ],
+      }),
       ...(typeof args.consulAddress === "string"
         ? checkConsulAddress(keyOf("consulAddress"), args.consulAddress)
         : []),

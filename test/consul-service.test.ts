@@ -292,7 +292,7 @@ describe("ConsulService", () => {
         assert.ok(e instanceof pulumi.ResourceError);
         assert.deepStrictEqual(e.message.split("\n"), [
           "distributed-consul found 8 configuration problems:",
-          '  - ConsulService(es).image: "elasticsearch:latest" does not name an exact image version; pin a tag other than latest (e.g. docker.elastic.co/elasticsearch/elasticsearch:8.15.3) or a digest.',
+          '  - ConsulService(es).image: "elasticsearch:latest" does not name an exact image version; pin a tag other than latest (e.g. hashicorp/consul:1.22.7) or a digest (@sha256:…).',
           '  - ConsulService(es).hostAddress: "192.168.99" is not an IPv4 address; give a dotted quad such as 192.168.99.100.',
           '  - ConsulService(es).dnsServer: "localhost" is not an IPv4 address; give a dotted quad such as 192.168.99.100.',
           '  - ConsulService(es).restart: "sometimes" is not a restart policy; use one of no, on-failure, always, unless-stopped.',

@@ -167,7 +167,9 @@ describe("GlobalConsul", () => {
       () => new GlobalConsul("g", { nodeName: "node2", hostAddress: "192.168.99.101" }),
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
-        e.message.includes("GlobalConsul(g).retryJoin: no server to join"),
+        e.message.includes(
+          "GlobalConsul(g).retryJoin: this server neither bootstraps nor has a server to join",
+        ),
     );
     assert.deepStrictEqual(registrations, []);
   });

@@ -121,32 +121,43 @@ export interface ProgramRun {
   readonly outputs: Record<string, unknown>;
   /** The program's exports, unresolved, for secrecy checks. */
   readonly exports: Record<string, unknown>;
+  /** What the program warned (`pulumi.log.warn`, which the mocks print to console.warn). */
+  readonly warnings: string[];
 }
 
 /**
  * Runs index.ts under mocks with the given raw config (full keys, e.g.
- * `distributed-consul:nodeIp`) and returns what it registered and exported.
+ * `distributed-consul:nodeIp`) and returns what it registered and exported. Registrations are
+ * recorded into `registrations`, which a caller can pass to inspect a run that fails.
  */
 export async function runProgram(
   config: Record<string, string>,
   stackOutputs: StackOutputs = {},
   stack = "test",
+  registrations: Registration[] = [],
 ): Promise<ProgramRun> {
-  const registrations: Registration[] = [];
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config);
   const entry = require.resolve("../index");
   delete require.cache[entry];
-  // The program is loaded the way Pulumi's Node.js host loads it: as a module, for its effects.
-  const exports = (await import(entry)) as Record<string, unknown>;
-  const outputs: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(exports)) {
-    if (pulumi.Output.isInstance(value)) outputs[name] = await valueOf(value);
+  // Without an engine, pulumi.log.warn prints to console.warn: collect it instead.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (message: unknown) => warnings.push(String(message));
+  try {
+    // Loaded the way Pulumi's Node.js host loads a program: as a module, for its effects.
+    const exports = (await import(entry)) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(exports)) {
+      if (pulumi.Output.isInstance(value)) outputs[name] = await valueOf(value);
+    }
+    // Then wait for every registration the program started, as the language host does when the
+    // program ends; otherwise resources registered after the exports resolved are missed.
+    await pulumi.runtime.disconnect();
+    return { registrations, outputs, exports, warnings };
+  } finally {
+    console.warn = consoleWarn;
   }
-  // Then wait for every registration the program started, as the Node.js language host does when
-  // the program ends; otherwise resources registered after the exports resolved are missed.
-  await pulumi.runtime.disconnect();
-  return { registrations, outputs, exports };
 }
 
 /** The registrations of one resource type. */

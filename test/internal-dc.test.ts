@@ -112,7 +112,9 @@ describe("InternalDc", () => {
         e.message.includes(
           "InternalDc(i).ports.dns: is 8653, but containers can only use a resolver on port 53",
         ) &&
-        e.message.includes("InternalDc(i).retryJoinWan: no server to join"),
+        e.message.includes(
+          "InternalDc(i).retryJoinWan: the internal datacenter has no global server to WAN-join",
+        ),
     );
     assert.deepStrictEqual(registrations, []);
   });

@@ -280,4 +280,18 @@ describe("the program (index.ts) under mocks", () => {
       /distributed-consul:service\.ports\[0\]: port 8500 \(tcp\) of service web clashes with global server \(dc1\)/,
     );
   });
+
+  it("refuses a joining stack that claims the bootstrap stack's node name or address", async () => {
+    const outputs = await node1Outputs();
+    const sameName = { ...readStackConfig("node2"), "distributed-consul:nodeName": "node1" };
+    await assert.rejects(
+      runProgram(sameName, { [BOOTSTRAP_STACK]: outputs }, "node2"),
+      /distributed-consul:nodeName: "node1" is also the bootstrap stack's node name; give every host its own\./,
+    );
+    const sameIp = { ...readStackConfig("node2"), "distributed-consul:nodeIp": "192.168.99.100" };
+    await assert.rejects(
+      runProgram(sameIp, { [BOOTSTRAP_STACK]: outputs }, "node2"),
+      /distributed-consul:nodeIp: 192\.168\.99\.100 is also the bootstrap stack's address; give every host its own\./,
+    );
+  });
 });

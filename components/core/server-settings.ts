@@ -33,6 +33,8 @@ export interface GlobalServerOptions extends CommonServerOptions {
   readonly datacenter: string;
   /** Whether this host bootstraps the global datacenter (elects itself when alone). */
   readonly bootstrap: boolean;
+  /** `bootstrap_expect`, when every server waits for a count instead; ignored with `bootstrap`. */
+  readonly bootstrapExpect?: number;
   /** LAN addresses (`host:serf_lan`) of the other global servers to join. */
   readonly retryJoin: readonly string[];
 }
@@ -58,7 +60,8 @@ function clientAddresses(host: HostFacts): string[] {
 
 /**
  * The global server: binds and advertises the host address on LAN and WAN. A bootstrapping host
- * elects itself; every other host joins the servers it is given and never bootstraps.
+ * elects itself; with `bootstrapExpect` every server waits for that many; otherwise the server
+ * joins the servers it is given and never bootstraps.
  */
 export function globalServerSettings(host: HostFacts, opts: GlobalServerOptions): AgentSettings {
   return {
@@ -69,7 +72,11 @@ export function globalServerSettings(host: HostFacts, opts: GlobalServerOptions)
     advertiseWanAddress: host.hostAddress,
     clientAddresses: clientAddresses(host),
     ports: opts.ports,
-    bootstrap: opts.bootstrap ? { kind: "self" } : { kind: "join" },
+    bootstrap: opts.bootstrap
+      ? { kind: "self" }
+      : opts.bootstrapExpect !== undefined
+        ? { kind: "expect", servers: opts.bootstrapExpect }
+        : { kind: "join" },
     retryJoin: opts.retryJoin,
     // The global servers form the WAN pool among themselves through LAN membership; internal
     // datacenters join them over WAN.

@@ -63,7 +63,7 @@ export function checkPinnedImage(key: string, value: string): Problem[] {
   return [
     error(
       key,
-      `"${value}" does not name an exact image version; pin a tag other than latest (e.g. docker.elastic.co/elasticsearch/elasticsearch:8.15.3) or a digest.`,
+      `"${value}" does not name an exact image version; pin a tag other than latest (e.g. hashicorp/consul:1.22.7) or a digest (@sha256:…).`,
     ),
   ];
 }

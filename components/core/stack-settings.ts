@@ -1,7 +1,7 @@
 import { LogLevel } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 import { LOCAL_DOCKER_HOST } from "./docker-host";
-import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode } from "./registrator-args";
+import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode, RegistratorOptions } from "./registrator-args";
 import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
 import {
@@ -50,6 +50,16 @@ export interface RegistratorSettings {
   readonly tags?: readonly string[];
   /** `-explicit` (not in the v7 image). Default: unset. */
   readonly explicit?: boolean;
+}
+
+/** Splits {@link RegistratorSettings} into the image, the program-level switch and registrator's flags. */
+export function splitRegistratorSettings(settings: RegistratorSettings): {
+  image: string;
+  registerInternal: boolean;
+  options: Omit<RegistratorOptions, "consulAddress">;
+} {
+  const { image, registerInternal, ...options } = settings;
+  return { image, registerInternal, options };
 }
 
 /** The defaults of {@link RegistratorSettings}. */
@@ -143,6 +153,8 @@ export interface StackSettings {
   readonly dockerBridgeSubnet: string;
   /** `globalDatacenter`: the global datacenter. Default `dc1`. */
   readonly globalDatacenter: string;
+  /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default: unset. */
+  readonly bootstrapExpect?: number;
   /** `joinAddresses`: explicit LAN join addresses; when set they win over the bootstrap stack's outputs. */
   readonly joinAddresses?: readonly string[];
   /** `internalDatacenter`: this host's own datacenter (e.g. `vm1`). Required. */
@@ -151,7 +163,7 @@ export interface StackSettings {
   readonly internalPorts: Partial<AgentPorts>;
   /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when set they win over the bootstrap stack's outputs. */
   readonly wanJoinAddresses?: readonly string[];
-  /** `bootstrapStack`: the stack whose outputs a joining stack reads. Default `organization/distributed-consul/node1`. */
+  /** `bootstrapStack`: the stack whose outputs a joining stack reads; `""` for none. Default `organization/distributed-consul/node1`. */
   readonly bootstrapStack: string;
   /** `consulImage`: the Consul image. Default {@link DEFAULT_CONSUL_IMAGE}. */
   readonly consulImage: string;
@@ -210,6 +222,14 @@ class ConfigReader {
     if (value === "true" || value === "false") return value === "true";
     this.problems.push(error(configKey(name), `"${value}" is not a boolean; use true or false.`));
     return fallback;
+  }
+
+  integer(name: string): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (/^-?[0-9]+$/.test(value)) return Number(value);
+    this.problems.push(error(configKey(name), `"${value}" is not a whole number.`));
+    return undefined;
   }
 
   json(name: string): unknown {
@@ -330,6 +350,7 @@ export function readStackSettings(raw: RawConfig): {
     dockerBridgeAddress: r.string("dockerBridgeAddress", DEFAULT_DOCKER_BRIDGE_ADDRESS),
     dockerBridgeSubnet: r.string("dockerBridgeSubnet", DEFAULT_DOCKER_BRIDGE_SUBNET),
     globalDatacenter: r.string("globalDatacenter", DEFAULT_GLOBAL_DATACENTER),
+    bootstrapExpect: r.integer("bootstrapExpect"),
     joinAddresses: r.stringList("joinAddresses"),
     internalDatacenter: r.requiredString("internalDatacenter", "vm1"),
     internalPorts: r.ports("internalPorts"),

@@ -45,10 +45,14 @@ export function checkIpv4(key: string, value: string): Problem[] {
  * An error unless `value` is an address other hosts can reach: an IPv4 address that is neither
  * loopback, unspecified (0.0.0.0), link-local, nor inside the Docker bridge subnet.
  */
-export function checkReachableAddress(key: string, value: string, bridgeSubnet: string): Problem[] {
+export function checkReachableAddress(
+  key: string,
+  value: string,
+  bridgeSubnet: string,
+  fix = "give the host's own address on the network the other hosts share",
+): Problem[] {
   const malformed = checkIpv4(key, value);
   if (malformed.length > 0) return malformed;
-  const fix = "give the host's own address on the network the other hosts share";
   if (inSubnet(value, "127.0.0.0/8"))
     return [error(key, `"${value}" is a loopback address, unreachable from other hosts; ${fix}.`)];
   if (value === "0.0.0.0") return [error(key, `"0.0.0.0" cannot be advertised or joined; ${fix}.`)];

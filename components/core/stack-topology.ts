@@ -1,0 +1,114 @@
+import { Problem, error } from "./problems";
+import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
+import { HostTopology, KeyNamer, checkTopology } from "./topology";
+
+/** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
+export const stackKeyOf: KeyNamer = (setting) =>
+  // registrator's -ip is the host address: the key to change is nodeIp.
+  setting === "registrator.hostIp" ? configKey("nodeIp") : configKey(setting);
+
+/**
+ * This stack's host, as the topology check sees it. `explicitGossipKey` is the configured key's
+ * plain text, for checking only. Joining addresses not in config come from the bootstrap stack
+ * ("later"), unless `bootstrapStack` is empty.
+ */
+export function stackTopology(settings: StackSettings, explicitGossipKey?: string): HostTopology {
+  const fromStack = settings.bootstrapStack === "" ? undefined : "later";
+  // registerInternal says whether a second registrator runs, not how registrator is invoked.
+  const { image, options } = splitRegistratorSettings(settings.registrator);
+  return {
+    keyOf: stackKeyOf,
+    nodeName: settings.nodeName,
+    nodeIp: settings.nodeIp,
+    dockerHost: settings.dockerHost,
+    dockerBridgeAddress: settings.dockerBridgeAddress,
+    dockerBridgeSubnet: settings.dockerBridgeSubnet,
+    gossipKey: explicitGossipKey,
+    recursors: settings.recursors,
+    global: {
+      datacenter: settings.globalDatacenter,
+      bootstrap: settings.bootstrap,
+      bootstrapExpect: settings.bootstrapExpect,
+      joinAddresses: settings.joinAddresses ?? (settings.bootstrap ? [] : fromStack),
+      ports: settings.globalPorts,
+    },
+    internal: {
+      datacenter: settings.internalDatacenter,
+      wanJoinAddresses:
+        settings.wanJoinAddresses ?? (settings.bootstrap || !fromStack ? [] : fromStack),
+      ports: settings.internalPorts,
+    },
+    registrator: { image, options: { ...options, hostIp: settings.nodeIp } },
+    images: {
+      consulImage: settings.consulImage,
+      "registrator.image": image,
+      ...(settings.service.enabled ? { "service.image": settings.service.image } : {}),
+    },
+    servicePorts: settings.service.enabled ? settings.service.ports : undefined,
+  };
+}
+
+/** The secrets a stack has in its own config (their values are never part of a message). */
+export interface ConfiguredSecrets {
+  /** The gossip key's plain text, when configured (checked for format only). */
+  readonly gossipKey?: string;
+  /** Whether `aclManagementToken` is configured. */
+  readonly aclManagementToken: boolean;
+}
+
+/**
+ * Where a stack gets what it does not make itself: only the bootstrap stack generates the gossip
+ * key and ACL token; every other stack needs them from config or from a bootstrap stack to read.
+ */
+function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Problem[] {
+  const problems: Problem[] = [];
+  const expect = settings.bootstrapExpect !== undefined;
+  const noStack = settings.bootstrapStack === "";
+  if (expect && settings.joinAddresses === undefined) {
+    problems.push(
+      error(
+        configKey("joinAddresses"),
+        "with bootstrapExpect every server lists the others; set joinAddresses to their LAN addresses (host:8301).",
+      ),
+    );
+  }
+  const needsSource = !settings.bootstrap && (expect || noStack);
+  const why = expect ? "with bootstrapExpect no stack generates it" : "bootstrapStack is empty";
+  if (needsSource && secrets.gossipKey === undefined) {
+    problems.push(
+      error(
+        configKey("gossipKey"),
+        `is not set and ${why}; set the same key on every stack: pulumi config set --secret ${configKey("gossipKey")} "$(openssl rand -base64 32)".`,
+      ),
+    );
+  }
+  if (needsSource && settings.aclEnabled && !secrets.aclManagementToken) {
+    problems.push(
+      error(
+        configKey("aclManagementToken"),
+        `is not set and ${why}; set the same token on every stack: pulumi config set --secret ${configKey("aclManagementToken")} "$(uuidgen)".`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Every problem with one stack: its config's type problems, where it gets its join addresses and
+ * secrets, then the topology check's, leaving out what a type problem already reported for the
+ * same key (a missing nodeIp is reported once, as missing, not again as malformed).
+ */
+export function checkStack(
+  settings: StackSettings,
+  typeProblems: readonly Problem[],
+  secrets: ConfiguredSecrets,
+): Problem[] {
+  const reported = new Set(typeProblems.map((p) => p.key));
+  const topology = checkTopology({ hosts: [stackTopology(settings, secrets.gossipKey)] });
+  const found = [...checkSources(settings, secrets), ...topology].filter(
+    (p) => !reported.has(p.key),
+  );
+  // One setting can fail the same way twice (nodeIp is also registrator's -ip): say it once.
+  const unique = new Map(found.map((p) => [`${p.severity}|${p.key}|${p.message}`, p]));
+  return [...typeProblems, ...unique.values()];
+}

@@ -1,0 +1,449 @@
+import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
+import { checkDockerHost } from "./docker-host";
+import { AgentPortRequest, HostListener, findPortClashes, planHostPorts } from "./port-plan";
+import { Problem, error, warning } from "./problems";
+import { RegistratorOptions, checkRegistratorFlags } from "./registrator-args";
+import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./service-registration";
+import {
+  checkDatacenter,
+  checkGossipKey,
+  checkJoinAddress,
+  checkNodeName,
+  checkReachableAddress,
+  isCidr,
+  parseIpv4,
+} from "./validators";
+import { checkPinnedImage } from "./service-container";
+import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "../defaults";
+
+/**
+ * Names a setting in messages. Settings are named as the stack config keys are, without the
+ * namespace: `nodeIp`, `globalPorts`, `registrator.ttlSeconds`, `service.ports[0]`, … A stack
+ * maps them to `distributed-consul:<setting>`; a component to its own arguments.
+ */
+export type KeyNamer = (setting: string) => string;
+
+/**
+ * Join addresses as far as they are known: the plain list, `"later"` when they arrive as Pulumi
+ * Outputs (another stack's or component's), `undefined` when there is no source at all.
+ */
+export type JoinList = readonly string[] | "later" | undefined;
+
+/** This host's server of the global datacenter. */
+export interface GlobalServerTopology {
+  /** `globalDatacenter`. */
+  readonly datacenter: string;
+  /** `bootstrap`: elects itself. */
+  readonly bootstrap: boolean;
+  /** `bootstrapExpect`: waits for this many servers. Default: unset. */
+  readonly bootstrapExpect?: number;
+  /** `joinAddresses`: LAN join addresses of other global servers. */
+  readonly joinAddresses: JoinList;
+  /** `globalPorts`: port overrides. Default `{}`. */
+  readonly ports?: Partial<AgentPorts>;
+}
+
+/** This host's internal datacenter server. */
+export interface InternalServerTopology {
+  /** `internalDatacenter`. */
+  readonly datacenter: string;
+  /** `wanJoinAddresses`: WAN addresses of global servers. */
+  readonly wanJoinAddresses: JoinList;
+  /** `internalPorts`: port overrides. Default `{}`. */
+  readonly ports?: Partial<AgentPorts>;
+}
+
+/** One host of the topology; every part is optional, so a component can check what it knows. */
+export interface HostTopology {
+  /** Names this host's settings in messages. */
+  readonly keyOf: KeyNamer;
+  /** `nodeName`. */
+  readonly nodeName?: string;
+  /** `nodeIp`: the address every agent on the host binds and advertises. */
+  readonly nodeIp?: string;
+  /** `dockerHost`: the Docker daemon URL. */
+  readonly dockerHost?: string;
+  /** `dockerBridgeAddress`. Default `172.17.0.1`. */
+  readonly dockerBridgeAddress?: string;
+  /** `dockerBridgeSubnet`: never advertised or joined. Default `172.17.0.0/16`. */
+  readonly dockerBridgeSubnet?: string;
+  /** The host's global server, if it runs one. */
+  readonly global?: GlobalServerTopology;
+  /** The host's internal datacenter server, if it runs one. */
+  readonly internal?: InternalServerTopology;
+  /** `registrator.*`: registrator's image and options, if the host runs registrator. */
+  readonly registrator?: {
+    readonly image: string;
+    readonly options: Omit<RegistratorOptions, "consulAddress">;
+  };
+  /** `service.ports`: the ports of the host's service container, if it runs one. */
+  readonly servicePorts?: readonly ServicePort[];
+  /** `gossipKey`, when given as plain text (checked, never echoed). */
+  readonly gossipKey?: string;
+  /** `recursors`. */
+  readonly recursors?: readonly string[];
+  /** Images by setting (`consulImage`, `registrator.image`, …); each must be pinned. */
+  readonly images?: Readonly<Record<string, string>>;
+}
+
+/** The topology: every host this program knows (a stack knows itself; a composition, all). */
+export interface Topology {
+  /** The hosts. */
+  readonly hosts: readonly HostTopology[];
+  /**
+   * Whether `hosts` is the whole cluster (a program composing all hosts); then someone must
+   * bootstrap, and the server count is the number of hosts with a global server. A single stack
+   * sees only itself. Default `false`.
+   */
+  readonly complete?: boolean;
+  /** Whether to warn about the global server count. Default `true`. */
+  readonly quorum?: boolean;
+}
+
+/**
+ * A join list as far as it is known from a component argument that may hold Pulumi Outputs:
+ * the plain strings, or `"later"` when the addresses (or all of them) arrive as Outputs.
+ */
+export function joinListOf(value: unknown): JoinList {
+  if (!Array.isArray(value)) return "later";
+  const plain = value.filter((v): v is string => typeof v === "string");
+  return plain.length === 0 && value.length > 0 ? "later" : plain;
+}
+
+/**
+ * A {@link KeyNamer} for a component's arguments: `Component(name).<argument>`, where a
+ * setting's leading name is renamed to the component's argument (e.g. `nodeIp` → `hostAddress`).
+ */
+export function componentKeyNamer(component: string, renames: Record<string, string>): KeyNamer {
+  return (setting) => {
+    const head = /^[A-Za-z]+/.exec(setting)?.[0] ?? setting;
+    return `${component}.${renames[head] ?? head}${setting.slice(head.length)}`;
+  };
+}
+
+function checkJoinList(
+  key: string,
+  list: JoinList,
+  selfIp: string | undefined,
+  bridgeSubnet: string,
+): Problem[] {
+  if (!Array.isArray(list)) return [];
+  return (list as readonly string[]).flatMap((address, i) => {
+    const itemKey = `${key}[${i}]`;
+    const malformed = checkJoinAddress(itemKey, address);
+    if (malformed.length > 0) return malformed;
+    const host = address.split(":")[0];
+    if (!parseIpv4(host)) return [];
+    const unreachable = checkReachableAddress(
+      itemKey,
+      host,
+      bridgeSubnet,
+      "give the host address of a server on another host",
+    );
+    if (unreachable.length > 0) return unreachable;
+    return host === selfIp
+      ? [error(itemKey, `"${address}" is this host itself; give another host's server to join.`)]
+      : [];
+  });
+}
+
+function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: string): Problem[] {
+  const k = host.keyOf;
+  const problems = [
+    ...checkDatacenter(k("globalDatacenter"), g.datacenter),
+    ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.nodeIp, bridgeSubnet),
+  ];
+  if (g.bootstrap && g.bootstrapExpect !== undefined) {
+    problems.push(
+      error(
+        k("bootstrapExpect"),
+        "cannot be combined with bootstrap: true (a bootstrapping server elects itself alone); set only one of them.",
+      ),
+    );
+  }
+  const expect = g.bootstrapExpect;
+  if (expect !== undefined && !(Number.isInteger(expect) && expect >= 1)) {
+    problems.push(
+      error(k("bootstrapExpect"), `${expect} is not a server count; give a whole number, 3 or 5.`),
+    );
+  }
+  const nothingToJoin =
+    g.joinAddresses === undefined ||
+    (Array.isArray(g.joinAddresses) && g.joinAddresses.length === 0);
+  if (!g.bootstrap && expect === undefined && nothingToJoin) {
+    problems.push(
+      error(
+        k("joinAddresses"),
+        "this server neither bootstraps nor has a server to join; give the LAN address of an existing global server (or a bootstrap stack to read it from), or bootstrap: true on the first host.",
+      ),
+    );
+  }
+  return problems;
+}
+
+function checkInternal(
+  host: HostTopology,
+  i: InternalServerTopology,
+  bridgeSubnet: string,
+): Problem[] {
+  const k = host.keyOf;
+  const problems = [
+    ...checkDatacenter(k("internalDatacenter"), i.datacenter),
+    ...checkJoinList(k("wanJoinAddresses"), i.wanJoinAddresses, undefined, bridgeSubnet),
+  ];
+  if (host.global && i.datacenter === host.global.datacenter) {
+    problems.push(
+      error(
+        k("internalDatacenter"),
+        `is "${i.datacenter}", the global datacenter's name; give this host's own datacenter a name of its own (e.g. vm1).`,
+      ),
+    );
+  }
+  if ((i.ports?.dns ?? DEFAULT_INTERNAL_PORTS.dns) !== 53) {
+    problems.push(
+      error(
+        `${k("internalPorts")}.dns`,
+        `is ${i.ports?.dns}, but containers can only use a resolver on port 53 (resolv.conf has no port); leave the internal server's DNS port at 53.`,
+      ),
+    );
+  }
+  const noWan =
+    i.wanJoinAddresses === undefined ||
+    (Array.isArray(i.wanJoinAddresses) && i.wanJoinAddresses.length === 0 && !host.global);
+  if (noWan) {
+    problems.push(
+      error(
+        k("wanJoinAddresses"),
+        "the internal datacenter has no global server to WAN-join; give the WAN address (host:serf_wan) of a global server.",
+      ),
+    );
+  }
+  return problems;
+}
+
+function hostPortPlan(host: HostTopology): Problem[] {
+  const k = host.keyOf;
+  const agents: AgentPortRequest[] = [];
+  if (host.global) {
+    agents.push({
+      owner: `global server (${host.global.datacenter})`,
+      key: k("globalPorts"),
+      defaults: DEFAULT_GLOBAL_PORTS,
+      overrides: host.global.ports ?? {},
+    });
+  }
+  if (host.internal) {
+    agents.push({
+      owner: `internal server (${host.internal.datacenter})`,
+      key: k("internalPorts"),
+      defaults: DEFAULT_INTERNAL_PORTS,
+      overrides: host.internal.ports ?? {},
+    });
+  }
+  const plan = planHostPorts(agents);
+  // Service ports against the agents' ports; clashes among the service's own ports are
+  // checkServicePorts' to report, once.
+  const serviceClashes = (host.servicePorts ?? []).flatMap((port, i) => {
+    const listener: HostListener = {
+      owner: `service ${port.name}`,
+      key: k(`service.ports[${i}]`),
+      port: externalPort(port),
+      protocol: protocolOf(port),
+    };
+    return findPortClashes([...plan.listeners, listener]).filter((p) => p.key === listener.key);
+  });
+  return [...plan.problems, ...serviceClashes];
+}
+
+function checkHost(host: HostTopology): Problem[] {
+  const k = host.keyOf;
+  const bridgeSubnet = host.dockerBridgeSubnet ?? DEFAULT_DOCKER_BRIDGE_SUBNET;
+  const bridgeAddress = host.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS;
+  const subnetOk = isCidr(bridgeSubnet);
+  return [
+    ...(host.nodeName === undefined ? [] : checkNodeName(k("nodeName"), host.nodeName)),
+    ...(host.nodeIp === undefined
+      ? []
+      : checkReachableAddress(k("nodeIp"), host.nodeIp, subnetOk ? bridgeSubnet : "0.0.0.0/32")),
+    ...(host.dockerHost === undefined ? [] : checkDockerHost(k("dockerHost"), host.dockerHost)),
+    ...(parseIpv4(bridgeAddress)
+      ? []
+      : [
+          error(
+            k("dockerBridgeAddress"),
+            `"${bridgeAddress}" is not an IPv4 address; give the docker0 gateway, usually 172.17.0.1.`,
+          ),
+        ]),
+    ...(subnetOk
+      ? []
+      : [
+          error(
+            k("dockerBridgeSubnet"),
+            `"${bridgeSubnet}" is not a subnet; give CIDR notation, usually 172.17.0.0/16.`,
+          ),
+        ]),
+    ...(host.gossipKey === undefined ? [] : checkGossipKey(k("gossipKey"), host.gossipKey)),
+    ...Object.entries(host.images ?? {}).flatMap(([setting, image]) =>
+      checkPinnedImage(k(setting), image),
+    ),
+    ...(host.recursors ?? []).flatMap((r, i) =>
+      parseIpv4(r)
+        ? []
+        : [
+            error(
+              `${k("recursors")}[${i}]`,
+              `"${r}" is not an IPv4 address; give a DNS server's address such as 1.1.1.1.`,
+            ),
+          ],
+    ),
+    ...(host.global ? checkGlobal(host, host.global, bridgeSubnet) : []),
+    ...(host.internal ? checkInternal(host, host.internal, bridgeSubnet) : []),
+    ...(host.registrator
+      ? checkRegistratorFlags(
+          host.registrator.options,
+          (field) => k(`registrator.${field}`),
+          host.registrator.image,
+        )
+      : []),
+    ...(host.servicePorts ? checkServicePorts(host.servicePorts, (f) => k(`service.${f}`)) : []),
+    ...hostPortPlan(host),
+  ];
+}
+
+/** Fault tolerance of a Raft cluster of `servers` voters: how many may fail with a quorum left. */
+export function faultTolerance(servers: number): number {
+  return servers - (Math.floor(servers / 2) + 1);
+}
+
+/** A warning for a server count with no fault tolerance or an even count; none for 3, 5, 7, … */
+export function checkServerCount(key: string, servers: number): Problem[] {
+  if (servers <= 0) return [];
+  const quorum = Math.floor(servers / 2) + 1;
+  const tolerates = faultTolerance(servers);
+  if (servers === 1) {
+    return [
+      warning(
+        key,
+        "1 global server tolerates no failure; run 3 or 5 servers (one per host) for a cluster that survives losing one.",
+      ),
+    ];
+  }
+  if (servers % 2 === 0) {
+    return [
+      warning(
+        key,
+        `${servers} global servers need a quorum of ${quorum} and tolerate ${tolerates} failure${tolerates === 1 ? "" : "s"}, no more than ${servers - 1} would; run an odd number, 3 or 5 recommended.`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** Errors for a value two hosts share that must be unique per host. */
+function duplicates(
+  hosts: readonly HostTopology[],
+  pick: (h: HostTopology) => string | undefined,
+  setting: string,
+  what: string,
+): Problem[] {
+  const first = new Map<string, HostTopology>();
+  const problems: Problem[] = [];
+  for (const host of hosts) {
+    const value = pick(host);
+    if (value === undefined) continue;
+    const earlier = first.get(value);
+    if (earlier) {
+      problems.push(
+        error(
+          host.keyOf(setting),
+          `${what} "${value}" is already used by ${earlier.keyOf(setting)}; give every host its own.`,
+        ),
+      );
+    } else {
+      first.set(value, host);
+    }
+  }
+  return problems;
+}
+
+/** How many global servers a single stack knows of: itself and those it joins. */
+function knownServers(host: HostTopology): number {
+  const g = host.global;
+  if (!g) return 0;
+  if (g.bootstrapExpect !== undefined) return g.bootstrapExpect;
+  const joined = Array.isArray(g.joinAddresses)
+    ? g.joinAddresses.length
+    : g.joinAddresses === "later"
+      ? 1
+      : 0;
+  return 1 + joined;
+}
+
+/**
+ * Every problem with a topology, not only the first: malformed addresses, names, datacenters and
+ * Docker host URLs; node names, addresses or datacenters used twice; ports out of range or
+ * clashing on a host; `bootstrap` on more than one server or combined with `bootstrap_expect`;
+ * a joining server with nothing to join; a WAN member or join target that is loopback or a
+ * Docker bridge address; registrator TTL misuse; a malformed gossip key; and, as warnings,
+ * server counts without fault tolerance. Each names the setting (through `keyOf`) and the fix.
+ */
+export function checkTopology(topology: Topology): Problem[] {
+  const hosts = topology.hosts;
+  const problems = hosts.flatMap(checkHost);
+  problems.push(
+    ...duplicates(hosts, (h) => h.nodeName, "nodeName", "node name"),
+    ...duplicates(hosts, (h) => h.nodeIp, "nodeIp", "address"),
+    ...duplicates(hosts, (h) => h.internal?.datacenter, "internalDatacenter", "datacenter"),
+  );
+
+  const globals = hosts.filter((h) => h.global !== undefined);
+  const bootstrappers = globals.filter((h) => h.global?.bootstrap);
+  for (const extra of bootstrappers.slice(1)) {
+    problems.push(
+      error(
+        extra.keyOf("bootstrap"),
+        `${extra.nodeName ?? "this host"} bootstraps as well as ${bootstrappers[0].nodeName ?? "another host"}: two servers that elect themselves form two clusters; set bootstrap: true on one host only.`,
+      ),
+    );
+  }
+  const globalNames = [...new Set(globals.map((h) => h.global?.datacenter))];
+  if (globalNames.length > 1) {
+    problems.push(
+      error(
+        globals[0].keyOf("globalDatacenter"),
+        `hosts disagree on the global datacenter (${globalNames.join(", ")}); give every host the same.`,
+      ),
+    );
+  }
+  const expects = [...new Set(globals.map((h) => h.global?.bootstrapExpect))].filter(
+    (e) => e !== undefined,
+  );
+  if (expects.length > 1) {
+    problems.push(
+      error(
+        globals[0].keyOf("bootstrapExpect"),
+        `hosts expect different server counts (${expects.join(", ")}); give every server the same bootstrapExpect.`,
+      ),
+    );
+  }
+  if (
+    topology.complete &&
+    globals.length > 0 &&
+    bootstrappers.length === 0 &&
+    expects.length === 0
+  ) {
+    problems.push(
+      error(
+        globals[0].keyOf("bootstrap"),
+        "no host bootstraps the global datacenter, so no leader is ever elected; set bootstrap: true on the first host.",
+      ),
+    );
+  }
+
+  if (topology.quorum !== false && globals.length > 0) {
+    const servers = topology.complete ? globals.length : Math.max(...globals.map(knownServers));
+    const key = topology.complete ? "hosts" : "joinAddresses";
+    problems.push(...checkServerCount(globals[0].keyOf(key), servers));
+  }
+  return problems;
+}

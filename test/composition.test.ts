@@ -1,0 +1,95 @@
+// The components inside another program: several hosts, each with its own docker provider.
+import * as assert from "assert";
+import * as docker from "@pulumi/docker";
+import { GlobalConsul } from "../components/global-consul";
+import { InternalDc } from "../components/internal-dc";
+import { checkTopology, describeProblem, errorsOf } from "../components";
+import { Registration, installMocks, reveal, valueOf } from "./harness";
+
+const HOSTS = [
+  { nodeName: "node1", ip: "192.168.99.100", dc: "vm1" },
+  { nodeName: "node2", ip: "192.168.99.101", dc: "vm2" },
+  { nodeName: "node3", ip: "192.168.99.102", dc: "vm3" },
+];
+
+describe("composing several hosts in one program", () => {
+  it("passes the topology check for three hosts, with no warning", () => {
+    const problems = checkTopology({
+      complete: true,
+      hosts: HOSTS.map((h, i) => ({
+        keyOf: (s: string) => `hosts[${i}].${s}`,
+        nodeName: h.nodeName,
+        nodeIp: h.ip,
+        global: {
+          datacenter: "dc1",
+          bootstrap: i === 0,
+          joinAddresses: i === 0 ? [] : ["192.168.99.100:8301"],
+        },
+        internal: { datacenter: h.dc, wanJoinAddresses: ["192.168.99.100:8302"] },
+      })),
+    });
+    assert.deepStrictEqual(problems.map(describeProblem), []);
+    assert.deepStrictEqual(errorsOf(problems), []);
+  });
+
+  it("routes each host's containers to that host's docker provider and wires joins by outputs", async () => {
+    const registrations: Registration[] = [];
+    await installMocks(registrations);
+    const globals: GlobalConsul[] = [];
+    for (const [i, h] of HOSTS.entries()) {
+      const provider = new docker.Provider(`docker-${h.nodeName}`, {
+        host: `ssh://docker@${h.ip}`,
+      });
+      const global = new GlobalConsul(
+        `global-${h.nodeName}`,
+        {
+          nodeName: h.nodeName,
+          hostAddress: h.ip,
+          bootstrap: i === 0,
+          retryJoin: i === 0 ? [] : [globals[0].lanJoinAddress],
+        },
+        { providers: [provider] },
+      );
+      globals.push(global);
+      const internal = new InternalDc(
+        `internal-${h.nodeName}`,
+        {
+          nodeName: h.nodeName,
+          hostAddress: h.ip,
+          datacenter: h.dc,
+          retryJoinWan: globals.map((g) => g.wanAddress),
+        },
+        { providers: [provider] },
+      );
+      await valueOf(internal.containerId);
+    }
+    const containers = registrations.filter((r) => r.type === "docker:index/container:Container");
+    assert.strictEqual(containers.length, 6);
+    for (const c of containers) {
+      const host = HOSTS.find((h) => c.name.endsWith(`-${h.nodeName}-agent`));
+      assert.ok(host, c.name);
+      assert.match(
+        String(c.provider),
+        new RegExp(`::docker-${host.nodeName}::docker-${host.nodeName}-id$`),
+      );
+      const uploads = c.inputs.uploads as { content: string }[];
+      const config = JSON.parse(uploads[0].content) as Record<string, unknown>;
+      assert.strictEqual(config.advertise_addr_wan, host.ip);
+    }
+    assert.deepStrictEqual(await valueOf(globals[2].retryJoin), ["192.168.99.100:8301"]);
+    const node3Internal = containers.find((c) => c.name === "internal-node3-agent");
+    const wan = (
+      JSON.parse((node3Internal?.inputs.uploads as { content: string }[])[0].content) as {
+        retry_join_wan: string[];
+      }
+    ).retry_join_wan;
+    assert.deepStrictEqual(wan, [
+      "192.168.99.100:8302",
+      "192.168.99.101:8302",
+      "192.168.99.102:8302",
+    ]);
+    // No secrets were given, so the secret part is empty.
+    const node1Global = containers.find((c) => c.name === "global-node1-agent");
+    assert.deepStrictEqual(reveal(node1Global?.inputs.envs), ["CONSUL_LOCAL_CONFIG={}\n"]);
+  });
+});
