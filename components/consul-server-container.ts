@@ -12,6 +12,37 @@ import {
   AgentSecrets,
 } from "./core/agent-config";
 import { leaderHealthcheck } from "./core/health";
+import { AgentPorts } from "./core/agent-ports";
+import { LogLevel } from "./core/agent-config";
+
+/** Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). */
+export interface ConsulServerArgs {
+  /** This host's node name, unique across hosts (e.g. `node1`). Required. */
+  readonly nodeName: string;
+  /** This host's address, reachable from every other host; bound and advertised on LAN and WAN. Required. */
+  readonly hostAddress: string;
+  /** Consul image, an exact tag or digest. Default `hashicorp/consul:1.22.7`. */
+  readonly image?: string;
+  /** Port overrides; unspecified ports keep the component's defaults. Default `{}`. */
+  readonly ports?: Partial<AgentPorts>;
+  /** Docker bridge gateway address, added to `client_addr` (and DNS for `InternalDc`). Default `172.17.0.1`. */
+  readonly dockerBridgeAddress?: string;
+  /** Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption). */
+  readonly gossipKey?: pulumi.Input<string>;
+  /** Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`. */
+  readonly recursors?: readonly string[];
+  /** Serve the web UI. Default `true`. */
+  readonly ui?: boolean;
+  /** Log level. Default `info`. */
+  readonly logLevel?: LogLevel;
+  /** ACLs: when set, enforced with default-deny; the token stays a Pulumi secret. Default: ACLs off. */
+  readonly acl?: {
+    /** The management token (bootstrap server: `initial_management`; all: agent and replication token). */
+    readonly managementToken: pulumi.Input<string>;
+  };
+  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
+  readonly waitTimeoutSeconds?: number;
+}
 
 /** What {@link declareConsulServer} needs to declare one server agent's Docker resources. */
 export interface ConsulServerDeclaration {

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LogLevel } from "./core/agent-config";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { globalServerSettings, hostPort } from "./core/server-settings";
-import { declareConsulServer } from "./consul-server-container";
+import { ConsulServerArgs, declareConsulServer } from "./consul-server-container";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -22,11 +21,7 @@ const GLOBAL_CONSUL_ARGS: Record<string, string> = {
 };
 
 /** Arguments of {@link GlobalConsul}. */
-export interface GlobalConsulArgs {
-  /** This host's node name, unique across hosts (e.g. `node1`). Required. */
-  readonly nodeName: string;
-  /** This host's address, reachable from every other host (e.g. `192.168.99.100`). Required. */
-  readonly hostAddress: string;
+export interface GlobalConsulArgs extends ConsulServerArgs {
   /** Whether this host bootstraps the global datacenter. Default `false` (it joins). */
   readonly bootstrap?: boolean;
   /**
@@ -42,27 +37,8 @@ export interface GlobalConsulArgs {
   readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
   /** Global datacenter name. Default `dc1`. */
   readonly datacenter?: string;
-  /** Consul image, an exact tag or digest. Default {@link DEFAULT_CONSUL_IMAGE}. */
-  readonly image?: string;
   /** Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
-  /** Docker bridge gateway address, added to `client_addr`. Default `172.17.0.1`. */
-  readonly dockerBridgeAddress?: string;
-  /** Gossip encryption key (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption). */
-  readonly gossipKey?: pulumi.Input<string>;
-  /** Upstream DNS servers. Default `["1.1.1.1", "8.8.8.8"]`. */
-  readonly recursors?: readonly string[];
-  /** Serve the web UI. Default `true`. */
-  readonly ui?: boolean;
-  /** Log level. Default `info`. */
-  readonly logLevel?: LogLevel;
-  /** ACLs: when set, enforced with default-deny; tokens are Pulumi secrets. Default: ACLs off. */
-  readonly acl?: {
-    /** Management token; the bootstrap server writes it as `initial_management`. */
-    readonly managementToken: pulumi.Input<string>;
-  };
-  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
-  readonly waitTimeoutSeconds?: number;
 }
 
 /**

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LogLevel } from "./core/agent-config";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
 import { checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
 import { hostPort, internalServerSettings } from "./core/server-settings";
-import { declareConsulServer } from "./consul-server-container";
+import { ConsulServerArgs, declareConsulServer } from "./consul-server-container";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -23,11 +22,7 @@ const INTERNAL_DC_ARGS: Record<string, string> = {
 };
 
 /** Arguments of {@link InternalDc}. */
-export interface InternalDcArgs {
-  /** This host's node name (e.g. `node1`); the agent's node name is `<nodeName>-<datacenter>`. Required. */
-  readonly nodeName: string;
-  /** This host's address, reachable from every other host; advertised on LAN and WAN. Required. */
-  readonly hostAddress: string;
+export interface InternalDcArgs extends ConsulServerArgs {
   /** This host's datacenter name (e.g. `vm1`). Required. */
   readonly datacenter: string;
   /**
@@ -37,30 +32,11 @@ export interface InternalDcArgs {
   readonly retryJoinWan: pulumi.Input<pulumi.Input<string>[]>;
   /** The global (primary) datacenter's name, for ACLs. Default `dc1`. */
   readonly primaryDatacenter?: string;
-  /** Consul image, an exact tag or digest. Default {@link DEFAULT_CONSUL_IMAGE}. */
-  readonly image?: string;
   /**
    * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).
    */
   readonly ports?: Partial<AgentPorts>;
-  /** Docker bridge gateway address: the agent serves DNS there for this host's containers. Default `172.17.0.1`. */
-  readonly dockerBridgeAddress?: string;
-  /** Gossip key shared with the global datacenter (32 bytes, base64); a Pulumi secret. Default: none. */
-  readonly gossipKey?: pulumi.Input<string>;
-  /** Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`. */
-  readonly recursors?: readonly string[];
-  /** Serve the web UI. Default `true`. */
-  readonly ui?: boolean;
-  /** Log level. Default `info`. */
-  readonly logLevel?: LogLevel;
-  /** ACLs: when set, on with default-deny; the token replicates ACLs from the primary. Default: off. */
-  readonly acl?: {
-    /** The management token of the primary datacenter, used as agent and replication token. */
-    readonly managementToken: pulumi.Input<string>;
-  };
-  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
-  readonly waitTimeoutSeconds?: number;
 }
 
 /**
@@ -69,7 +45,7 @@ export interface InternalDcArgs {
  * hosts cannot reach: the cause of the original WAN flapping), listens on ports distinct from
  * the global server's, and serves Consul DNS on port 53 of the Docker bridge address for this
  * host's containers: its own datacenter as `<svc>.service.consul`, others through WAN
- * forwarding as `<svc>.service.<dc>.consul`.
+ * forwarding as `<svc>.service.<dc>.consul`. Its node name is `<nodeName>-<datacenter>`.
  */
 export class InternalDc extends pulumi.ComponentResource {
   /** The agent's node name. */
