@@ -7,6 +7,7 @@ import { GlobalConsul } from "./components/global-consul";
 import { InternalDc } from "./components/internal-dc";
 import { Registrator } from "./components/registrator";
 import { ConsulService } from "./components/consul-service";
+import { AnonymousDnsAccess } from "./components/anonymous-dns-access";
 import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv } from "./components/core/docker-host";
 import { checkStack } from "./components/core/stack-topology";
@@ -174,6 +175,17 @@ const internal = new InternalDc(
   },
   { providers: [dockerProvider] },
 );
+
+// With ACLs on (default deny), DNS answers only what the anonymous token may read: the bootstrap
+// stack grants it read on services and nodes, once for all datacenters (ACLs replicate).
+if (managementToken && settings.bootstrap) {
+  new AnonymousDnsAccess("anonymous-dns", {
+    consulAddress: global.httpAddress,
+    datacenter: settings.globalDatacenter,
+    managementToken,
+    agent: global,
+  });
+}
 
 // registrator, twice: host address and published ports into dc1 (so <svc>.service.dc1.consul
 // answers every host), and container addresses into this host's own datacenter.

@@ -3,6 +3,8 @@ export * from "./global-consul";
 export * from "./internal-dc";
 export * from "./registrator";
 export * from "./consul-service";
+export * from "./anonymous-dns-access";
+export * from "./core/acl-rules";
 export * from "./core/port-plan";
 export * from "./problems-error";
 export * from "./defaults";

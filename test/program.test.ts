@@ -294,4 +294,41 @@ describe("the program (index.ts) under mocks", () => {
       /distributed-consul:nodeIp: 192\.168\.99\.100 is also the bootstrap stack's address; give every host its own\./,
     );
   });
+
+  it("with ACLs on, lets anonymous DNS read services from the bootstrap stack only", async () => {
+    const acl = { "distributed-consul:aclEnabled": "true" };
+    const node1 = await runProgram({ ...readStackConfig("node1"), ...acl }, {}, "node1");
+    const provider = theOne(node1, "pulumi:providers:consul", "anonymous-dns-consul");
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:8500");
+    assert.strictEqual(provider.inputs.datacenter, "dc1");
+    assert.ok(isSecret(provider.inputs.token), "the management token stays secret");
+    const policy = theOne(node1, "consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy");
+    assert.match(String(policy.inputs.rules), /service_prefix "" \{\n {2}policy = "read"\n\}/);
+    assert.match(String(policy.inputs.rules), /node_prefix "" \{\n {2}policy = "read"\n\}/);
+    const attachment = theOne(
+      node1,
+      "consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment",
+      "anonymous-dns-anonymous",
+    );
+    assert.strictEqual(attachment.inputs.tokenId, "00000000-0000-0000-0000-000000000002");
+    assert.strictEqual(attachment.inputs.policy, "dns-read");
+    for (const r of [policy, attachment])
+      assert.match(String(r.provider), /::anonymous-dns-consul::/);
+
+    const node2 = await runProgram(
+      { ...readStackConfig("node2"), ...acl },
+      { [BOOTSTRAP_STACK]: node1.outputs },
+      "node2",
+    );
+    assert.strictEqual(ofType(node2, "consul:index/aclPolicy:AclPolicy").length, 0);
+    const internal = localConfigOf(node2, "internal-agent") as {
+      acl: { tokens: Record<string, string> };
+    };
+    assert.deepStrictEqual(internal.acl.tokens, { agent: MOCK_UUID, replication: MOCK_UUID });
+    assert.deepStrictEqual(agentConfigOf(node2, "internal-agent").primary_datacenter, "dc1");
+    assert.strictEqual(
+      await pulumi.isSecret(node1.exports.aclManagementToken as pulumi.Output<string>),
+      true,
+    );
+  });
 });
