@@ -44,19 +44,18 @@ const dockerProvider = new docker.Provider(`docker-${settings.nodeName}`, {
   sshOpts: [...settings.dockerSshOpts],
 });
 
-// Outputs of the bootstrap stack, read only by joining stacks and only for what config lacks.
-const bootstrapStack =
-  settings.bootstrap || settings.bootstrapStack === ""
-    ? undefined
-    : new pulumi.StackReference(settings.bootstrapStack);
+// Outputs of the bootstrap stack, read only by joining stacks and only for what config lacks: the
+// StackReference is made on first use, so a stack configured explicitly needs no bootstrap stack.
+let bootstrapStack: pulumi.StackReference | undefined;
 function fromBootstrap(output: string, fix: string): pulumi.Output<string> {
-  if (!bootstrapStack) {
+  if (settings.bootstrap || settings.bootstrapStack === "") {
     throw new pulumi.ResourceError(
       `${configKey("bootstrapStack")}: is empty, so nothing provides "${output}"; ${fix}.`,
       undefined,
       true,
     );
   }
+  bootstrapStack ??= new pulumi.StackReference(settings.bootstrapStack);
   return bootstrapStack.getOutput(output).apply((value: unknown) => {
     if (typeof value !== "string" || value === "") {
       throw new pulumi.ResourceError(
@@ -143,18 +142,20 @@ const global = new GlobalConsul(
   { providers: [dockerProvider] },
 );
 
-// The internal datacenter WAN-joins every known global server: this host's own, and the others'
-// from config or the bootstrap stack.
-const otherGlobalWan: pulumi.Input<string>[] = settings.wanJoinAddresses
-  ? [...settings.wanJoinAddresses]
-  : settings.bootstrap
-    ? []
-    : [
-        fromBootstrap(
-          "globalWanAddress",
-          `set ${configKey("wanJoinAddresses")} to the WAN address of a global server`,
-        ),
-      ];
+// The internal datacenter WAN-joins this host's global server, which alone brings it the whole
+// WAN pool (global servers flood-join their LAN peers into it); the bootstrap host's (or the
+// configured) WAN addresses are added so it federates even while this host's server is down.
+const otherGlobalWan: pulumi.Input<string>[] =
+  settings.wanJoinAddresses !== undefined
+    ? [...settings.wanJoinAddresses]
+    : settings.bootstrap || settings.bootstrapStack === "" || settings.bootstrapExpect !== undefined
+      ? []
+      : [
+          fromBootstrap(
+            "globalWanAddress",
+            `set ${configKey("wanJoinAddresses")} to the WAN address of a global server`,
+          ),
+        ];
 
 const internal = new InternalDc(
   "internal",

@@ -331,4 +331,52 @@ describe("the program (index.ts) under mocks", () => {
       true,
     );
   });
+
+  it("reads no bootstrap stack when config gives everything a joining stack needs", async () => {
+    const config = {
+      ...readStackConfig("node2"),
+      "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
+      "distributed-consul:wanJoinAddresses": JSON.stringify(["192.168.99.100:8302"]),
+      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+    };
+    const run = await runProgram(config, {}, "node2");
+    assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
+    assert.deepStrictEqual(run.outputs.internalRetryJoinWan, [
+      "192.168.99.101:8302",
+      "192.168.99.100:8302",
+    ]);
+  });
+
+  it("with bootstrapStack empty, joins by config alone and WAN-joins its own global server", async () => {
+    const config = {
+      ...readStackConfig("node2"),
+      "distributed-consul:bootstrapStack": "",
+      "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
+      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+    };
+    const run = await runProgram(config, {}, "node2");
+    assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
+    assert.deepStrictEqual(run.outputs.internalRetryJoinWan, ["192.168.99.101:8302"]);
+    assert.deepStrictEqual(run.outputs.globalRetryJoin, ["192.168.99.100:8301"]);
+  });
+
+  it("with bootstrapExpect, every server waits for the count and none bootstraps alone", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:bootstrap": "false",
+      "distributed-consul:bootstrapExpect": "3",
+      "distributed-consul:joinAddresses": JSON.stringify([
+        "192.168.99.101:8301",
+        "192.168.99.102:8301",
+      ]),
+      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+    };
+    const run = await runProgram(config, {}, "node1");
+    const global = agentConfigOf(run, "global-agent");
+    assert.strictEqual(global.bootstrap_expect, 3);
+    assert.ok(!("bootstrap" in global));
+    assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
+    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 0);
+    assert.deepStrictEqual(run.warnings, []);
+  });
 });

@@ -35,7 +35,8 @@ export function stackTopology(settings: StackSettings, explicitGossipKey?: strin
     internal: {
       datacenter: settings.internalDatacenter,
       wanJoinAddresses:
-        settings.wanJoinAddresses ?? (settings.bootstrap || !fromStack ? [] : fromStack),
+        settings.wanJoinAddresses ??
+        (settings.bootstrap || settings.bootstrapExpect !== undefined ? [] : (fromStack ?? [])),
       ports: settings.internalPorts,
     },
     registrator: { image, options: { ...options, hostIp: settings.nodeIp } },
