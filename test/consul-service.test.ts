@@ -19,35 +19,9 @@ const CONTAINER = "docker:index/container:Container";
 const CONSUL_PROVIDER = "pulumi:providers:consul";
 const QUERY = "consul:index/preparedQuery:PreparedQuery";
 
-/**
- * Direct dependencies (URNs) of each registered resource, by logical name. The mocks' newResource
- * does not see them, so the mock monitor's registerResource is wrapped to read them off the
- * request the SDK sends, the same field the engine orders operations by.
- */
-type Dependencies = Map<string, string[]>;
-
-interface RegisterRequest {
-  getName(): string;
-  getDependenciesList(): string[];
-}
-
-function recordDependencies(): Dependencies {
-  const dependencies: Dependencies = new Map();
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
-  };
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    dependencies.set(req.getName(), req.getDependenciesList());
-    return original(req, callback);
-  };
-  return dependencies;
-}
-
 interface Deployment {
   registrations: Registration[];
   component: ConsulService;
-  dependencies: Dependencies;
 }
 
 const base: ConsulServiceArgs = {
@@ -67,7 +41,6 @@ async function deploy(
 ): Promise<Deployment> {
   const registrations: Registration[] = [];
   await installMocks(registrations);
-  const dependencies = recordDependencies();
   const provider = new docker.Provider("host-docker", { host: "unix:///var/run/docker.sock" });
   const agent = new GlobalConsul(
     "agent",
@@ -77,7 +50,7 @@ async function deploy(
   const component = new ConsulService(name, args(agent), { providers: [provider] });
   await valueOf(component.containerId);
   await valueOf(component.dnsNames);
-  return { registrations, component, dependencies };
+  return { registrations, component };
 }
 
 function withQuery(agent: pulumi.Resource): ConsulServiceArgs {
@@ -231,10 +204,12 @@ describe("ConsulService", () => {
     const run = await deploy("es", withQuery);
     const agentContainer = registeredUrns().find((u) => u.endsWith("::agent-agent"));
     assert.ok(agentContainer, "the agent's container is registered");
-    const deps = run.dependencies.get("es-query") ?? [];
+    const deps = theOne(run, QUERY, "es-query").options.dependencies;
     assert.ok(deps.includes(agentContainer), `es-query depends on ${deps.join(", ")}`);
     // The container itself needs no agent: registrator, not Pulumi, registers it.
-    assert.ok(!(run.dependencies.get("es-container") ?? []).includes(agentContainer));
+    assert.ok(
+      !theOne(run, CONTAINER, "es-container").options.dependencies.includes(agentContainer),
+    );
   });
 
   it("queries a named service of its ports when given one", async () => {

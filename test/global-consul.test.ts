@@ -3,15 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalConsul } from "../components/global-consul";
 import { DEFAULT_CONSUL_IMAGE } from "../components/defaults";
-import {
-  Registration,
-  installMocks,
-  isSecret,
-  registeredUrns,
-  reveal,
-  theOne,
-  valueOf,
-} from "./harness";
+import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
 
 const CONTAINER = "docker:index/container:Container";
@@ -127,11 +119,19 @@ describe("GlobalConsul", () => {
     }
     const component = theOne(run, "distributed-consul:index:GlobalConsul", "g");
     assert.strictEqual(component.custom, false);
-    const urns = registeredUrns();
-    for (const name of ["g-image", "g-data", "g-agent"]) {
-      const urn = urns.find((u) => u.endsWith(`::${name}`));
-      assert.match(String(urn), /distributed-consul:index:GlobalConsul\$docker:index\//, name);
+    for (const child of children) {
+      assert.match(child.options.parent, /::distributed-consul:index:GlobalConsul::g$/, child.name);
     }
+  });
+
+  it("replaces the container old-first, on healthcheck changes too, and keeps the data volume", async () => {
+    const run = await deploy("g", joining);
+    const container = theOne(run, CONTAINER, "g-agent");
+    assert.strictEqual(container.options.deleteBeforeReplace, true);
+    assert.deepStrictEqual(container.options.replaceOnChanges, ["healthcheck"]);
+    const volume = theOne(run, "docker:index/volume:Volume", "g-data");
+    assert.strictEqual(volume.options.retainOnDelete, true);
+    assert.strictEqual(volume.options.deleteBeforeReplace, false);
   });
 
   it("exports its addresses and identity as outputs", async () => {

@@ -5,10 +5,26 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Resource options of a registration, as the SDK sends them to the engine. */
+export interface RegistrationOptions {
+  /** URN of the parent resource (`""` for none). */
+  readonly parent: string;
+  /** URNs the resource depends on (`dependsOn` and inputs' resources). */
+  readonly dependencies: string[];
+  /** `deleteBeforeReplace`. */
+  readonly deleteBeforeReplace: boolean;
+  /** `replaceOnChanges`. */
+  readonly replaceOnChanges: string[];
+  /** `retainOnDelete`. */
+  readonly retainOnDelete: boolean;
+}
+
 /** One resource registration seen by the mocks. */
 export interface Registration {
   readonly type: string;
   readonly name: string;
+  /** Its resource options (parent, dependencies, replacement rules). */
+  readonly options: RegistrationOptions;
   /** Inputs as the engine would see them; secret values arrive wrapped (see {@link isSecret}). */
   readonly inputs: Record<string, unknown>;
   /** Provider reference (`urn::id`) the resource is routed to; undefined for default providers. */
@@ -40,12 +56,48 @@ export function reveal(value: unknown): unknown {
 /** Outputs of other stacks, by fully qualified stack name, served to `StackReference`s. */
 export type StackOutputs = Record<string, Record<string, unknown>>;
 
+/** The part of the SDK's RegisterResourceRequest the harness reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+}
+
+/**
+ * Resource options never reach the mocks' `newResource`, so the mock monitor's
+ * `registerResource` is wrapped to read them off the request the SDK sends (the fields the
+ * engine acts on), keyed by type and name for `newResource` to pick up.
+ */
+function captureOptions(): Map<string, RegistrationOptions> {
+  const seen = new Map<string, RegistrationOptions>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): unknown;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    seen.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      retainOnDelete: req.getRetainondelete() ?? false,
+    });
+    return original(req, callback);
+  };
+  return seen;
+}
+
 /** Installs mocks that record registrations into `into`; returns once the mocks are active. */
 export async function installMocks(
   into: Registration[],
   stackOutputs: StackOutputs = {},
   stack = "test",
 ): Promise<void> {
+  let options = new Map<string, RegistrationOptions>();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -54,6 +106,13 @@ export async function installMocks(
         into.push({
           type: args.type,
           name: args.name,
+          options: options.get(`${args.type}::${args.name}`) ?? {
+            parent: "",
+            dependencies: [],
+            deleteBeforeReplace: false,
+            replaceOnChanges: [],
+            retainOnDelete: false,
+          },
           inputs,
           provider: args.provider,
           custom: args.custom ?? true,
@@ -85,6 +144,7 @@ export async function installMocks(
     false,
     "organization",
   );
+  options = captureOptions();
 }
 
 /**

@@ -2,15 +2,7 @@ import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { InternalDc } from "../components/internal-dc";
-import {
-  Registration,
-  installMocks,
-  isSecret,
-  registeredUrns,
-  reveal,
-  theOne,
-  valueOf,
-} from "./harness";
+import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
 
 const CONTAINER = "docker:index/container:Container";
@@ -95,11 +87,9 @@ describe("InternalDc", () => {
       theOne({ registrations }, "docker:index/volume:Volume", "i-data").inputs.name,
       "consul-vm2-node2-data",
     );
-    const urn = registeredUrns().find((u) => u.endsWith("::i-agent"));
-    assert.match(
-      String(urn),
-      /distributed-consul:index:InternalDc\$docker:index\/container:Container/,
-    );
+    assert.match(container.options.parent, /::distributed-consul:index:InternalDc::i$/);
+    assert.strictEqual(container.options.deleteBeforeReplace, true);
+    assert.deepStrictEqual(container.options.replaceOnChanges, ["healthcheck"]);
   });
 
   it("refuses a DNS port other than 53 and an empty WAN join list, before registering anything", async () => {

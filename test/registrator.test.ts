@@ -3,15 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Registrator, RegistratorArgs } from "../components/registrator";
 import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
-import {
-  Registration,
-  installMocks,
-  isSecret,
-  registeredUrns,
-  reveal,
-  theOne,
-  valueOf,
-} from "./harness";
+import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -118,11 +110,10 @@ describe("Registrator", () => {
     const component = theOne(run, "distributed-consul:index:Registrator", "r");
     assert.strictEqual(component.custom, false);
     assert.deepStrictEqual(component.inputs, {}, "no arguments (nor the token) recorded");
-    const urns = registeredUrns();
-    for (const name of ["r-image", "r-container"]) {
-      const urn = urns.find((u) => u.endsWith(`::${name}`));
-      assert.match(String(urn), /distributed-consul:index:Registrator\$docker:index\//, name);
+    for (const child of children) {
+      assert.match(child.options.parent, /::distributed-consul:index:Registrator::r$/, child.name);
     }
+    assert.strictEqual(theOne(run, CONTAINER, "r-container").options.deleteBeforeReplace, true);
   });
 
   it("exports the container id and the command", async () => {
