@@ -154,6 +154,33 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     ],
   ],
   [
+    "a service port given as a string",
+    { service: { ports: [{ internal: "80", name: "web" }] } },
+    [`${NS}service.ports[0].internal: must be a port number, not "80".`],
+  ],
+  [
+    "a service port without a name",
+    { service: { ports: [{ internal: 80 }] } },
+    [`${NS}service.ports[0].name: must be a service name (a string), not undefined.`],
+  ],
+  [
+    "an HTTP check without a path",
+    { service: { ports: [{ internal: 80, name: "web", check: { kind: "http" } }] } },
+    [`${NS}service.ports[0].check.path: is required for an HTTP check, e.g. "/health".`],
+  ],
+  [
+    "a check kind registrator does not know",
+    { service: { ports: [{ internal: 80, name: "web", check: { kind: "grpc" } }] } },
+    [
+      `${NS}service.ports[0].check: must be { kind: "http", path: "/…" } or { kind: "tcp" }, not {"kind":"grpc"}.`,
+    ],
+  ],
+  [
+    "service ports that are not a list",
+    { service: { ports: "9200" } },
+    [`${NS}service.ports: must be a list of objects, not "9200".`],
+  ],
+  [
     "bootstrap combined with bootstrapExpect",
     { bootstrap: true, bootstrapExpect: 3, joinAddresses: ["192.168.99.100:8301"] },
     [

@@ -111,6 +111,13 @@ export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
 };
 
 type FieldType = "string" | "number" | "boolean" | "string[]" | "object[]";
+const FIELD_TYPE_WORDS: Record<FieldType, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  "string[]": "a list of strings",
+  "object[]": "a list of objects",
+};
 const REGISTRATOR_FIELDS: Record<keyof RegistratorSettings, FieldType> = {
   image: "string",
   registerInternal: "boolean",
@@ -264,6 +271,56 @@ class ConfigReader {
     return fallback;
   }
 
+  /** The `service` object: known fields with their types, and each port entry's shape. */
+  service(): ServiceSettings {
+    const fields = this.object("service", SERVICE_FIELDS) as Partial<ServiceSettings> & {
+      ports?: unknown[];
+    };
+    const ports = fields.ports?.flatMap((entry, i) => {
+      const port = this.servicePort(entry, `${configKey("service")}.ports[${i}]`);
+      return port ? [port] : [];
+    });
+    return { ...DEFAULT_SERVICE_SETTINGS, ...fields, ...(ports ? { ports } : {}) };
+  }
+
+  /** One `service.ports[i]` entry, or `undefined` (with a problem per wrong field) when malformed. */
+  private servicePort(entry: unknown, key: string): ServicePort | undefined {
+    const before = this.problems.length;
+    const field = (name: string): string => `${key}.${name}`;
+    const e = entry as Record<string, unknown>;
+    const wrong = (name: string, what: string): void => {
+      this.problems.push(error(field(name), `must be ${what}, not ${JSON.stringify(e[name])}.`));
+    };
+    if (typeof e.internal !== "number") wrong("internal", "a port number");
+    if (e.external !== undefined && typeof e.external !== "number")
+      wrong("external", "a port number");
+    if (e.protocol !== undefined && e.protocol !== "tcp" && e.protocol !== "udp") {
+      wrong("protocol", '"tcp" or "udp"');
+    }
+    if (typeof e.name !== "string") wrong("name", "a service name (a string)");
+    const tags = e.tags;
+    if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
+      wrong("tags", "a list of strings");
+    }
+    const check = e.check as Record<string, unknown> | undefined;
+    if (check !== undefined) {
+      const known = typeof check === "object" && check !== null;
+      if (!known || (check.kind !== "http" && check.kind !== "tcp")) {
+        wrong("check", '{ kind: "http", path: "/…" } or { kind: "tcp" }');
+      } else if (check.kind === "http" && typeof check.path !== "string") {
+        this.problems.push(
+          error(field("check.path"), 'is required for an HTTP check, e.g. "/health".'),
+        );
+      }
+      for (const d of ["interval", "timeout"]) {
+        if (known && check[d] !== undefined && typeof check[d] !== "string") {
+          this.problems.push(error(field(`check.${d}`), `must be a duration such as "10s".`));
+        }
+      }
+    }
+    return this.problems.length === before ? (entry as ServicePort) : undefined;
+  }
+
   /** An object whose fields are checked against `fields`; unknown fields and wrong types are problems. */
   object(name: string, fields: Record<string, FieldType>): Record<string, unknown> {
     const value = this.json(name);
@@ -292,7 +349,10 @@ class ConfigReader {
         );
       } else if (!ok) {
         this.problems.push(
-          error(`${configKey(name)}.${field}`, `must be a ${type}, not ${JSON.stringify(v)}.`),
+          error(
+            `${configKey(name)}.${field}`,
+            `must be ${FIELD_TYPE_WORDS[type]}, not ${JSON.stringify(v)}.`,
+          ),
         );
       } else {
         result[field] = v;
@@ -365,11 +425,7 @@ export function readStackSettings(raw: RawConfig): {
       ...DEFAULT_REGISTRATOR_SETTINGS,
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
     },
-    service: {
-      ...DEFAULT_SERVICE_SETTINGS,
-      // Port entries are checked field by field by the service's own check (checkServicePorts).
-      ...(r.object("service", SERVICE_FIELDS) as Partial<ServiceSettings>),
-    },
+    service: r.service(),
     aclEnabled: r.boolean("aclEnabled", false),
   };
   return { settings, problems: r.problems };

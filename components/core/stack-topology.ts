@@ -97,18 +97,20 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
 /**
  * Every problem with one stack: its config's type problems, where it gets its join addresses and
  * secrets, then the topology check's, leaving out what a type problem already reported for the
- * same key (a missing nodeIp is reported once, as missing, not again as malformed).
+ * same setting (a missing nodeIp is reported once, as missing, not again as malformed).
  */
 export function checkStack(
   settings: StackSettings,
   typeProblems: readonly Problem[],
   secrets: ConfiguredSecrets,
 ): Problem[] {
-  const reported = new Set(typeProblems.map((p) => p.key));
+  // A setting with a type problem is reported once: not again by a check of the same setting,
+  // of a part of it, or of what contains it (a malformed service.ports[0] is not also "no ports").
+  const related = (a: string, b: string): boolean =>
+    a === b || [".", "["].some((sep) => a.startsWith(b + sep) || b.startsWith(a + sep));
+  const covered = (key: string): boolean => typeProblems.some((t) => related(t.key, key));
   const topology = checkTopology({ hosts: [stackTopology(settings, secrets.gossipKey)] });
-  const found = [...checkSources(settings, secrets), ...topology].filter(
-    (p) => !reported.has(p.key),
-  );
+  const found = [...checkSources(settings, secrets), ...topology].filter((p) => !covered(p.key));
   // One setting can fail the same way twice (nodeIp is also registrator's -ip): say it once.
   const unique = new Map(found.map((p) => [`${p.severity}|${p.key}|${p.message}`, p]));
   return [...typeProblems, ...unique.values()];
