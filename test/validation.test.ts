@@ -176,6 +176,13 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     ],
   ],
   [
+    "a service memory limit below Docker's minimum",
+    { service: { memoryMb: 4 } },
+    [
+      `${NS}service.memoryMb: 4 is not a memory limit; give whole megabytes, at least 6 (Docker's minimum).`,
+    ],
+  ],
+  [
     "service ports that are not a list",
     { service: { ports: "9200" } },
     [`${NS}service.ports: must be a list of objects, not "9200".`],

@@ -1,6 +1,7 @@
 import { Problem, error } from "./problems";
 import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
 import { HostTopology, KeyNamer, checkTopology } from "./topology";
+import { checkServiceContainer } from "./service-container";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
 export const stackKeyOf: KeyNamer = (setting) =>
@@ -94,6 +95,26 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
   return problems;
 }
 
+/** The service container's own settings (memory, name), named as stack config keys. */
+function checkServiceSettings(settings: StackSettings): Problem[] {
+  const service = settings.service;
+  if (!service.enabled) return [];
+  const names: Record<string, string> = {
+    hostAddress: "nodeIp",
+    containerName: "service.ports[0].name",
+  };
+  return checkServiceContainer(
+    {
+      image: service.image,
+      containerName: service.ports[0]?.name ?? "service",
+      hostAddress: settings.nodeIp,
+      memoryMb: service.memoryMb,
+    },
+    (field) => configKey(names[field] ?? `service.${field}`),
+    // nodeIp has the topology's stricter checks already.
+  ).filter((p) => p.key !== configKey("nodeIp"));
+}
+
 /**
  * Every problem with one stack: its config's type problems, where it gets its join addresses and
  * secrets, then the topology check's, leaving out what a type problem already reported for the
@@ -110,7 +131,11 @@ export function checkStack(
     a === b || [".", "["].some((sep) => a.startsWith(b + sep) || b.startsWith(a + sep));
   const covered = (key: string): boolean => typeProblems.some((t) => related(t.key, key));
   const topology = checkTopology({ hosts: [stackTopology(settings, secrets.gossipKey)] });
-  const found = [...checkSources(settings, secrets), ...topology].filter((p) => !covered(p.key));
+  const found = [
+    ...checkSources(settings, secrets),
+    ...topology,
+    ...checkServiceSettings(settings),
+  ].filter((p) => !covered(p.key));
   // One setting can fail the same way twice (nodeIp is also registrator's -ip): say it once.
   const unique = new Map(found.map((p) => [`${p.severity}|${p.key}|${p.message}`, p]));
   return [...typeProblems, ...unique.values()];
