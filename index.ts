@@ -21,13 +21,21 @@ import {
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 // Raw values for checking only; secrets are read through getSecret below and never logged.
 const raw = (name: string): string | undefined => pulumi.runtime.getConfig(configKey(name));
+// A secret key is "given" when non-empty (Pulumi.yaml defaults it to "": see there).
+const given = (name: string): string | undefined => raw(name) || undefined;
+// isConfigSecret is exported by the SDK's runtime but missing from its typings.
+const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+const SECRET_KEYS = ["gossipKey", "aclManagementToken"];
 
 const { settings, problems } = readStackSettings(raw);
 // Every problem of this stack's config, reported at once before any resource is registered.
 failOnProblems([
   ...checkStack(settings, problems, {
-    gossipKey: raw("gossipKey"),
-    aclManagementToken: raw("aclManagementToken") !== undefined,
+    gossipKey: given("gossipKey"),
+    aclManagementToken: given("aclManagementToken") !== undefined,
+    plainText: SECRET_KEYS.filter(
+      (name) => given(name) !== undefined && !runtime.isConfigSecret(configKey(name)),
+    ),
   }),
   ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
 ]);
@@ -70,7 +78,7 @@ function fromBootstrap(output: string, fix: string): pulumi.Output<string> {
 
 /** The gossip key every agent shares (secret); joining stacks read it. */
 export const gossipKey: pulumi.Output<string> = pulumi.secret(
-  config.getSecret("gossipKey") ??
+  (given("gossipKey") ? config.requireSecret("gossipKey") : undefined) ??
     (settings.bootstrap
       ? new random.RandomBytes("gossip-key", { length: 32 }).base64
       : fromBootstrap(
@@ -81,7 +89,7 @@ export const gossipKey: pulumi.Output<string> = pulumi.secret(
 
 const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
   ? pulumi.secret(
-      config.getSecret("aclManagementToken") ??
+      (given("aclManagementToken") ? config.requireSecret("aclManagementToken") : undefined) ??
         (settings.bootstrap
           ? new random.RandomUuid("acl-management-token").result
           : fromBootstrap(

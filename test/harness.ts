@@ -174,6 +174,12 @@ export function readStackConfig(stack: string): Record<string, string> {
   return raw;
 }
 
+/** The config keys `pulumi config set --secret` is for; runProgram marks them secret by default. */
+export const SECRET_CONFIG_KEYS = [
+  "distributed-consul:gossipKey",
+  "distributed-consul:aclManagementToken",
+];
+
 /** What running the program produced. */
 export interface ProgramRun {
   readonly registrations: Registration[];
@@ -188,16 +194,18 @@ export interface ProgramRun {
 /**
  * Runs index.ts under mocks with the given raw config (full keys, e.g.
  * `distributed-consul:nodeIp`) and returns what it registered and exported. Registrations are
- * recorded into `registrations`, which a caller can pass to inspect a run that fails.
+ * recorded into `registrations`, which a caller can pass to inspect a run that fails;
+ * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`).
  */
 export async function runProgram(
   config: Record<string, string>,
   stackOutputs: StackOutputs = {},
   stack = "test",
   registrations: Registration[] = [],
+  secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
 ): Promise<ProgramRun> {
   await installMocks(registrations, stackOutputs, stack);
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   const entry = require.resolve("../index");
   delete require.cache[entry];
   // Without an engine, pulumi.log.warn prints to console.warn: collect it instead.

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { readStackSettings } from "../components/core/stack-settings";
+import { ProgramRun, readStackConfig, runProgram } from "./harness";
 
 interface Declared {
   type?: string;
@@ -58,25 +59,64 @@ describe("Pulumi.yaml", () => {
     );
   });
 
-  it("declares the same defaults the program applies", () => {
-    const { settings, problems } = readStackSettings(() => undefined);
-    // Only the required keys are missing from an empty config.
+  it("declares defaults that the program reads exactly as if the key were unset", () => {
+    const unset = readStackSettings(() => undefined);
+    // Only the required keys (no default) are missing from an empty config.
     assert.deepStrictEqual(
-      problems.map((p) => p.key),
+      unset.problems.map((p) => p.key),
       [
         "distributed-consul:nodeName",
         "distributed-consul:nodeIp",
         "distributed-consul:internalDatacenter",
       ],
     );
-    const applied = settings as unknown as Record<string, unknown>;
     for (const [key, declared] of Object.entries(project.config)) {
       if (!("default" in declared)) continue;
-      assert.deepStrictEqual(applied[key], declared.default, key);
+      const text =
+        typeof declared.default === "string" ? declared.default : JSON.stringify(declared.default);
+      const withDefault = readStackSettings((name) => (name === key ? text : undefined));
+      assert.deepStrictEqual(withDefault, unset, key);
     }
   });
 
-  it("marks the secret keys secret", () => {
-    for (const key of SECRET_KEYS) assert.strictEqual(project.config[key].secret, true, key);
+  it("gives every optional key a default (a declared key without one is required by Pulumi)", () => {
+    const required = Object.entries(project.config)
+      .filter(([key, declared]) => !key.includes(":") && !("default" in declared))
+      .map(([key]) => key);
+    assert.deepStrictEqual(required, ["nodeName", "nodeIp", "internalDatacenter"]);
+  });
+
+  it("defaults the secret keys to empty and does not mark them secret (Pulumi refuses a plaintext default on a secret key)", () => {
+    for (const key of SECRET_KEYS) {
+      assert.strictEqual(project.config[key].default, "", key);
+      assert.strictEqual(project.config[key].secret, undefined, key);
+      assert.match(String(project.config[key].description), /--secret/, key);
+    }
+  });
+
+  it("deploys the same with Pulumi's project defaults merged in as without them", async () => {
+    // The CLI hands the program every declared default the stack file lacks.
+    const withDefaults = (stack: string): Record<string, string> => {
+      const merged = readStackConfig(stack);
+      for (const [key, declared] of Object.entries(project.config)) {
+        const full = `distributed-consul:${key}`;
+        if (!("default" in declared) || full in merged) continue;
+        merged[full] =
+          typeof declared.default === "string"
+            ? declared.default
+            : JSON.stringify(declared.default);
+      }
+      return merged;
+    };
+    const inputs = (run: ProgramRun): string =>
+      JSON.stringify(run.registrations.map((r) => [r.type, r.name, r.inputs]));
+    const node1 = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.strictEqual(inputs(await runProgram(withDefaults("node1"), {}, "node1")), inputs(node1));
+    const refs = { "organization/distributed-consul/node1": node1.outputs };
+    const node2 = await runProgram(readStackConfig("node2"), refs, "node2");
+    assert.strictEqual(
+      inputs(await runProgram(withDefaults("node2"), refs, "node2")),
+      inputs(node2),
+    );
   });
 });

@@ -30,6 +30,7 @@ function problemsOf(overrides: Record<string, unknown>, stack = "node2"): Proble
   return checkStack(settings, problems, {
     gossipKey: raw.gossipKey,
     aclManagementToken: raw.aclManagementToken !== undefined,
+    plainText: [],
   });
 }
 
@@ -195,9 +196,9 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     ],
   ],
   [
-    "bootstrapExpect of zero",
-    { bootstrapExpect: 0, joinAddresses: ["192.168.99.100:8301"], gossipKey: GOOD_KEY },
-    [`${NS}bootstrapExpect: 0 is not a server count; give a whole number, 3 or 5.`],
+    "a negative bootstrapExpect",
+    { bootstrapExpect: -1, joinAddresses: ["192.168.99.100:8301"], gossipKey: GOOD_KEY },
+    [`${NS}bootstrapExpect: -1 is not a server count; give a whole number, 3 or 5.`],
   ],
   [
     "bootstrapExpect that is not a number",
@@ -527,6 +528,21 @@ describe("the program refuses bad input before registering anything", () => {
         e.message.includes(`${NS}registrator.ttlSeconds: ttlSeconds needs ttlRefreshSeconds`),
     );
     assert.deepStrictEqual(registrations, []);
+  });
+
+  it("refuses a gossip key stored in plain text in the stack file", async () => {
+    const config = { ...readStackConfig("node1"), [`${NS}gossipKey`]: GOOD_KEY };
+    const registrations: Registration[] = [];
+    await assert.rejects(
+      runProgram(config, {}, "node1", registrations, []),
+      (e: Error) =>
+        e.message.includes(
+          `${NS}gossipKey: is stored in plain text in the stack file; set it again with \`pulumi config set --secret ${NS}gossipKey <value>\` so it is encrypted.`,
+        ) && !e.message.includes(GOOD_KEY),
+    );
+    assert.deepStrictEqual(registrations, []);
+    // The same key set with --secret is accepted.
+    await runProgram(config, {}, "node1");
   });
 
   it("refuses to run while DOCKER_CONTEXT could override the configured Docker host", async () => {

@@ -160,15 +160,15 @@ export interface StackSettings {
   readonly dockerBridgeSubnet: string;
   /** `globalDatacenter`: the global datacenter. Default `dc1`. */
   readonly globalDatacenter: string;
-  /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default: unset. */
+  /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default `0` (unset). */
   readonly bootstrapExpect?: number;
-  /** `joinAddresses`: explicit LAN join addresses; when set they win over the bootstrap stack's outputs. */
+  /** `joinAddresses`: explicit LAN join addresses; when given (non-empty) they win over the bootstrap stack's outputs. Default `[]` (unset). */
   readonly joinAddresses?: readonly string[];
   /** `internalDatacenter`: this host's own datacenter (e.g. `vm1`). Required. */
   readonly internalDatacenter: string;
   /** `internalPorts`: port overrides of the internal datacenter server. Default `{}` (18300, 18301, 18302, 18500, 53, 18503). */
   readonly internalPorts: Partial<AgentPorts>;
-  /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when set they win over the bootstrap stack's outputs. */
+  /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when given (non-empty) they win over the bootstrap stack's outputs. Default `[]` (unset). */
   readonly wanJoinAddresses?: readonly string[];
   /** `bootstrapStack`: the stack whose outputs a joining stack reads; `""` for none. Default `organization/distributed-consul/node1`. */
   readonly bootstrapStack: string;
@@ -199,6 +199,12 @@ const PORT_NAMES: readonly (keyof AgentPorts)[] = [
   "dns",
   "grpcTls",
 ];
+
+/** `value`, or `undefined` when it is the "unset" value: an empty list, or `empty` if given. */
+function unlessEmpty<T>(value: T | undefined, empty?: T): T | undefined {
+  if (Array.isArray(value) && value.length === 0) return undefined;
+  return value === empty && empty !== undefined ? undefined : value;
+}
 
 /** Collects problems while reading typed values out of raw config. */
 class ConfigReader {
@@ -410,11 +416,13 @@ export function readStackSettings(raw: RawConfig): {
     dockerBridgeAddress: r.string("dockerBridgeAddress", DEFAULT_DOCKER_BRIDGE_ADDRESS),
     dockerBridgeSubnet: r.string("dockerBridgeSubnet", DEFAULT_DOCKER_BRIDGE_SUBNET),
     globalDatacenter: r.string("globalDatacenter", DEFAULT_GLOBAL_DATACENTER),
-    bootstrapExpect: r.integer("bootstrapExpect"),
-    joinAddresses: r.stringList("joinAddresses"),
+    // Pulumi.yaml gives optional keys a default that means "unset" (a declared key without a
+    // default is required by the Pulumi CLI): 0 and [] are read as not given.
+    bootstrapExpect: unlessEmpty(r.integer("bootstrapExpect"), 0),
+    joinAddresses: unlessEmpty(r.stringList("joinAddresses")),
     internalDatacenter: r.requiredString("internalDatacenter", "vm1"),
     internalPorts: r.ports("internalPorts"),
-    wanJoinAddresses: r.stringList("wanJoinAddresses"),
+    wanJoinAddresses: unlessEmpty(r.stringList("wanJoinAddresses")),
     bootstrapStack: r.string("bootstrapStack", DEFAULT_BOOTSTRAP_STACK),
     consulImage: r.string("consulImage", DEFAULT_CONSUL_IMAGE),
     globalPorts: r.ports("globalPorts"),

@@ -56,6 +56,8 @@ export interface ConfiguredSecrets {
   readonly gossipKey?: string;
   /** Whether `aclManagementToken` is configured. */
   readonly aclManagementToken: boolean;
+  /** Secret keys (`gossipKey`, …) configured in plain text instead of with `--secret`. */
+  readonly plainText: readonly string[];
 }
 
 /**
@@ -63,7 +65,12 @@ export interface ConfiguredSecrets {
  * key and ACL token; every other stack needs them from config or from a bootstrap stack to read.
  */
 function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Problem[] {
-  const problems: Problem[] = [];
+  const problems: Problem[] = secrets.plainText.map((name) =>
+    error(
+      configKey(name),
+      `is stored in plain text in the stack file; set it again with \`pulumi config set --secret ${configKey(name)} <value>\` so it is encrypted.`,
+    ),
+  );
   const expect = settings.bootstrapExpect !== undefined;
   const noStack = settings.bootstrapStack === "";
   if (expect && settings.joinAddresses === undefined) {
