@@ -12,6 +12,8 @@ import {
   AgentSecrets,
 } from "./core/agent-config";
 import { leaderHealthcheck } from "./core/health";
+import { HostTopology, componentKeyNamer } from "./core/topology";
+import { DEFAULT_CONSUL_IMAGE } from "./defaults";
 import { AgentPorts } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
 
@@ -42,6 +44,27 @@ export interface ConsulServerArgs {
   };
   /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
   readonly waitTimeoutSeconds?: number;
+}
+
+/**
+ * The host part of a server component's topology check, from its arguments: node name and
+ * address, bridge address, plain gossip key, recursors and image. `renames` maps the check's
+ * setting names to the component's argument names in messages.
+ */
+export function serverHostTopology(
+  component: string,
+  renames: Record<string, string>,
+  args: ConsulServerArgs,
+): HostTopology {
+  return {
+    keyOf: componentKeyNamer(component, renames),
+    nodeName: args.nodeName,
+    nodeIp: args.hostAddress,
+    dockerBridgeAddress: args.dockerBridgeAddress,
+    gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
+    recursors: args.recursors,
+    images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+  };
 }
 
 /** What {@link declareConsulServer} needs to declare one server agent's Docker resources. */

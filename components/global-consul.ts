@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { globalServerSettings, hostPort } from "./core/server-settings";
-import { ConsulServerArgs, declareConsulServer } from "./consul-server-container";
+import {
+  ConsulServerArgs,
+  declareConsulServer,
+  serverHostTopology,
+} from "./consul-server-container";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -10,7 +14,7 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from "./defaults";
 import { failOnProblems } from "./problems-error";
-import { checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
+import { checkTopology, joinListOf } from "./core/topology";
 
 /** How the topology check's settings are called among {@link GlobalConsulArgs}. */
 const GLOBAL_CONSUL_ARGS: Record<string, string> = {
@@ -73,13 +77,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
         quorum: false,
         hosts: [
           {
-            keyOf: componentKeyNamer(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS),
-            nodeName: args.nodeName,
-            nodeIp: args.hostAddress,
-            dockerBridgeAddress: args.dockerBridgeAddress,
-            gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
-            recursors: args.recursors,
-            images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+            ...serverHostTopology(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS, args),
             global: {
               datacenter: args.datacenter ?? DEFAULT_GLOBAL_DATACENTER,
               bootstrap: args.bootstrap ?? false,
@@ -117,7 +115,9 @@ export class GlobalConsul extends pulumi.ComponentResource {
     const token = args.acl?.managementToken;
     const secrets = pulumi.all([args.gossipKey, token]).apply(([gossipKey, managementToken]) => ({
       gossipKey,
-      initialManagementToken: args.bootstrap ? managementToken : undefined,
+      // Read only by servers of the primary datacenter, and safe on all of them: a
+      // bootstrap_expect cluster has no single bootstrap server to hold it.
+      initialManagementToken: managementToken,
       agentToken: managementToken,
     }));
 

@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-import { checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
+import { checkTopology, joinListOf } from "./core/topology";
 import { hostPort, internalServerSettings } from "./core/server-settings";
-import { ConsulServerArgs, declareConsulServer } from "./consul-server-container";
+import {
+  ConsulServerArgs,
+  declareConsulServer,
+  serverHostTopology,
+} from "./consul-server-container";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -75,13 +79,7 @@ export class InternalDc extends pulumi.ComponentResource {
         quorum: false,
         hosts: [
           {
-            keyOf: componentKeyNamer(component, INTERNAL_DC_ARGS),
-            nodeName: args.nodeName,
-            nodeIp: args.hostAddress,
-            dockerBridgeAddress: args.dockerBridgeAddress,
-            gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
-            recursors: args.recursors,
-            images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+            ...serverHostTopology(component, INTERNAL_DC_ARGS, args),
             internal: {
               datacenter: args.datacenter,
               wanJoinAddresses: joinListOf(args.retryJoinWan),

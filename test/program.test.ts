@@ -340,6 +340,11 @@ describe("the program (index.ts) under mocks", () => {
       acl: { tokens: Record<string, string> };
     };
     assert.deepStrictEqual(internal.acl.tokens, { agent: MOCK_UUID, replication: MOCK_UUID });
+    // Every server of the primary datacenter holds initial_management, not only the first.
+    const global = localConfigOf(node2, "global-agent") as {
+      acl: { tokens: Record<string, string> };
+    };
+    assert.deepStrictEqual(global.acl.tokens, { initial_management: MOCK_UUID, agent: MOCK_UUID });
     assert.deepStrictEqual(agentConfigOf(node2, "internal-agent").primary_datacenter, "dc1");
     assert.strictEqual(
       await pulumi.isSecret(node1.exports.aclManagementToken as pulumi.Output<string>),
