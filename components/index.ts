@@ -1,6 +1,7 @@
 /** The public surface of distributed-consul, for programs that compose several hosts. */
 export * from "./global-consul";
 export * from "./internal-dc";
+export type { ConsulServerArgs } from "./consul-server-container";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
