@@ -99,10 +99,10 @@ const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
     )
   : undefined;
 
-const joinAddresses: pulumi.Input<pulumi.Input<string>[]> = settings.bootstrap
-  ? []
-  : settings.joinAddresses
-    ? [...settings.joinAddresses]
+const joinAddresses: pulumi.Input<pulumi.Input<string>[]> = settings.joinAddresses
+  ? [...settings.joinAddresses]
+  : settings.bootstrap
+    ? []
     : [
         // The bootstrap stack must be another host: same node name or address would be two
         // servers claiming one identity.

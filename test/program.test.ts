@@ -399,4 +399,14 @@ describe("the program (index.ts) under mocks", () => {
     assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 0);
     assert.deepStrictEqual(run.warnings, []);
   });
+
+  it("lets the bootstrap host retry_join configured servers too (config wins everywhere)", async () => {
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.101:8301"]),
+    };
+    const run = await runProgram(config, {}, "node1");
+    assert.deepStrictEqual(run.outputs.globalRetryJoin, ["192.168.99.101:8301"]);
+    assert.strictEqual(agentConfigOf(run, "global-agent").bootstrap, true);
+  });
 });
