@@ -10,7 +10,7 @@ import { ConsulService } from "./components/consul-service";
 import { AnonymousDnsAccess } from "./components/anonymous-dns-access";
 import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv } from "./components/core/docker-host";
-import { checkStack } from "./components/core/stack-topology";
+import { checkStack, joinSources } from "./components/core/stack-topology";
 import {
   CONFIG_NAMESPACE,
   configKey,
@@ -76,33 +76,44 @@ function fromBootstrap(output: string, fix: string): pulumi.Output<string> {
   });
 }
 
+/**
+ * A secret every stack shares: from this stack's config when set (with --secret), else made by
+ * the bootstrap stack, else read from it.
+ */
+function sharedSecret(
+  name: string,
+  what: string,
+  generate: () => pulumi.Output<string>,
+): pulumi.Output<string> {
+  return pulumi.secret(
+    given(name)
+      ? config.requireSecret(name)
+      : settings.bootstrap
+        ? generate()
+        : fromBootstrap(name, `set ${configKey(name)} (--secret) to the bootstrap stack's ${what}`),
+  );
+}
+
 /** The gossip key every agent shares (secret); joining stacks read it. */
-export const gossipKey: pulumi.Output<string> = pulumi.secret(
-  (given("gossipKey") ? config.requireSecret("gossipKey") : undefined) ??
-    (settings.bootstrap
-      ? new random.RandomBytes("gossip-key", { length: 32 }).base64
-      : fromBootstrap(
-          "gossipKey",
-          `set ${configKey("gossipKey")} (--secret) to the bootstrap stack's key`,
-        )),
+export const gossipKey: pulumi.Output<string> = sharedSecret(
+  "gossipKey",
+  "key",
+  () => new random.RandomBytes("gossip-key", { length: 32 }).base64,
 );
 
 const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
-  ? pulumi.secret(
-      (given("aclManagementToken") ? config.requireSecret("aclManagementToken") : undefined) ??
-        (settings.bootstrap
-          ? new random.RandomUuid("acl-management-token").result
-          : fromBootstrap(
-              "aclManagementToken",
-              `set ${configKey("aclManagementToken")} (--secret) to the bootstrap stack's token`,
-            )),
+  ? sharedSecret(
+      "aclManagementToken",
+      "token",
+      () => new random.RandomUuid("acl-management-token").result,
     )
   : undefined;
 
-const joinAddresses: pulumi.Input<pulumi.Input<string>[]> = settings.joinAddresses
-  ? [...settings.joinAddresses]
-  : settings.bootstrap
-    ? []
+// Join lists: config, or the bootstrap stack's outputs (see joinSources).
+const joins = joinSources(settings);
+const joinAddresses: pulumi.Input<pulumi.Input<string>[]> =
+  joins.lan !== "bootstrap-stack"
+    ? [...joins.lan]
     : [
         // The bootstrap stack must be another host: same node name or address would be two
         // servers claiming one identity.
@@ -154,16 +165,14 @@ const global = new GlobalConsul(
 // WAN pool (global servers flood-join their LAN peers into it); the bootstrap host's (or the
 // configured) WAN addresses are added so it federates even while this host's server is down.
 const otherGlobalWan: pulumi.Input<string>[] =
-  settings.wanJoinAddresses !== undefined
-    ? [...settings.wanJoinAddresses]
-    : settings.bootstrap || settings.bootstrapStack === "" || settings.bootstrapExpect !== undefined
-      ? []
-      : [
-          fromBootstrap(
-            "globalWanAddress",
-            `set ${configKey("wanJoinAddresses")} to the WAN address of a global server`,
-          ),
-        ];
+  joins.wan !== "bootstrap-stack"
+    ? [...joins.wan]
+    : [
+        fromBootstrap(
+          "globalWanAddress",
+          `set ${configKey("wanJoinAddresses")} to the WAN address of a global server`,
+        ),
+      ];
 
 const internal = new InternalDc(
   "internal",

@@ -1,6 +1,6 @@
 import { Problem, error } from "./problems";
 import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
-import { HostTopology, KeyNamer, checkTopology } from "./topology";
+import { HostTopology, JoinList, KeyNamer, checkTopology } from "./topology";
 import { checkServiceContainer } from "./service-container";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
@@ -8,13 +8,36 @@ export const stackKeyOf: KeyNamer = (setting) =>
   // registrator's -ip is the host address: the key to change is nodeIp.
   setting === "registrator.hostIp" ? configKey("nodeIp") : configKey(setting);
 
+/** A join list: plain addresses, or the bootstrap stack's output to read. */
+export type JoinSource = readonly string[] | "bootstrap-stack";
+
+/**
+ * Where this stack's LAN and WAN join lists come from. Config wins; otherwise a joining stack
+ * reads the bootstrap stack, unless it bootstraps itself, every server expects a count (then
+ * config must list the servers), or `bootstrapStack` is empty. The program and the topology
+ * check both ask this function, so they cannot disagree.
+ */
+export function joinSources(settings: StackSettings): { lan: JoinSource; wan: JoinSource } {
+  const readsStack =
+    !settings.bootstrap && settings.bootstrapExpect === undefined && settings.bootstrapStack !== "";
+  const fallback: JoinSource = readsStack ? "bootstrap-stack" : [];
+  return {
+    lan: settings.joinAddresses ?? fallback,
+    wan: settings.wanJoinAddresses ?? fallback,
+  };
+}
+
+/** A join source as the topology check sees it: the bootstrap stack's output arrives later. */
+function joinList(source: JoinSource): JoinList {
+  return source === "bootstrap-stack" ? "later" : source;
+}
+
 /**
  * This stack's host, as the topology check sees it. `explicitGossipKey` is the configured key's
- * plain text, for checking only. Joining addresses not in config come from the bootstrap stack
- * ("later"), unless `bootstrapStack` is empty.
+ * plain text, for checking only. Join lists come from {@link joinSources}.
  */
 export function stackTopology(settings: StackSettings, explicitGossipKey?: string): HostTopology {
-  const fromStack = settings.bootstrapStack === "" ? undefined : "later";
+  const joins = joinSources(settings);
   // registerInternal says whether a second registrator runs, not how registrator is invoked.
   const { image, options } = splitRegistratorSettings(settings.registrator);
   return {
@@ -30,14 +53,12 @@ export function stackTopology(settings: StackSettings, explicitGossipKey?: strin
       datacenter: settings.globalDatacenter,
       bootstrap: settings.bootstrap,
       bootstrapExpect: settings.bootstrapExpect,
-      joinAddresses: settings.joinAddresses ?? (settings.bootstrap ? [] : fromStack),
+      joinAddresses: joinList(joins.lan),
       ports: settings.globalPorts,
     },
     internal: {
       datacenter: settings.internalDatacenter,
-      wanJoinAddresses:
-        settings.wanJoinAddresses ??
-        (settings.bootstrap || settings.bootstrapExpect !== undefined ? [] : (fromStack ?? [])),
+      wanJoinAddresses: joinList(joins.wan),
       ports: settings.internalPorts,
     },
     registrator: { image, options: { ...options, hostIp: settings.nodeIp } },
@@ -118,8 +139,7 @@ function checkServiceSettings(settings: StackSettings): Problem[] {
       memoryMb: service.memoryMb,
     },
     (field) => configKey(names[field] ?? `service.${field}`),
-    // nodeIp has the topology's stricter checks already.
-  ).filter((p) => p.key !== configKey("nodeIp"));
+  ).filter((p) => p.key !== configKey("nodeIp")); // nodeIp has the topology's stricter checks
 }
 
 /**
