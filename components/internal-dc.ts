@@ -74,6 +74,7 @@ export class InternalDc extends pulumi.ComponentResource {
   constructor(name: string, args: InternalDcArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `InternalDc(${name})`;
     const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.ports };
+    const primaryDatacenter = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
     failOnProblems([
       ...checkTopology({
         quorum: false,
@@ -88,11 +89,10 @@ export class InternalDc extends pulumi.ComponentResource {
           },
         ],
       }),
-      ...checkDatacenter(`${component}.primaryDatacenter`, args.primaryDatacenter ?? "dc1"),
+      ...checkDatacenter(`${component}.primaryDatacenter`, primaryDatacenter),
     ]);
     super("distributed-consul:index:InternalDc", name, {}, opts);
 
-    const primaryDatacenter = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
     const bridge = args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS;
     const host = {
       nodeName: args.nodeName,
