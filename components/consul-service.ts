@@ -71,7 +71,11 @@ export interface ConsulServiceArgs {
   readonly volumes?: readonly ServiceVolume[];
   /** Restart policy. Default {@link DEFAULT_SERVICE_RESTART} (`unless-stopped`). */
   readonly restart?: string;
-  /** Memory limit in MB. Default: no limit. */
+  /**
+   * Memory limit in MB; the container gets no swap beyond it (`memorySwap` is set to the same
+   * value: left unset, Docker would set twice the limit, which the provider reads back as a change
+   * on every preview). Default: no limit.
+   */
   readonly memoryMb?: number;
   /** Resource limits, e.g. `[{ name: "nofile", soft: 65535, hard: 65535 }]`. Default: Docker's. */
   readonly ulimits?: readonly ServiceUlimit[];
@@ -171,6 +175,7 @@ export class ConsulService extends pulumi.ComponentResource {
         dnsSearches: args.dnsSearch ? [...args.dnsSearch] : undefined,
         restart: args.restart ?? DEFAULT_SERVICE_RESTART,
         memory: args.memoryMb,
+        memorySwap: args.memoryMb,
         ulimits: args.ulimits?.map((u) => ({ ...u })),
         volumes: args.volumes?.map((v) => ({ ...v })),
       },

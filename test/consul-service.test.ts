@@ -124,7 +124,8 @@ describe("ConsulService", () => {
     const plain = theOne(await deploy("es", () => base), CONTAINER, "es-container").inputs;
     assert.strictEqual(plain.restart, "unless-stopped");
     assert.deepStrictEqual(plain.envs, []);
-    assert.ok(!("memory" in plain) && !("command" in plain) && !("volumes" in plain));
+    assert.ok(!("memory" in plain) && !("memorySwap" in plain));
+    assert.ok(!("command" in plain) && !("volumes" in plain));
     const run = await deploy("es", () => ({
       ...base,
       restart: "always",
@@ -143,6 +144,9 @@ describe("ConsulService", () => {
     ]);
     assert.deepStrictEqual(inputs.command, ["eswrapper"]);
     assert.strictEqual(inputs.memory, 2048);
+    // Without memorySwap, Docker sets swap to twice the limit and the provider reads that back:
+    // every later preview would propose an update.
+    assert.strictEqual(inputs.memorySwap, 2048);
     assert.deepStrictEqual(inputs.ulimits, [{ name: "nofile", soft: 65535, hard: 65535 }]);
     assert.deepStrictEqual(inputs.volumes, [
       { volumeName: "es-data", containerPath: "/usr/share/elasticsearch/data" },
