@@ -12,6 +12,11 @@ import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv } from "./components/core/docker-host";
 import { checkStack, joinSources } from "./components/core/stack-topology";
 import {
+  SECRET_SEED_LENGTH,
+  aclTokenFromSeed,
+  gossipKeyFromSeed,
+} from "./components/core/shared-secrets";
+import {
   CONFIG_NAMESPACE,
   configKey,
   readStackSettings,
@@ -94,18 +99,22 @@ function sharedSecret(
   );
 }
 
+/**
+ * A random seed kept only as a secret: RandomPassword's ID is "none", whereas RandomBytes and
+ * RandomUuid use the value itself as their ID, which Pulumi never encrypts (see shared-secrets).
+ */
+function secretSeed(name: string): pulumi.Output<string> {
+  return new random.RandomPassword(name, { length: SECRET_SEED_LENGTH, special: false }).result;
+}
+
 /** The gossip key every agent shares (secret); joining stacks read it. */
-export const gossipKey: pulumi.Output<string> = sharedSecret(
-  "gossipKey",
-  "key",
-  () => new random.RandomBytes("gossip-key", { length: 32 }).base64,
+const gossipKey: pulumi.Output<string> = sharedSecret("gossipKey", "key", () =>
+  secretSeed("gossip-key-seed").apply(gossipKeyFromSeed),
 );
 
 const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
-  ? sharedSecret(
-      "aclManagementToken",
-      "token",
-      () => new random.RandomUuid("acl-management-token").result,
+  ? sharedSecret("aclManagementToken", "token", () =>
+      secretSeed("acl-management-token-seed").apply(aclTokenFromSeed),
     )
   : undefined;
 
@@ -157,6 +166,7 @@ const global = new GlobalConsul(
     ui: settings.ui,
     logLevel: settings.logLevel,
     acl: managementToken ? { managementToken } : undefined,
+    keepDataOnDestroy: settings.keepDataOnDestroy,
   },
   { providers: [dockerProvider] },
 );
@@ -190,6 +200,7 @@ const internal = new InternalDc(
     ui: settings.ui,
     logLevel: settings.logLevel,
     acl: managementToken ? { managementToken } : undefined,
+    keepDataOnDestroy: settings.keepDataOnDestroy,
   },
   { providers: [dockerProvider] },
 );
@@ -264,41 +275,51 @@ const consulService = service.enabled
     )
   : undefined;
 
-/** LAN join address of this host's global server (`host:serf_lan`). */
-export const globalJoinAddress = global.lanJoinAddress;
-/** WAN address of this host's global server (`host:serf_wan`). */
-export const globalWanAddress = global.wanAddress;
-/** HTTP API of this host's global server. */
-export const globalHttpAddress = global.httpAddress;
-/** DNS interface of this host's global server. */
-export const globalDnsAddress = global.dnsAddress;
-/** The LAN join addresses this host's global server was given. */
-export const globalRetryJoin = global.retryJoin;
-/** Global datacenter name. */
-export const globalDatacenter = global.datacenter;
-/** Node name of this host's global server. */
-export const globalNodeName = global.nodeName;
-/** Container id of this host's global server. */
-export const globalContainerId = global.containerId;
-/** The ACL management token (secret), when ACLs are on. */
-export const aclManagementToken = managementToken;
-/** This host's internal datacenter name. */
-export const internalDatacenter = internal.datacenter;
-/** WAN address of this host's internal datacenter server. */
-export const internalWanAddress = internal.wanAddress;
-/** HTTP API of this host's internal datacenter server. */
-export const internalHttpAddress = internal.httpAddress;
-/** The WAN join addresses this host's internal server was given: every known global server. */
-export const internalRetryJoinWan = internal.retryJoinWan;
-/** Where this host's containers resolve Consul names (`bridge:53`). */
-export const containerDnsAddress = internal.dnsAddress;
-/** Container id of this host's internal datacenter server. */
-export const internalContainerId = internal.containerId;
-/** The global registrator's arguments (options first, registry URI last). */
-export const globalRegistratorCommand = globalRegistrator.command;
-/** The internal registrator's arguments, when internal registration is on. */
-export const internalRegistratorCommand = internalRegistrator?.command;
-/** Consul DNS names of this host's service (`<svc>.service.consul`, `<query>.query.consul`). */
-export const serviceDnsNames = consulService?.dnsNames;
-/** Container id of this host's service. */
-export const serviceContainerId = consulService?.containerId;
+// Stack outputs. Optional ones are left out rather than exported as undefined, which Pulumi
+// warns about on every run ("Undefined value ... will not show as a stack output").
+export = {
+  /** The gossip key every agent shares (secret); joining stacks read it. */
+  gossipKey,
+  /** LAN join address of this host's global server (`host:serf_lan`). */
+  globalJoinAddress: global.lanJoinAddress,
+  /** WAN address of this host's global server (`host:serf_wan`). */
+  globalWanAddress: global.wanAddress,
+  /** HTTP API of this host's global server. */
+  globalHttpAddress: global.httpAddress,
+  /** DNS interface of this host's global server. */
+  globalDnsAddress: global.dnsAddress,
+  /** The LAN join addresses this host's global server was given. */
+  globalRetryJoin: global.retryJoin,
+  /** Global datacenter name. */
+  globalDatacenter: global.datacenter,
+  /** Node name of this host's global server. */
+  globalNodeName: global.nodeName,
+  /** Container id of this host's global server. */
+  globalContainerId: global.containerId,
+  /** This host's internal datacenter name. */
+  internalDatacenter: internal.datacenter,
+  /** WAN address of this host's internal datacenter server. */
+  internalWanAddress: internal.wanAddress,
+  /** HTTP API of this host's internal datacenter server. */
+  internalHttpAddress: internal.httpAddress,
+  /** The WAN join addresses this host's internal server was given: every known global server. */
+  internalRetryJoinWan: internal.retryJoinWan,
+  /** Where this host's containers resolve Consul names (`bridge:53`). */
+  containerDnsAddress: internal.dnsAddress,
+  /** Container id of this host's internal datacenter server. */
+  internalContainerId: internal.containerId,
+  /** The global registrator's arguments (options first, registry URI last). */
+  globalRegistratorCommand: globalRegistrator.command,
+  /** The ACL management token (secret), when ACLs are on. */
+  ...(managementToken ? { aclManagementToken: managementToken } : {}),
+  /** The internal registrator's arguments, when internal registration is on. */
+  ...(internalRegistrator ? { internalRegistratorCommand: internalRegistrator.command } : {}),
+  ...(consulService
+    ? {
+        /** Consul DNS names of this host's service (`<svc>.service.consul`, `<query>.query.consul`). */
+        serviceDnsNames: consulService.dnsNames,
+        /** Container id of this host's service. */
+        serviceContainerId: consulService.containerId,
+      }
+    : {}),
+};

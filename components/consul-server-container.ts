@@ -44,6 +44,14 @@ export interface ConsulServerArgs {
   };
   /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
   readonly waitTimeoutSeconds?: number;
+  /**
+   * Keep the data volume (Raft state, KV, ACLs) when the component is deleted, e.g. by
+   * `pulumi destroy`. The next `up` with the same node name and datacenter adopts the kept volume,
+   * and its Raft state still lists the old peers: a server waits for them, so bring back the same
+   * servers together. Replacing the container never touches the volume either way.
+   * Default `false`: destroy removes what `up` created.
+   */
+  readonly keepDataOnDestroy?: boolean;
 }
 
 /**
@@ -89,6 +97,8 @@ export interface ConsulServerDeclaration {
   readonly waitTimeoutSeconds: number;
   /** The HTTP port, for the healthcheck. */
   readonly httpPort: number;
+  /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
+  readonly keepDataOnDestroy: boolean;
 }
 
 /** The Docker resources behind one Consul server agent. */
@@ -116,8 +126,9 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
   const volume = new docker.Volume(
     `${decl.name}-data`,
     { name: decl.volumeName },
-    // The volume is the cluster's Raft state: never delete it as a side effect of a change.
-    { ...childOpts, retainOnDelete: true },
+    // The volume is not replaced when the container is; it is deleted with the component unless
+    // the caller asked to keep it.
+    { ...childOpts, retainOnDelete: decl.keepDataOnDestroy },
   );
   const check = leaderHealthcheck(decl.httpPort);
   const agentConfig = decl.settings.apply((s) => renderConfig(buildAgentConfig(s)));

@@ -131,6 +131,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       secrets,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
+      keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 
     this.nodeName = pulumi.output(args.nodeName);

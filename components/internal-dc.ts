@@ -134,6 +134,7 @@ export class InternalDc extends pulumi.ComponentResource {
       env: Object.values(ports).some((p) => p < 1024) ? ["CONSUL_ALLOW_PRIVILEGED_PORTS=yes"] : [],
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
+      keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 
     this.nodeName = pulumi.output(`${args.nodeName}-${args.datacenter}`);

@@ -61,6 +61,12 @@ describe("agent configuration (pure core)", () => {
     });
   });
 
+  it("takes the gossip key from configuration, never from a keyring file in the data directory", () => {
+    // Otherwise a kept data directory overrides the key Pulumi holds: Consul logs "keyring
+    // doesn't include key provided with -encrypt, using keyring" and ignores `encrypt`.
+    assert.strictEqual(buildAgentConfig(globalSettings()).disable_keyring_file, true);
+  });
+
   it("never combines bootstrap with bootstrap_expect, whatever the mode", () => {
     const modes: BootstrapMode[] = [
       { kind: "self" },

@@ -124,14 +124,22 @@ describe("GlobalConsul", () => {
     }
   });
 
-  it("replaces the container old-first, on healthcheck changes too, and keeps the data volume", async () => {
+  it("replaces the container old-first, on healthcheck changes too, and deletes its volume only with it", async () => {
     const run = await deploy("g", joining);
     const container = theOne(run, CONTAINER, "g-agent");
     assert.strictEqual(container.options.deleteBeforeReplace, true);
     assert.deepStrictEqual(container.options.replaceOnChanges, ["healthcheck"]);
     const volume = theOne(run, "docker:index/volume:Volume", "g-data");
-    assert.strictEqual(volume.options.retainOnDelete, true);
+    // A separate resource whose inputs do not follow the container's: replacing the container
+    // keeps it; destroy removes it, unless asked to keep it.
+    assert.deepStrictEqual(Object.keys(volume.inputs), ["name"]);
+    assert.strictEqual(volume.options.retainOnDelete, false);
     assert.strictEqual(volume.options.deleteBeforeReplace, false);
+    const keeping = await deploy("k", { ...joining, keepDataOnDestroy: true });
+    assert.strictEqual(
+      theOne(keeping, "docker:index/volume:Volume", "k-data").options.retainOnDelete,
+      true,
+    );
   });
 
   it("exports its addresses and identity as outputs", async () => {

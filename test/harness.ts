@@ -32,10 +32,10 @@ export interface Registration {
   readonly custom: boolean;
 }
 
-/** A valid-looking gossip key the mocked `random.RandomBytes` returns (32 bytes of base64). */
-export const MOCK_GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
-/** The UUID the mocked `random.RandomUuid` returns. */
-export const MOCK_UUID = "6f1c2a57-1b7e-4c5e-9a59-0d6f3c1f2b9a";
+/** The `result` the mocked `random.RandomPassword` named `name` returns: 64 characters, distinct per name. */
+export function mockSeed(name: string): string {
+  return `${name}:`.padEnd(64, "s");
+}
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
@@ -122,12 +122,10 @@ export async function installMocks(
           case "docker:index/remoteImage:RemoteImage":
             state.imageId = `sha256:mock-${String(reveal(inputs.name))}`;
             break;
-          case "random:index/randomBytes:RandomBytes":
-            state.base64 = MOCK_GOSSIP_KEY;
-            break;
-          case "random:index/randomUuid:RandomUuid":
-            state.result = MOCK_UUID;
-            break;
+          case "random:index/randomPassword:RandomPassword":
+            state.result = mockSeed(args.name);
+            // As the provider does: the ID is a constant, the value only in the secret result.
+            return { id: "none", state };
           case "pulumi:pulumi:StackReference":
             state.outputs = stackOutputs[String(inputs.name)] ?? {};
             state.secretOutputNames = [];

@@ -1,9 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  MOCK_GOSSIP_KEY,
-  MOCK_UUID,
   ProgramRun,
+  mockSeed,
   isSecret,
   ofType,
   readStackConfig,
@@ -12,9 +11,16 @@ import {
   theOne,
 } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
+import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
 
 const CONTAINER = "docker:index/container:Container";
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+/** The key and token node1 derives from its (mocked) random seeds. */
+const MOCK_GOSSIP_KEY = gossipKeyFromSeed(mockSeed("gossip-key-seed"));
+const MOCK_UUID = aclTokenFromSeed(mockSeed("acl-management-token-seed"));
+/** A key given in config, unrelated to the generated one. */
+const CONFIGURED_GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
 
 function agentConfigOf(run: ProgramRun, name: string): Record<string, unknown> {
   const uploads = theOne(run, CONTAINER, name).inputs.uploads as {
@@ -51,7 +57,11 @@ describe("the program (index.ts) under mocks", () => {
 
   it("node1 generates the gossip key and exports it only as a secret", async () => {
     const run = await runProgram(readStackConfig("node1"), {}, "node1");
-    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 1);
+    const seeds = ofType(run, RANDOM_PASSWORD);
+    assert.deepStrictEqual(
+      seeds.map((r) => r.name),
+      ["gossip-key-seed"],
+    );
     assert.strictEqual(run.outputs.gossipKey, MOCK_GOSSIP_KEY);
     assert.strictEqual(await pulumi.isSecret(run.exports.gossipKey as pulumi.Output<string>), true);
     assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
@@ -71,7 +81,7 @@ describe("the program (index.ts) under mocks", () => {
     assert.strictEqual(config.advertise_addr, "192.168.99.101");
     assert.deepStrictEqual(consulSchemaProblems(config), []);
     assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
-    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 0);
+    assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
   });
 
   it("explicit joinAddresses config wins over the bootstrap stack's output", async () => {
@@ -122,6 +132,44 @@ describe("the program (index.ts) under mocks", () => {
     );
     const registrator = theOne(run, CONTAINER, "registrator-global-container");
     assert.ok(registrator.options.parent.endsWith("::registrator-global"));
+  });
+
+  it("makes its random values only with RandomPassword, whose ID is not the value", async () => {
+    // Resource IDs are never encrypted in state: RandomBytes, RandomString and RandomUuid use the
+    // random value itself as their ID. Only RandomPassword's ID ("none") is safe for a secret.
+    const acl = { "distributed-consul:aclEnabled": "true" };
+    const run = await runProgram({ ...readStackConfig("node1"), ...acl }, {}, "node1");
+    const random = run.registrations.filter((r) => r.type.startsWith("random:"));
+    assert.deepStrictEqual(
+      random.map((r) => [r.type, r.name]),
+      [
+        [RANDOM_PASSWORD, "gossip-key-seed"],
+        [RANDOM_PASSWORD, "acl-management-token-seed"],
+      ],
+    );
+    const token = run.exports.aclManagementToken as pulumi.Output<string>;
+    assert.strictEqual(await pulumi.isSecret(token), true);
+    assert.match(
+      String(run.outputs.aclManagementToken),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.notStrictEqual(run.outputs.aclManagementToken, run.outputs.gossipKey);
+  });
+
+  it("exports no undefined outputs, so Pulumi has nothing to warn about", async () => {
+    // ACLs off, internal registration off: the optional outputs are absent, not undefined.
+    const config = {
+      ...readStackConfig("node1"),
+      "distributed-consul:registrator": JSON.stringify({ registerInternal: false }),
+    };
+    const run = await runProgram(config, {}, "node1");
+    const undefinedOutputs = Object.entries(run.exports)
+      .filter(([, value]) => value === undefined)
+      .map(([name]) => name);
+    assert.deepStrictEqual(undefinedOutputs, []);
+    assert.ok(!("aclManagementToken" in run.exports));
+    assert.ok(!("internalRegistratorCommand" in run.exports));
+    assert.ok("serviceContainerId" in run.exports);
   });
 
   it("keeps the gossip key out of every plain input", async () => {
@@ -357,7 +405,7 @@ describe("the program (index.ts) under mocks", () => {
       ...readStackConfig("node2"),
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
       "distributed-consul:wanJoinAddresses": JSON.stringify(["192.168.99.100:8302"]),
-      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
@@ -372,7 +420,7 @@ describe("the program (index.ts) under mocks", () => {
       ...readStackConfig("node2"),
       "distributed-consul:bootstrapStack": "",
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
-      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
@@ -389,14 +437,14 @@ describe("the program (index.ts) under mocks", () => {
         "192.168.99.101:8301",
         "192.168.99.102:8301",
       ]),
-      "distributed-consul:gossipKey": MOCK_GOSSIP_KEY,
+      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
     };
     const run = await runProgram(config, {}, "node1");
     const global = agentConfigOf(run, "global-agent");
     assert.strictEqual(global.bootstrap_expect, 3);
     assert.ok(!("bootstrap" in global));
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
-    assert.strictEqual(ofType(run, "random:index/randomBytes:RandomBytes").length, 0);
+    assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
     assert.deepStrictEqual(run.warnings, []);
   });
 

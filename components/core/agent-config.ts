@@ -147,6 +147,9 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     ui_config: { enabled: settings.ui },
     log_level: settings.logLevel,
     disable_update_check: true,
+    // The gossip key comes from configuration (`encrypt`), not from a keyring file in the data
+    // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
+    disable_keyring_file: true,
     ...acl,
   };
 }

@@ -188,6 +188,8 @@ export interface StackSettings {
   readonly service: ServiceSettings;
   /** `aclEnabled`: enforce ACLs (default-deny) with a management token shared by all stacks. Default `false`. */
   readonly aclEnabled: boolean;
+  /** `keepDataOnDestroy`: keep both servers' data volumes on `pulumi destroy`. Default `false`. */
+  readonly keepDataOnDestroy: boolean;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -435,6 +437,7 @@ export function readStackSettings(raw: RawConfig): {
     },
     service: r.service(),
     aclEnabled: r.boolean("aclEnabled", false),
+    keepDataOnDestroy: r.boolean("keepDataOnDestroy", false),
   };
   return { settings, problems: r.problems };
 }
