@@ -10,7 +10,11 @@ export interface AnonymousDnsAccessArgs {
   readonly datacenter: pulumi.Input<string>;
   /** The ACL management token; kept a Pulumi secret. Required. */
   readonly managementToken: pulumi.Input<string>;
-  /** The agent at `consulAddress`: the ACL objects are written once it is healthy. Required. */
+  /**
+   * The agent at `consulAddress`: the ACL objects are written once it is healthy, and are not
+   * deleted through the API when the agent goes in the same operation (on `pulumi destroy`, the
+   * other hosts' servers may already be gone, leaving no leader to ask). Required.
+   */
   readonly agent: pulumi.Resource;
 }
 
@@ -35,7 +39,7 @@ export class AnonymousDnsAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const childOpts = { parent: this, provider, dependsOn: [args.agent] };
+    const childOpts = { parent: this, provider, dependsOn: [args.agent], deletedWith: args.agent };
     const policy = new consul.AclPolicy(
       `${name}-policy`,
       {

@@ -97,6 +97,8 @@ export interface ConsulServerDeclaration {
   readonly waitTimeoutSeconds: number;
   /** The HTTP port, for the healthcheck. */
   readonly httpPort: number;
+  /** Datacenters that must answer over the WAN before the agent counts as healthy. Default none. */
+  readonly remoteDatacenters?: readonly string[];
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
 }
@@ -130,7 +132,7 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
     // the caller asked to keep it.
     { ...childOpts, retainOnDelete: decl.keepDataOnDestroy },
   );
-  const check = leaderHealthcheck(decl.httpPort);
+  const check = leaderHealthcheck(decl.httpPort, decl.remoteDatacenters ?? []);
   const agentConfig = decl.settings.apply((s) => renderConfig(buildAgentConfig(s)));
   // The secret part travels in CONSUL_LOCAL_CONFIG, which the image's entrypoint writes to
   // /consul/config/local.json. Pulumi marks a whole property secret when any element is, so

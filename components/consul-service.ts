@@ -41,7 +41,8 @@ export interface ConsulServicePreparedQuery {
   readonly token?: pulumi.Input<string>;
   /**
    * The Consul agent (component or container) at `consulAddress`: the query is created only once
-   * it is up. Required.
+   * it is up, and is not deleted through the API when the agent (with its data) goes in the same
+   * operation, e.g. `pulumi destroy`. Required.
    */
   readonly agent: pulumi.Resource;
 }
@@ -202,6 +203,9 @@ export class ConsulService extends pulumi.ComponentResource {
         provider,
         // The provider does not check its connection: wait until the agent runs.
         dependsOn: [query.agent],
+        // The query lives in the agent's datacenter state: when the agent goes too, deleting it
+        // through the API is pointless and can fail (a datacenter without quorum has no leader).
+        deletedWith: query.agent,
       });
     }
 

@@ -134,6 +134,8 @@ export class InternalDc extends pulumi.ComponentResource {
       env: Object.values(ports).some((p) => p < 1024) ? ["CONSUL_ALLOW_PRIVILEGED_PORTS=yes"] : [],
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
+      // Healthy once federated: with ACLs, the primary resolves every token.
+      remoteDatacenters: [primaryDatacenter],
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 

@@ -17,6 +17,8 @@ export interface RegistrationOptions {
   readonly replaceOnChanges: string[];
   /** `retainOnDelete`. */
   readonly retainOnDelete: boolean;
+  /** URN of the `deletedWith` resource (`""` for none). */
+  readonly deletedWith: string;
 }
 
 /** One resource registration seen by the mocks. */
@@ -65,6 +67,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getDeletedwith(): string;
 }
 
 /**
@@ -85,6 +88,7 @@ function captureOptions(): Map<string, RegistrationOptions> {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       replaceOnChanges: req.getReplaceonchangesList(),
       retainOnDelete: req.getRetainondelete() ?? false,
+      deletedWith: req.getDeletedwith(),
     });
     return original(req, callback);
   };
@@ -112,6 +116,7 @@ export async function installMocks(
             deleteBeforeReplace: false,
             replaceOnChanges: [],
             retainOnDelete: false,
+            deletedWith: "",
           },
           inputs,
           provider: args.provider,

@@ -134,6 +134,29 @@ describe("the program (index.ts) under mocks", () => {
     assert.ok(registrator.options.parent.endsWith("::registrator-global"));
   });
 
+  it("skips deleting Consul objects through the API when their agent goes in the same operation", async () => {
+    // Seen on the test hosts: destroying node2 and then node1 with ACLs on left dc1 without
+    // quorum, and node1's ACL objects could no longer be deleted ("token ... not found").
+    const acl = { "distributed-consul:aclEnabled": "true" };
+    const run = await runProgram({ ...readStackConfig("node1"), ...acl }, {}, "node1");
+    const deletedWith = (type: string, name: string): string =>
+      theOne(run, type, name).options.deletedWith;
+    assert.match(
+      deletedWith("consul:index/preparedQuery:PreparedQuery", "elasticsearch-query"),
+      /::distributed-consul:index:InternalDc::internal$/,
+    );
+    for (const [type, name] of [
+      ["consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy"],
+      ["consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment", "anonymous-dns-anonymous"],
+    ]) {
+      assert.match(
+        deletedWith(type, name),
+        /::distributed-consul:index:GlobalConsul::global$/,
+        name,
+      );
+    }
+  });
+
   it("makes its random values only with RandomPassword, whose ID is not the value", async () => {
     // Resource IDs are never encrypted in state: RandomBytes, RandomString and RandomUuid use the
     // random value itself as their ID. Only RandomPassword's ID ("none") is safe for a secret.

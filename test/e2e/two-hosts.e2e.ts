@@ -118,6 +118,20 @@ async function volumeNames(host: TestHost): Promise<string[]> {
   return (await docker(host, "volume", "ls", "-q")).split("\n").filter(Boolean);
 }
 
+/** Containers and volumes of the stacks still on host i (0-based). */
+async function leftoversOn(i: number): Promise<string[]> {
+  const host = hostAt(i);
+  const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
+  return [...(await containerNames(host)), ...(await volumeNames(host))].filter((n) => ours.has(n));
+}
+
+/** Destroys node2, then node1 (as a user tears down), and checks that nothing of theirs is left. */
+async function destroyBoth(): Promise<void> {
+  await destroy(1);
+  await destroy(0);
+  for (const i of [0, 1]) assert.deepStrictEqual(await leftoversOn(i), [], hostAt(i).stack);
+}
+
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -133,12 +147,8 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     env = readTestEnvironment();
     // A fresh backend cannot manage what an earlier, interrupted run left on the hosts.
     for (const [i, host] of env.hosts.entries()) {
-      const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
-      const left = [...(await containerNames(host)), ...(await volumeNames(host))].filter((n) =>
-        ours.has(n),
-      );
       assert.deepStrictEqual(
-        left,
+        await leftoversOn(i),
         [],
         `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
           `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
@@ -321,18 +331,87 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
   });
 
   it("10. destroy of both stacks removes what up made; up of both again gives a healthy cluster", async () => {
-    await destroy(1);
-    await destroy(0);
-    for (const [i, host] of env.hosts.entries()) {
-      const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
-      const left = [...(await containerNames(host)), ...(await volumeNames(host))].filter((n) =>
-        ours.has(n),
-      );
-      assert.deepStrictEqual(left, [], `${host.stack} after destroy`);
-    }
+    await destroyBoth();
     await up(0);
     await up(1);
     await assertTwoServerCluster();
     await assertWanPool(globalHttp(0));
+  });
+
+  it("11. with aclEnabled on both stacks: default deny, DNS and registrator still work, the token stays secret", async () => {
+    await destroyBoth();
+    for (const stack of stacks) {
+      await stack.setConfig("distributed-consul:aclEnabled", { value: "true" });
+    }
+    const outputs = await up(0);
+    await up(1);
+    assert.strictEqual(outputs.aclManagementToken.secret, true);
+    const token = String(outputs.aclManagementToken.value);
+    await assertTwoServerCluster();
+
+    // Anonymous requests: reads and writes outside services and nodes are refused.
+    for (const [method, apiPath] of [
+      ["PUT", "/v1/kv/e2e/anonymous"],
+      ["GET", "/v1/acl/tokens"],
+    ]) {
+      const response = await fetch(`http://${globalHttp(0)}${apiPath}`, {
+        method,
+        body: method === "PUT" ? "x" : undefined,
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.strictEqual(response.status, 403, `anonymous ${method} ${apiPath}`);
+    }
+    const withToken = await fetch(`http://${globalHttp(0)}/v1/kv/e2e/managed`, {
+      method: "PUT",
+      body: "x",
+      headers: { "X-Consul-Token": token },
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.strictEqual(withToken.status, 200);
+
+    // registrator registers with its token; DNS answers through the anonymous dns-read policy,
+    // in dc1 and (replicated) in each internal datacenter.
+    const global = await eventually(
+      () =>
+        consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}?dc=dc1`, token),
+      (entries) => entries.length === 2,
+    );
+    assert.deepStrictEqual(
+      global.map((e) => e.Service.Address).sort(),
+      env.hosts.map((h) => h.ip).sort(),
+    );
+    const bothHosts = env.hosts.map((h) => h.ip).sort();
+    for (const i of [0, 1]) {
+      const local = [await serviceContainerIp(i)];
+      const dc1 = await eventually(
+        () => resolveOn(i, `${SERVICE}.service.dc1.consul`),
+        (a) => a.length === 2,
+      );
+      assert.deepStrictEqual(dc1, bothHosts, `dc1 from ${hostAt(i).stack}`);
+      const own = await eventually(
+        () => resolveOn(i, `${SERVICE}.service.consul`),
+        (a) => a.length === 1,
+      );
+      assert.deepStrictEqual(own, local, `${INTERNAL_DC[i]} from ${hostAt(i).stack}`);
+    }
+
+    for (const stack of stacks) {
+      const preview = await stack.preview({ expectNoChanges: true });
+      assert.deepStrictEqual(
+        Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+        [],
+        stack.name,
+      );
+      assert.ok(!(project?.exportState(stack.name) ?? "").includes(token), stack.name);
+    }
+    for (const file of filesUnder(project?.stateDir ?? "")) {
+      assert.ok(!fs.readFileSync(file, "utf8").includes(token), `${file} holds the ACL token`);
+    }
+  });
+
+  it("12. with ACLs on, destroy of node2 and then node1 succeeds and leaves nothing behind", async () => {
+    // node2's server goes first, so dc1 has no quorum while node1 is destroyed: its Consul
+    // objects must not need the API to go (deletedWith their agent).
+    await destroyBoth();
   });
 });
