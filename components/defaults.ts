@@ -19,5 +19,23 @@ export const DEFAULT_DOCKER_BRIDGE_SUBNET = "172.17.0.0/16";
 /** Upstream resolvers for names outside the Consul domain. */
 export const DEFAULT_RECURSORS: readonly string[] = ["1.1.1.1", "8.8.8.8"];
 
+/** Consul's log level unless given. */
+export const DEFAULT_LOG_LEVEL = "info";
+
+/** Whether a server serves the web UI unless told. */
+export const DEFAULT_UI = true;
+
+/**
+ * registrator's options unless given, for every `Registrator` (the program's included):
+ * `-cleanup` (remove this host's services whose container is gone), `-resync 60` (re-register
+ * everything after an agent restart), and retry forever every 2 s while the agent starts.
+ */
+export const DEFAULT_REGISTRATOR_OPTIONS = {
+  cleanup: true,
+  resyncSeconds: 60,
+  retryAttempts: -1,
+  retryIntervalMs: 2000,
+} as const;
+
 /** Seconds `pulumi up` waits for a Consul container to report healthy. */
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;

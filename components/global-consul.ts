@@ -10,7 +10,9 @@ import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
   DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_LOG_LEVEL,
   DEFAULT_RECURSORS,
+  DEFAULT_UI,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from "./defaults";
 import { failOnProblems } from "./problems-error";
@@ -106,8 +108,8 @@ export class GlobalConsul extends pulumi.ComponentResource {
         retryJoin,
         ports,
         recursors: args.recursors ?? DEFAULT_RECURSORS,
-        ui: args.ui ?? true,
-        logLevel: args.logLevel ?? "info",
+        ui: args.ui ?? DEFAULT_UI,
+        logLevel: args.logLevel ?? DEFAULT_LOG_LEVEL,
         aclEnabled: args.acl !== undefined,
         primaryDatacenter: datacenter,
       }),

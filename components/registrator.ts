@@ -10,6 +10,7 @@ import {
 } from "./core/registrator-args";
 import { failOnProblems } from "./problems-error";
 import { checkTopology } from "./core/topology";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
 
 export * from "./core/registrator-args";
 
@@ -23,7 +24,12 @@ export interface RegistratorArgs {
    * `GlobalConsul`'s `httpAddress` output. Required.
    */
   readonly consulAddress: pulumi.Input<string>;
-  /** registrator's flags (everything of {@link RegistratorOptions} but the address). Default `{}`. */
+  /**
+   * registrator's flags (everything of {@link RegistratorOptions} but the address); each field not
+   * given takes its value from {@link DEFAULT_REGISTRATOR_OPTIONS} (`cleanup: true`,
+   * `resyncSeconds: 60`, `retryAttempts: -1`, `retryIntervalMs: 2000`) or, if not there,
+   * registrator's own default. Default `{}`.
+   */
   readonly options?: Omit<RegistratorOptions, "consulAddress">;
   /** registrator image, an exact tag or digest. Default {@link DEFAULT_REGISTRATOR_IMAGE}. */
   readonly image?: string;
@@ -76,7 +82,7 @@ export class Registrator extends pulumi.ComponentResource {
     const component = `Registrator(${name})`;
     const keyOf = (field: string): string =>
       field === "consulAddress" ? `${component}.consulAddress` : `${component}.options.${field}`;
-    const options = args.options ?? {};
+    const options = { ...DEFAULT_REGISTRATOR_OPTIONS, ...args.options };
     const image = args.image ?? DEFAULT_REGISTRATOR_IMAGE;
     // Checked before anything is registered, this component included.
     failOnProblems([

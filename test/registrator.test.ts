@@ -26,8 +26,10 @@ describe("Registrator", () => {
     // An Output, as when wired to GlobalConsul's httpAddress.
     consulAddress: pulumi.output("192.168.99.100:8500"),
     containerName: "registrator-dc1",
-    options: { hostIp: "192.168.99.100", cleanup: true, resyncSeconds: 60 },
+    options: { hostIp: "192.168.99.100" },
   };
+  /** The flags every Registrator gets unless told otherwise: the same as the program's. */
+  const DEFAULT_FLAGS = ["-resync=60", "-cleanup", "-retry-attempts=-1", "-retry-interval=2000"];
 
   it("pulls the v7 image by default, kept locally, and runs the container from its id", async () => {
     const run = await deploy("r", basic);
@@ -59,12 +61,7 @@ describe("Registrator", () => {
 
   it("builds the command from an Output address: options first, the URI last", async () => {
     const run = await deploy("r", basic);
-    const expected = [
-      "-ip=192.168.99.100",
-      "-resync=60",
-      "-cleanup",
-      "consul://192.168.99.100:8500",
-    ];
+    const expected = ["-ip=192.168.99.100", ...DEFAULT_FLAGS, "consul://192.168.99.100:8500"];
     assert.deepStrictEqual(theOne(run, CONTAINER, "r-container").inputs.command, expected);
     assert.deepStrictEqual(await valueOf(run.component.command), expected);
   });
@@ -78,7 +75,27 @@ describe("Registrator", () => {
     assert.strictEqual(theOne(run, IMAGE, "r-image").inputs.name, "gliderlabs/registrator:master");
     assert.deepStrictEqual(theOne(run, CONTAINER, "r-container").inputs.command, [
       "-explicit",
+      ...DEFAULT_FLAGS,
       "consul-tls://192.168.99.100:8500",
+    ]);
+  });
+
+  it("takes the same defaults as the program's registrators, each one overridable", async () => {
+    const plain = await deploy("r", { consulAddress: "127.0.0.1:8500", containerName: "reg" });
+    assert.deepStrictEqual(theOne(plain, CONTAINER, "r-container").inputs.command, [
+      ...DEFAULT_FLAGS,
+      "consul://127.0.0.1:8500",
+    ]);
+    const tuned = await deploy("r", {
+      consulAddress: "127.0.0.1:8500",
+      containerName: "reg",
+      options: { cleanup: false, resyncSeconds: 0, retryAttempts: 3 },
+    });
+    assert.deepStrictEqual(theOne(tuned, CONTAINER, "r-container").inputs.command, [
+      "-resync=0",
+      "-retry-attempts=3",
+      "-retry-interval=2000",
+      "consul://127.0.0.1:8500",
     ]);
   });
 
@@ -121,8 +138,7 @@ describe("Registrator", () => {
     assert.strictEqual(await valueOf(component.containerId), "r-container-id");
     assert.deepStrictEqual(await valueOf(component.command), [
       "-ip=192.168.99.100",
-      "-resync=60",
-      "-cleanup",
+      ...DEFAULT_FLAGS,
       "consul://127.0.0.1:8500",
     ]);
   });

@@ -9,7 +9,10 @@ import {
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
   DEFAULT_DOCKER_BRIDGE_SUBNET,
   DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_LOG_LEVEL,
   DEFAULT_RECURSORS,
+  DEFAULT_REGISTRATOR_OPTIONS,
+  DEFAULT_UI,
 } from "../defaults";
 
 /** The project's config namespace. */
@@ -62,14 +65,11 @@ export function splitRegistratorSettings(settings: RegistratorSettings): {
   return { image, registerInternal, options };
 }
 
-/** The defaults of {@link RegistratorSettings}. */
+/** The defaults of {@link RegistratorSettings}: the `Registrator` component's own. */
 export const DEFAULT_REGISTRATOR_SETTINGS: RegistratorSettings = {
   image: DEFAULT_REGISTRATOR_IMAGE,
   registerInternal: true,
-  cleanup: true,
-  resyncSeconds: 60,
-  retryAttempts: -1,
-  retryIntervalMs: 2000,
+  ...DEFAULT_REGISTRATOR_OPTIONS,
 };
 
 /**
@@ -429,8 +429,8 @@ export function readStackSettings(raw: RawConfig): {
     consulImage: r.string("consulImage", DEFAULT_CONSUL_IMAGE),
     globalPorts: r.ports("globalPorts"),
     recursors: r.stringList("recursors") ?? DEFAULT_RECURSORS,
-    ui: r.boolean("ui", true),
-    logLevel: r.oneOf("logLevel", LOG_LEVELS, "info"),
+    ui: r.boolean("ui", DEFAULT_UI),
+    logLevel: r.oneOf("logLevel", LOG_LEVELS, DEFAULT_LOG_LEVEL),
     registrator: {
       ...DEFAULT_REGISTRATOR_SETTINGS,
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
