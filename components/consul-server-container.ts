@@ -13,35 +13,45 @@ import {
 } from "./core/agent-config";
 import { leaderHealthcheck } from "./core/health";
 import { HostTopology, componentKeyNamer } from "./core/topology";
-import { DEFAULT_CONSUL_IMAGE } from "./defaults";
+import {
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_DOCKER_BRIDGE_ADDRESS,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_RECURSORS,
+  DEFAULT_UI,
+} from "./defaults";
+import { known } from "./input-checks";
 import { AgentPorts } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
 
-/** Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). */
+/**
+ * Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). Whatever a
+ * composing program could compute (another resource's address, a datacenter name, a locally built
+ * image) is a `pulumi.Input`: plain values are checked before anything is registered, Outputs in
+ * the same words when they resolve. Ports, `waitTimeoutSeconds` and `keepDataOnDestroy` shape the
+ * resources themselves and stay plain.
+ */
 export interface ConsulServerArgs {
   /** This host's node name, unique across hosts (e.g. `node1`). Required. */
-  readonly nodeName: string;
+  readonly nodeName: pulumi.Input<string>;
   /** This host's address, reachable from every other host; bound and advertised on LAN and WAN. Required. */
-  readonly hostAddress: string;
+  readonly hostAddress: pulumi.Input<string>;
   /** Consul image, an exact tag or digest. Default `hashicorp/consul:1.22.7`. */
-  readonly image?: string;
+  readonly image?: pulumi.Input<string>;
   /** Port overrides; unspecified ports keep the component's defaults. Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
   /** Docker bridge gateway address, added to `client_addr` (and DNS for `InternalDc`). Default `172.17.0.1`. */
-  readonly dockerBridgeAddress?: string;
+  readonly dockerBridgeAddress?: pulumi.Input<string>;
   /** Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption). */
   readonly gossipKey?: pulumi.Input<string>;
   /** Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`. */
-  readonly recursors?: readonly string[];
+  readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
   /** Serve the web UI. Default `true`. */
-  readonly ui?: boolean;
-  /** Log level. Default `info`. */
-  readonly logLevel?: LogLevel;
+  readonly ui?: pulumi.Input<boolean>;
+  /** Log level: `trace`, `debug`, `info`, `warn` or `error`. Default `info`. */
+  readonly logLevel?: pulumi.Input<LogLevel>;
   /** ACLs: when set, enforced with default-deny; the token stays a Pulumi secret. Default: ACLs off. */
-  readonly acl?: {
-    /** The management token (bootstrap server: `initial_management`; all: agent and replication token). */
-    readonly managementToken: pulumi.Input<string>;
-  };
+  readonly acl?: ConsulServerAcl;
   /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
   readonly waitTimeoutSeconds?: number;
   /**
@@ -54,24 +64,72 @@ export interface ConsulServerArgs {
   readonly keepDataOnDestroy?: boolean;
 }
 
+/** ACL settings of a server component. */
+export interface ConsulServerAcl {
+  /** The management token (global servers: `initial_management`; all: agent and replication token). Required. */
+  readonly managementToken: pulumi.Input<string>;
+}
+
+/** The arguments every server component resolves, with the defaults applied. */
+export interface ResolvedServerArgs {
+  readonly nodeName: string;
+  readonly hostAddress: string;
+  readonly image: string;
+  readonly dockerBridgeAddress: string;
+  readonly recursors: string[];
+  readonly ui: boolean;
+  readonly logLevel: LogLevel;
+}
+
 /**
- * The host part of a server component's topology check, from its arguments: node name and
- * address, bridge address, plain gossip key, recursors and image. `renames` maps the check's
- * setting names to the component's argument names in messages.
+ * The common arguments resolved (Inputs unwrapped) with their defaults: the one place a server
+ * component's defaults are applied.
+ */
+export function resolveServerArgs(args: ConsulServerArgs): pulumi.Output<ResolvedServerArgs> {
+  return pulumi.output({
+    nodeName: args.nodeName,
+    hostAddress: args.hostAddress,
+    image: args.image ?? DEFAULT_CONSUL_IMAGE,
+    dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
+    recursors: args.recursors ?? [...DEFAULT_RECURSORS],
+    ui: args.ui ?? DEFAULT_UI,
+    logLevel: args.logLevel ?? DEFAULT_LOG_LEVEL,
+  });
+}
+
+/** What is known of the common arguments: each value, or `undefined` while it is an Output. */
+export type KnownServerArgs = Partial<ResolvedServerArgs> & { readonly gossipKey?: string };
+
+/** The known (plain) part of the common arguments, for the check before registration. */
+export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
+  return {
+    nodeName: known(args.nodeName),
+    hostAddress: known(args.hostAddress),
+    image: args.image === undefined ? DEFAULT_CONSUL_IMAGE : known(args.image),
+    dockerBridgeAddress: known(args.dockerBridgeAddress),
+    recursors: known(args.recursors) as string[] | undefined,
+    gossipKey: known(args.gossipKey),
+  };
+}
+
+/**
+ * The host part of a server component's topology check, from what is known of its arguments:
+ * node name and address, bridge address, plain gossip key, recursors and image. `renames` maps the
+ * check's setting names to the component's argument names in messages.
  */
 export function serverHostTopology(
   component: string,
   renames: Record<string, string>,
-  args: ConsulServerArgs,
+  args: KnownServerArgs,
 ): HostTopology {
   return {
     keyOf: componentKeyNamer(component, renames),
     nodeName: args.nodeName,
     nodeIp: args.hostAddress,
     dockerBridgeAddress: args.dockerBridgeAddress,
-    gossipKey: typeof args.gossipKey === "string" ? args.gossipKey : undefined,
+    gossipKey: args.gossipKey,
     recursors: args.recursors,
-    images: { image: args.image ?? DEFAULT_CONSUL_IMAGE },
+    images: args.image === undefined ? {} : { image: args.image },
   };
 }
 
@@ -82,11 +140,11 @@ export interface ConsulServerDeclaration {
   /** Prefix of every child's logical name (the component's name). */
   readonly name: string;
   /** Image reference, e.g. `hashicorp/consul:1.22.7`. */
-  readonly image: string;
+  readonly image: pulumi.Input<string>;
   /** Docker container name, unique on the Docker host. */
-  readonly containerName: string;
+  readonly containerName: pulumi.Input<string>;
   /** Docker volume name for the Raft state, unique on the Docker host. */
-  readonly volumeName: string;
+  readonly volumeName: pulumi.Input<string>;
   /** The agent's settings, resolved once its Input parts are known. */
   readonly settings: pulumi.Output<AgentSettings>;
   /** The secret part; the uploaded file is a Pulumi secret whenever any field is set. */
@@ -98,7 +156,7 @@ export interface ConsulServerDeclaration {
   /** The HTTP port, for the healthcheck. */
   readonly httpPort: number;
   /** Datacenters that must answer over the WAN before the agent counts as healthy. Default none. */
-  readonly remoteDatacenters?: readonly string[];
+  readonly remoteDatacenters?: pulumi.Input<string[]>;
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
 }
@@ -132,7 +190,16 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
     // the caller asked to keep it.
     { ...childOpts, retainOnDelete: decl.keepDataOnDestroy },
   );
-  const check = leaderHealthcheck(decl.httpPort, decl.remoteDatacenters ?? []);
+  const healthcheck = pulumi.output(decl.remoteDatacenters ?? []).apply((remote) => {
+    const check = leaderHealthcheck(decl.httpPort, remote);
+    return {
+      tests: check.tests,
+      interval: check.interval,
+      timeout: check.timeout,
+      retries: check.retries,
+      startPeriod: check.startPeriod,
+    };
+  });
   const agentConfig = decl.settings.apply((s) => renderConfig(buildAgentConfig(s)));
   // The secret part travels in CONSUL_LOCAL_CONFIG, which the image's entrypoint writes to
   // /consul/config/local.json. Pulumi marks a whole property secret when any element is, so
@@ -157,13 +224,7 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       labels: [{ label: "SERVICE_IGNORE", value: "true" }],
       volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
       uploads: [{ file: AGENT_CONFIG_FILE, content: agentConfig }],
-      healthcheck: {
-        tests: check.tests,
-        interval: check.interval,
-        timeout: check.timeout,
-        retries: check.retries,
-        startPeriod: check.startPeriod,
-      },
+      healthcheck,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,
     },

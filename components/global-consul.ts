@@ -3,20 +3,15 @@ import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { globalServerSettings, hostPort } from "./core/server-settings";
 import {
   ConsulServerArgs,
+  KnownServerArgs,
   declareConsulServer,
+  knownServerArgs,
+  resolveServerArgs,
   serverHostTopology,
 } from "./consul-server-container";
-import {
-  DEFAULT_CONSUL_IMAGE,
-  DEFAULT_DOCKER_BRIDGE_ADDRESS,
-  DEFAULT_GLOBAL_DATACENTER,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_RECURSORS,
-  DEFAULT_UI,
-  DEFAULT_WAIT_TIMEOUT_SECONDS,
-} from "./defaults";
-import { failOnProblems } from "./problems-error";
-import { checkTopology, joinListOf } from "./core/topology";
+import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
+import { ArgumentCheck, known } from "./input-checks";
+import { JoinList, checkTopology, joinListOf } from "./core/topology";
 
 /** How the topology check's settings are called among {@link GlobalConsulArgs}. */
 const GLOBAL_CONSUL_ARGS: Record<string, string> = {
@@ -42,7 +37,7 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    */
   readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
   /** Global datacenter name. Default `dc1`. */
-  readonly datacenter?: string;
+  readonly datacenter?: pulumi.Input<string>;
   /** Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
 }
@@ -73,45 +68,52 @@ export class GlobalConsul extends pulumi.ComponentResource {
   public readonly containerId: pulumi.Output<string>;
 
   constructor(name: string, args: GlobalConsulArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Checked before anything is registered, this component included.
-    failOnProblems(
+    const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.ports };
+    const check = (values: KnownServerArgs & { datacenter?: string; retryJoin: JoinList }) =>
       checkTopology({
         quorum: false,
         hosts: [
           {
-            ...serverHostTopology(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS, args),
+            ...serverHostTopology(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS, values),
             global: {
-              datacenter: args.datacenter ?? DEFAULT_GLOBAL_DATACENTER,
+              datacenter: values.datacenter,
               bootstrap: args.bootstrap ?? false,
               bootstrapExpect: args.bootstrapExpect,
-              joinAddresses: joinListOf(args.retryJoin ?? []),
+              joinAddresses: values.retryJoin,
               ports: args.ports,
             },
           },
         ],
+      });
+    // Checked before anything is registered, this component included; Outputs once resolved.
+    const datacenterArg = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const argumentCheck = new ArgumentCheck(
+      check({
+        ...knownServerArgs(args),
+        datacenter: known(datacenterArg),
+        retryJoin: joinListOf(args.retryJoin ?? []),
       }),
     );
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
 
-    const datacenter = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
-    const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.ports };
-    const host = {
-      nodeName: args.nodeName,
-      hostAddress: args.hostAddress,
-      dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
-    };
-    const settings = pulumi.output(args.retryJoin ?? []).apply((retryJoin) =>
-      globalServerSettings(host, {
-        datacenter,
+    const resolved = pulumi
+      .all([
+        resolveServerArgs(args),
+        pulumi.output(datacenterArg),
+        pulumi.output(args.retryJoin ?? []),
+      ])
+      .apply(([common, datacenter, retryJoin]) => {
+        argumentCheck.onResolve(check({ ...common, datacenter, retryJoin }), this);
+        return { ...common, datacenter, retryJoin };
+      });
+    const settings = resolved.apply((r) =>
+      globalServerSettings({
+        ...r,
         bootstrap: args.bootstrap ?? false,
         bootstrapExpect: args.bootstrapExpect,
-        retryJoin,
         ports,
-        recursors: args.recursors ?? DEFAULT_RECURSORS,
-        ui: args.ui ?? DEFAULT_UI,
-        logLevel: args.logLevel ?? DEFAULT_LOG_LEVEL,
         aclEnabled: args.acl !== undefined,
-        primaryDatacenter: datacenter,
+        primaryDatacenter: r.datacenter,
       }),
     );
     const token = args.acl?.managementToken;
@@ -126,9 +128,9 @@ export class GlobalConsul extends pulumi.ComponentResource {
     const { container } = declareConsulServer({
       parent: this,
       name,
-      image: args.image ?? DEFAULT_CONSUL_IMAGE,
-      containerName: `consul-${datacenter}-${args.nodeName}`,
-      volumeName: `consul-${datacenter}-${args.nodeName}-data`,
+      image: resolved.image,
+      containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
+      volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
       settings,
       secrets,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -136,12 +138,13 @@ export class GlobalConsul extends pulumi.ComponentResource {
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 
-    this.nodeName = pulumi.output(args.nodeName);
-    this.datacenter = pulumi.output(datacenter);
-    this.lanJoinAddress = pulumi.output(hostPort(args.hostAddress, ports.serfLan));
-    this.wanAddress = pulumi.output(hostPort(args.hostAddress, ports.serfWan));
-    this.httpAddress = pulumi.output(hostPort(args.hostAddress, ports.http));
-    this.dnsAddress = pulumi.output(hostPort(args.hostAddress, ports.dns));
+    const at = (port: number) => resolved.apply((r) => hostPort(r.hostAddress, port));
+    this.nodeName = resolved.nodeName;
+    this.datacenter = resolved.datacenter;
+    this.lanJoinAddress = at(ports.serfLan);
+    this.wanAddress = at(ports.serfWan);
+    this.httpAddress = at(ports.http);
+    this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
     this.retryJoin = settings.apply((s) => [...s.retryJoin]);
     this.containerId = container.id;

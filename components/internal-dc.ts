@@ -1,22 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-import { checkTopology, joinListOf } from "./core/topology";
+import { JoinList, checkTopology, joinListOf } from "./core/topology";
 import { hostPort, internalServerSettings } from "./core/server-settings";
 import {
   ConsulServerArgs,
+  KnownServerArgs,
   declareConsulServer,
+  knownServerArgs,
+  resolveServerArgs,
   serverHostTopology,
 } from "./consul-server-container";
-import {
-  DEFAULT_CONSUL_IMAGE,
-  DEFAULT_DOCKER_BRIDGE_ADDRESS,
-  DEFAULT_GLOBAL_DATACENTER,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_RECURSORS,
-  DEFAULT_UI,
-  DEFAULT_WAIT_TIMEOUT_SECONDS,
-} from "./defaults";
-import { failOnProblems } from "./problems-error";
+import { ArgumentCheck, known } from "./input-checks";
+import { Problem } from "./core/problems";
+import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
 import { checkDatacenter } from "./core/validators";
 
 /** How the topology check's settings are called among {@link InternalDcArgs}. */
@@ -30,14 +26,14 @@ const INTERNAL_DC_ARGS: Record<string, string> = {
 /** Arguments of {@link InternalDc}. */
 export interface InternalDcArgs extends ConsulServerArgs {
   /** This host's datacenter name (e.g. `vm1`). Required. */
-  readonly datacenter: string;
+  readonly datacenter: pulumi.Input<string>;
   /**
    * WAN addresses (`host:serf_wan`) of every global server: `GlobalConsul.wanAddress` outputs in
    * the same program, or the bootstrap stack's `globalWanAddress`. Required, non-empty.
    */
   readonly retryJoinWan: pulumi.Input<pulumi.Input<string>[]>;
-  /** The global (primary) datacenter's name, for ACLs. Default `dc1`. */
-  readonly primaryDatacenter?: string;
+  /** The global (primary) datacenter's name, e.g. a `GlobalConsul.datacenter` output. Default `dc1`. */
+  readonly primaryDatacenter?: pulumi.Input<string>;
   /**
    * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).
@@ -76,49 +72,59 @@ export class InternalDc extends pulumi.ComponentResource {
   constructor(name: string, args: InternalDcArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `InternalDc(${name})`;
     const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.ports };
-    const primaryDatacenter = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
-    failOnProblems([
+    const primaryArg = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const check = (
+      values: KnownServerArgs & {
+        datacenter?: string;
+        primaryDatacenter?: string;
+        retryJoinWan: JoinList;
+      },
+    ): Problem[] => [
       ...checkTopology({
         quorum: false,
         hosts: [
           {
-            ...serverHostTopology(component, INTERNAL_DC_ARGS, args),
+            ...serverHostTopology(component, INTERNAL_DC_ARGS, values),
             internal: {
-              datacenter: args.datacenter,
-              wanJoinAddresses: joinListOf(args.retryJoinWan),
+              datacenter: values.datacenter,
+              wanJoinAddresses: values.retryJoinWan,
               ports: args.ports,
             },
           },
         ],
       }),
-      ...checkDatacenter(`${component}.primaryDatacenter`, primaryDatacenter),
-    ]);
+      ...(values.primaryDatacenter === undefined
+        ? []
+        : checkDatacenter(`${component}.primaryDatacenter`, values.primaryDatacenter)),
+    ];
+    // Checked before anything is registered, this component included; Outputs once resolved.
+    const argumentCheck = new ArgumentCheck(
+      check({
+        ...knownServerArgs(args),
+        datacenter: known(args.datacenter),
+        primaryDatacenter: known(primaryArg),
+        retryJoinWan: joinListOf(args.retryJoinWan),
+      }),
+    );
     super("distributed-consul:index:InternalDc", name, {}, opts);
 
-    const bridge = args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS;
-    const host = {
-      nodeName: args.nodeName,
-      hostAddress: args.hostAddress,
-      dockerBridgeAddress: bridge,
-    };
-    const settings = pulumi.output(args.retryJoinWan).apply((retryJoinWan) => {
-      if (retryJoinWan.length === 0) {
-        throw new pulumi.ResourceError(
-          `${component}.retryJoinWan: no global server to WAN-join; pass the global servers' wanAddress outputs.`,
+    const resolved = pulumi
+      .all([
+        resolveServerArgs(args),
+        pulumi.output(args.datacenter),
+        pulumi.output(primaryArg),
+        pulumi.output(args.retryJoinWan),
+      ])
+      .apply(([common, datacenter, primaryDatacenter, retryJoinWan]) => {
+        argumentCheck.onResolve(
+          check({ ...common, datacenter, primaryDatacenter, retryJoinWan }),
           this,
         );
-      }
-      return internalServerSettings(host, {
-        datacenter: args.datacenter,
-        retryJoinWan,
-        ports,
-        recursors: args.recursors ?? DEFAULT_RECURSORS,
-        ui: args.ui ?? DEFAULT_UI,
-        logLevel: args.logLevel ?? DEFAULT_LOG_LEVEL,
-        aclEnabled: args.acl !== undefined,
-        primaryDatacenter,
+        return { ...common, datacenter, primaryDatacenter, retryJoinWan };
       });
-    });
+    const settings = resolved.apply((r) =>
+      internalServerSettings({ ...r, ports, aclEnabled: args.acl !== undefined }),
+    );
     const secrets = pulumi
       .all([args.gossipKey, args.acl?.managementToken])
       .apply(([gossipKey, token]) => ({ gossipKey, agentToken: token, replicationToken: token }));
@@ -126,9 +132,9 @@ export class InternalDc extends pulumi.ComponentResource {
     const { container } = declareConsulServer({
       parent: this,
       name,
-      image: args.image ?? DEFAULT_CONSUL_IMAGE,
-      containerName: `consul-${args.datacenter}-${args.nodeName}`,
-      volumeName: `consul-${args.datacenter}-${args.nodeName}-data`,
+      image: resolved.image,
+      containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
+      volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
       settings,
       secrets,
       // The image's entrypoint grants the binary cap_net_bind_service when this is set, so the
@@ -137,16 +143,16 @@ export class InternalDc extends pulumi.ComponentResource {
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
       // Healthy once federated: with ACLs, the primary resolves every token.
-      remoteDatacenters: [primaryDatacenter],
+      remoteDatacenters: resolved.primaryDatacenter.apply((dc) => [dc]),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 
-    this.nodeName = pulumi.output(`${args.nodeName}-${args.datacenter}`);
-    this.datacenter = pulumi.output(args.datacenter);
-    this.wanAddress = pulumi.output(hostPort(args.hostAddress, ports.serfWan));
-    this.httpAddress = pulumi.output(hostPort(args.hostAddress, ports.http));
-    this.dnsAddress = pulumi.output(hostPort(bridge, ports.dns));
-    this.dnsServer = pulumi.output(bridge);
+    this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.datacenter}`;
+    this.datacenter = resolved.datacenter;
+    this.wanAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.serfWan));
+    this.httpAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.http));
+    this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
+    this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);
     this.retryJoinWan = settings.apply((s) => [...s.retryJoinWan]);
     this.containerId = container.id;

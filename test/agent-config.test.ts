@@ -28,7 +28,8 @@ const common = {
 
 function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
   return {
-    ...globalServerSettings(host, {
+    ...globalServerSettings({
+      ...host,
       ...common,
       datacenter: "dc1",
       bootstrap: false,
@@ -87,8 +88,20 @@ describe("agent configuration (pure core)", () => {
 
   it("lets only the bootstrap host elect itself", () => {
     const opts = { ...common, datacenter: "dc1", retryJoin: [], ports: DEFAULT_GLOBAL_PORTS };
-    const first = buildAgentConfig(globalServerSettings(host, { ...opts, bootstrap: true }));
-    const other = buildAgentConfig(globalServerSettings(host, { ...opts, bootstrap: false }));
+    const first = buildAgentConfig(
+      globalServerSettings({
+        ...host,
+        ...opts,
+        bootstrap: true,
+      }),
+    );
+    const other = buildAgentConfig(
+      globalServerSettings({
+        ...host,
+        ...opts,
+        bootstrap: false,
+      }),
+    );
     assert.strictEqual(first.bootstrap, true);
     assert.ok(!("bootstrap" in other) && !("bootstrap_expect" in other));
   });
@@ -145,7 +158,8 @@ describe("agent configuration (pure core)", () => {
   });
 
   it("produces only keys and types Consul accepts, for every server kind and option", () => {
-    const internal = internalServerSettings(host, {
+    const internal = internalServerSettings({
+      ...host,
       ...common,
       datacenter: "vm2",
       retryJoinWan: ["192.168.99.100:8302"],

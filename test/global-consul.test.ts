@@ -181,4 +181,68 @@ describe("GlobalConsul", () => {
     );
     assert.deepStrictEqual(registrations, []);
   });
+
+  it("takes identity, address, datacenter and image from other resources' Outputs", async () => {
+    const { registrations, component } = await deploy("g", {
+      ...joining,
+      nodeName: pulumi.output("node2"),
+      hostAddress: pulumi.output("192.168.99.101"),
+      datacenter: pulumi.output("dc7"),
+      image: pulumi.output("registry.local/consul:1.22.7"),
+      recursors: [pulumi.output("9.9.9.9")],
+    });
+    const container = theOne({ registrations }, CONTAINER, "g-agent");
+    const config = JSON.parse(upload(container, "/consul/config/agent.json") as string) as Record<
+      string,
+      unknown
+    >;
+    assert.strictEqual(config.advertise_addr, "192.168.99.101");
+    assert.strictEqual(config.datacenter, "dc7");
+    assert.deepStrictEqual(config.recursors, ["9.9.9.9"]);
+    assert.strictEqual(container.inputs.name, "consul-dc7-node2");
+    assert.strictEqual(
+      theOne({ registrations }, "docker:index/remoteImage:RemoteImage", "g-image").inputs.name,
+      "registry.local/consul:1.22.7",
+    );
+    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
+    assert.strictEqual(await valueOf(component.datacenter), "dc7");
+  });
+
+  it("checks an Output argument when it resolves, in the same words as a plain one", async () => {
+    const bad = { ...joining, hostAddress: "127.0.0.1", datacenter: "DC 1" };
+    await installMocks([]);
+    let plainMessage = "";
+    assert.throws(
+      () => new GlobalConsul("g", bad),
+      (e: Error) => ((plainMessage = e.message), e instanceof pulumi.ResourceError),
+    );
+    assert.match(plainMessage, /GlobalConsul\(g\)\.hostAddress: "127\.0\.0\.1" is a loopback/);
+    assert.match(plainMessage, /GlobalConsul\(g\)\.datacenter: /);
+    const registrations: Registration[] = [];
+    await installMocks(registrations);
+    const component = new GlobalConsul("g", {
+      ...bad,
+      hostAddress: pulumi.output(bad.hostAddress),
+      datacenter: pulumi.output(bad.datacenter),
+    });
+    await assert.rejects(
+      valueOf(component.lanJoinAddress),
+      // The SDK may wrap it in the message of the property it was resolving.
+      (e: Error) => e.message.includes(plainMessage),
+    );
+    assert.deepStrictEqual(
+      registrations.filter((r) => r.type === CONTAINER).map((r) => r.name),
+      [],
+      "no container is declared with an unchecked value",
+    );
+  });
+
+  it("names every child after the component, so an alias on the component carries them", async () => {
+    // Pulumi derives a child's alias from its parent's when the child's name starts with the
+    // parent's: new GlobalConsul("new", …, { aliases: [{ name: "old" }] }) keeps the server.
+    const run = await deploy("edge-node", joining);
+    const children = run.registrations.filter((r) => r.type.startsWith("docker:"));
+    assert.ok(children.length >= 3);
+    for (const child of children) assert.ok(child.name.startsWith("edge-node-"), child.name);
+  });
 });

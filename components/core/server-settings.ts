@@ -1,18 +1,19 @@
 import { AgentSettings, LogLevel } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 
-/** The host-level facts every server agent on a host is built from. */
-export interface HostFacts {
+/**
+ * Everything that decides one server agent's configuration, resolved and defaulted: the one
+ * shape a server's settings have between a component's arguments and Consul's configuration.
+ */
+export interface ServerSpec {
   /** Node name of this host (e.g. `node1`); unique across hosts. */
   readonly nodeName: string;
   /** The host's address, reachable from every other host; every agent binds and advertises it. */
   readonly hostAddress: string;
   /** The Docker bridge gateway address of this host, reachable from its containers. */
   readonly dockerBridgeAddress: string;
-}
-
-/** Options shared by both server kinds. */
-export interface CommonServerOptions {
+  /** Datacenter name. */
+  readonly datacenter: string;
   /** Ports of this agent. */
   readonly ports: AgentPorts;
   /** Upstream DNS servers for names outside Consul. */
@@ -27,10 +28,8 @@ export interface CommonServerOptions {
   readonly primaryDatacenter: string;
 }
 
-/** Settings of this host's server of the global datacenter. */
-export interface GlobalServerOptions extends CommonServerOptions {
-  /** Global datacenter name. */
-  readonly datacenter: string;
+/** This host's server of the global datacenter. */
+export interface GlobalServerSpec extends ServerSpec {
   /** Whether this host bootstraps the global datacenter (elects itself when alone). */
   readonly bootstrap: boolean;
   /** `bootstrap_expect`, when every server waits for a count instead; ignored with `bootstrap`. */
@@ -39,10 +38,8 @@ export interface GlobalServerOptions extends CommonServerOptions {
   readonly retryJoin: readonly string[];
 }
 
-/** Settings of this host's internal datacenter server. */
-export interface InternalServerOptions extends CommonServerOptions {
-  /** Internal datacenter name (e.g. `vm1`). */
-  readonly datacenter: string;
+/** This host's internal datacenter server. */
+export interface InternalServerSpec extends ServerSpec {
   /** WAN addresses (`host:serf_wan`) of every global server. */
   readonly retryJoinWan: readonly string[];
 }
@@ -52,7 +49,7 @@ export function hostPort(host: string, port: number): string {
   return `${host}:${port}`;
 }
 
-function clientAddresses(host: HostFacts): string[] {
+function clientAddresses(host: ServerSpec): string[] {
   // Loopback for the healthcheck and local tools, the host address for `pulumi up` and operators,
   // the bridge address for containers. Never 0.0.0.0.
   return ["127.0.0.1", host.hostAddress, host.dockerBridgeAddress];
@@ -63,14 +60,14 @@ function clientAddresses(host: HostFacts): string[] {
  * elects itself; with `bootstrapExpect` every server waits for that many; otherwise the server
  * joins the servers it is given and never bootstraps.
  */
-export function globalServerSettings(host: HostFacts, opts: GlobalServerOptions): AgentSettings {
+export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
   return {
     datacenter: opts.datacenter,
-    nodeName: host.nodeName,
-    bindAddress: host.hostAddress,
-    advertiseAddress: host.hostAddress,
-    advertiseWanAddress: host.hostAddress,
-    clientAddresses: clientAddresses(host),
+    nodeName: opts.nodeName,
+    bindAddress: opts.hostAddress,
+    advertiseAddress: opts.hostAddress,
+    advertiseWanAddress: opts.hostAddress,
+    clientAddresses: clientAddresses(opts),
     ports: opts.ports,
     bootstrap: opts.bootstrap
       ? { kind: "self" }
@@ -95,19 +92,16 @@ export function globalServerSettings(host: HostFacts, opts: GlobalServerOptions)
  * joins every global server over WAN, and serves DNS on the Docker bridge address for this host's
  * containers.
  */
-export function internalServerSettings(
-  host: HostFacts,
-  opts: InternalServerOptions,
-): AgentSettings {
+export function internalServerSettings(opts: InternalServerSpec): AgentSettings {
   return {
     datacenter: opts.datacenter,
-    nodeName: `${host.nodeName}-${opts.datacenter}`,
-    bindAddress: host.hostAddress,
-    advertiseAddress: host.hostAddress,
-    advertiseWanAddress: host.hostAddress,
-    clientAddresses: clientAddresses(host),
+    nodeName: `${opts.nodeName}-${opts.datacenter}`,
+    bindAddress: opts.hostAddress,
+    advertiseAddress: opts.hostAddress,
+    advertiseWanAddress: opts.hostAddress,
+    clientAddresses: clientAddresses(opts),
     // DNS only where containers look for it; port 53 elsewhere on the host is left alone.
-    dnsAddresses: [host.dockerBridgeAddress],
+    dnsAddresses: [opts.dockerBridgeAddress],
     ports: opts.ports,
     bootstrap: { kind: "self" },
     retryJoin: [],

@@ -31,8 +31,8 @@ export type JoinList = readonly string[] | "later" | undefined;
 
 /** This host's server of the global datacenter. */
 export interface GlobalServerTopology {
-  /** `globalDatacenter`. */
-  readonly datacenter: string;
+  /** `globalDatacenter`; `undefined` while not known yet. */
+  readonly datacenter?: string;
   /** `bootstrap`: elects itself. */
   readonly bootstrap: boolean;
   /** `bootstrapExpect`: waits for this many servers. Default: unset. */
@@ -45,8 +45,8 @@ export interface GlobalServerTopology {
 
 /** This host's internal datacenter server. */
 export interface InternalServerTopology {
-  /** `internalDatacenter`. */
-  readonly datacenter: string;
+  /** `internalDatacenter`; `undefined` while not known yet. */
+  readonly datacenter?: string;
   /** `wanJoinAddresses`: WAN addresses of global servers. */
   readonly wanJoinAddresses: JoinList;
   /** `internalPorts`: port overrides. Default `{}`. */
@@ -150,7 +150,7 @@ function checkJoinList(
 function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: string): Problem[] {
   const k = host.keyOf;
   const problems = [
-    ...checkDatacenter(k("globalDatacenter"), g.datacenter),
+    ...(g.datacenter === undefined ? [] : checkDatacenter(k("globalDatacenter"), g.datacenter)),
     ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.nodeIp, bridgeSubnet),
   ];
   if (g.bootstrap && g.bootstrapExpect !== undefined) {
@@ -188,10 +188,10 @@ function checkInternal(
 ): Problem[] {
   const k = host.keyOf;
   const problems = [
-    ...checkDatacenter(k("internalDatacenter"), i.datacenter),
+    ...(i.datacenter === undefined ? [] : checkDatacenter(k("internalDatacenter"), i.datacenter)),
     ...checkJoinList(k("wanJoinAddresses"), i.wanJoinAddresses, undefined, bridgeSubnet),
   ];
-  if (host.global && i.datacenter === host.global.datacenter) {
+  if (i.datacenter !== undefined && i.datacenter === host.global?.datacenter) {
     problems.push(
       error(
         k("internalDatacenter"),
@@ -226,7 +226,7 @@ function hostPortPlan(host: HostTopology): Problem[] {
   const agents: AgentPortRequest[] = [];
   if (host.global) {
     agents.push({
-      owner: `global server (${host.global.datacenter})`,
+      owner: `global server (${host.global.datacenter ?? "global"})`,
       key: k("globalPorts"),
       defaults: DEFAULT_GLOBAL_PORTS,
       overrides: host.global.ports ?? {},
@@ -234,7 +234,7 @@ function hostPortPlan(host: HostTopology): Problem[] {
   }
   if (host.internal) {
     agents.push({
-      owner: `internal server (${host.internal.datacenter})`,
+      owner: `internal server (${host.internal.datacenter ?? "internal"})`,
       key: k("internalPorts"),
       defaults: DEFAULT_INTERNAL_PORTS,
       overrides: host.internal.ports ?? {},
@@ -406,7 +406,9 @@ export function checkTopology(topology: Topology): Problem[] {
       ),
     );
   }
-  const globalNames = [...new Set(globals.map((h) => h.global?.datacenter))];
+  const globalNames = [...new Set(globals.map((h) => h.global?.datacenter))].filter(
+    (dc) => dc !== undefined,
+  );
   if (globalNames.length > 1) {
     problems.push(
       error(
