@@ -4,11 +4,12 @@ import { Problem, error } from "./core/problems";
 import {
   DEFAULT_REGISTRATOR_IMAGE,
   REGISTRATOR_DOCKER_SOCKET,
-  RegistratorOptions,
+  RegistratorFlags,
   checkConsulAddress,
   registratorCommand,
 } from "./core/registrator-args";
-import { failOnProblems } from "./problems-error";
+import { checkPinnedImage } from "./core/service-container";
+import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
 
@@ -25,16 +26,16 @@ export interface RegistratorArgs {
    */
   readonly consulAddress: pulumi.Input<string>;
   /**
-   * registrator's flags (everything of {@link RegistratorOptions} but the address); each field not
-   * given takes its value from {@link DEFAULT_REGISTRATOR_OPTIONS} (`cleanup: true`,
-   * `resyncSeconds: 60`, `retryAttempts: -1`, `retryIntervalMs: 2000`) or, if not there,
-   * registrator's own default. Default `{}`.
+   * registrator's flags; each field not given takes its value from
+   * {@link DEFAULT_REGISTRATOR_OPTIONS} (`cleanup: true`, `resyncSeconds: 60`, `retryAttempts: -1`,
+   * `retryIntervalMs: 2000`) or, if not there, registrator's own default. An Output (e.g. built
+   * from a VM's address for `hostIp`) is checked when it resolves. Default `{}`.
    */
-  readonly options?: Omit<RegistratorOptions, "consulAddress">;
+  readonly options?: pulumi.Input<RegistratorFlags>;
   /** registrator image, an exact tag or digest. Default {@link DEFAULT_REGISTRATOR_IMAGE}. */
-  readonly image?: string;
+  readonly image?: pulumi.Input<string>;
   /** Docker container name, fixed and unique on the Docker host (e.g. `registrator-dc1`). Required. */
-  readonly containerName: string;
+  readonly containerName: pulumi.Input<string>;
   /**
    * Consul ACL token registrator authenticates with, passed as `CONSUL_HTTP_TOKEN` and kept a
    * Pulumi secret. Default: none (anonymous).
@@ -44,14 +45,26 @@ export interface RegistratorArgs {
   readonly dockerSocket?: string;
 }
 
-/** Problems with the container-level arguments (name and socket path). */
-function checkContainerArgs(component: string, args: RegistratorArgs): Problem[] {
+/** What is known of the arguments the check reads, plain or resolved. */
+interface KnownRegistratorArgs {
+  readonly consulAddress?: string;
+  readonly options?: RegistratorFlags;
+  readonly image?: string;
+  readonly containerName?: string;
+  readonly dockerSocket?: string;
+}
+
+/** Every problem with the arguments, each named `Registrator(<name>).<argument>`. */
+function checkArgs(component: string, args: KnownRegistratorArgs): Problem[] {
+  const keyOf = (field: string): string =>
+    field === "consulAddress" ? `${component}.consulAddress` : `${component}.options.${field}`;
   const problems: Problem[] = [];
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(args.containerName)) {
+  const name = args.containerName;
+  if (name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
     problems.push(
       error(
         `${component}.containerName`,
-        `"${args.containerName}" is not a Docker container name; use letters, digits, "_", "." and "-", starting with a letter or digit (e.g. registrator-dc1).`,
+        `"${name}" is not a Docker container name; use letters, digits, "_", "." and "-", starting with a letter or digit (e.g. registrator-dc1).`,
       ),
     );
   }
@@ -62,6 +75,28 @@ function checkContainerArgs(component: string, args: RegistratorArgs): Problem[]
         `"${args.dockerSocket}" is not an absolute host path; give the Docker socket's path, e.g. ${DEFAULT_DOCKER_SOCKET}.`,
       ),
     );
+  }
+  if (args.image !== undefined && args.options !== undefined) {
+    problems.push(
+      ...checkTopology({
+        quorum: false,
+        hosts: [
+          {
+            keyOf: (setting) =>
+              setting === "registrator.image"
+                ? `${component}.image`
+                : keyOf(setting.replace(/^registrator\./, "")),
+            registrator: { image: args.image, options: args.options },
+            images: { "registrator.image": args.image },
+          },
+        ],
+      }),
+    );
+  } else if (args.image !== undefined) {
+    problems.push(...checkPinnedImage(`${component}.image`, args.image));
+  }
+  if (args.consulAddress !== undefined) {
+    problems.push(...checkConsulAddress(keyOf("consulAddress"), args.consulAddress));
   }
   return problems;
 }
@@ -80,38 +115,41 @@ export class Registrator extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegistratorArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `Registrator(${name})`;
-    const keyOf = (field: string): string =>
-      field === "consulAddress" ? `${component}.consulAddress` : `${component}.options.${field}`;
-    const options = { ...DEFAULT_REGISTRATOR_OPTIONS, ...args.options };
     const image = args.image ?? DEFAULT_REGISTRATOR_IMAGE;
-    // Checked before anything is registered, this component included.
-    failOnProblems([
-      ...checkContainerArgs(component, args),
-      ...checkTopology({
-        quorum: false,
-        hosts: [
-          {
-            keyOf: (setting) =>
-              setting === "registrator.image"
-                ? `${component}.image`
-                : keyOf(setting.replace(/^registrator\./, "")),
-            registrator: { image, options },
-            images: { "registrator.image": image },
-          },
-        ],
+    const withDefaults = (options: RegistratorFlags | undefined): RegistratorFlags => ({
+      ...DEFAULT_REGISTRATOR_OPTIONS,
+      ...options,
+    });
+    const knownOptions = args.options === undefined ? {} : known(args.options);
+    // Checked before anything is registered, this component included; Outputs once resolved.
+    const argumentCheck = new ArgumentCheck(
+      checkArgs(component, {
+        consulAddress: known(args.consulAddress),
+        options: knownOptions === undefined ? undefined : withDefaults(knownOptions),
+        image: known(image),
+        containerName: known(args.containerName),
+        dockerSocket: args.dockerSocket,
       }),
-      ...(typeof args.consulAddress === "string"
-        ? checkConsulAddress(keyOf("consulAddress"), args.consulAddress)
-        : []),
-    ]);
+    );
     // Nothing secret goes to super(): its args are recorded as the component's inputs.
     super("distributed-consul:index:Registrator", name, {}, opts);
 
-    const command = pulumi.output(args.consulAddress).apply((consulAddress) => {
-      // An address known only now (another component's output) is checked here.
-      failOnProblems(checkConsulAddress(keyOf("consulAddress"), consulAddress), this);
-      return registratorCommand({ ...options, consulAddress });
-    });
+    const resolved = pulumi
+      .all([args.consulAddress, args.options ?? {}, image, args.containerName])
+      .apply(([consulAddress, options, imageName, containerName]) => {
+        const values = {
+          consulAddress,
+          options: withDefaults(options),
+          image: imageName,
+          containerName,
+          dockerSocket: args.dockerSocket,
+        };
+        argumentCheck.onResolve(checkArgs(component, values), this);
+        return values;
+      });
+    const command = resolved.apply((r) =>
+      registratorCommand({ ...r.options, consulAddress: r.consulAddress }),
+    );
     // Wrapped unconditionally: the token is never plain, whether or not the caller marked it.
     const envs = pulumi.secret(
       pulumi
@@ -125,13 +163,13 @@ export class Registrator extends pulumi.ComponentResource {
     const remoteImage = new docker.RemoteImage(
       `${name}-image`,
       // keepLocally: another component on the same host may run the same image.
-      { name: image, keepLocally: true },
+      { name: resolved.image, keepLocally: true },
       childOpts,
     );
     const container = new docker.Container(
       `${name}-container`,
       {
-        name: args.containerName,
+        name: resolved.containerName,
         image: remoteImage.imageId,
         command,
         networkMode: "host",

@@ -189,4 +189,36 @@ describe("Registrator", () => {
       "no container is created with a bad command",
     );
   });
+
+  it("takes its options, image and name as Outputs, checked in the same words when they resolve", async () => {
+    const run = await deploy("r", {
+      consulAddress: "127.0.0.1:8500",
+      containerName: pulumi.output("registrator-dc1"),
+      image: pulumi.output(DEFAULT_REGISTRATOR_IMAGE),
+      options: pulumi.output({ hostIp: "192.168.99.100" }),
+    });
+    const { inputs } = theOne(run, CONTAINER, "r-container");
+    assert.strictEqual(inputs.name, "registrator-dc1");
+    assert.deepStrictEqual(inputs.command, [
+      "-ip=192.168.99.100",
+      ...DEFAULT_FLAGS,
+      "consul://127.0.0.1:8500",
+    ]);
+
+    await installMocks([]);
+    const bad = { consulAddress: "127.0.0.1:8500", containerName: "reg" };
+    let plainMessage = "";
+    assert.throws(
+      () => new Registrator("r", { ...bad, options: { hostIp: "192.168.99" } }),
+      (e: Error) => ((plainMessage = e.message), e instanceof pulumi.ResourceError),
+    );
+    assert.match(plainMessage, /Registrator\(r\)\.options\.hostIp: "192\.168\.99" is not an IPv4/);
+    const component = new Registrator("r", {
+      ...bad,
+      options: pulumi.output({ hostIp: "192.168.99" }),
+    });
+    await assert.rejects(valueOf(component.command), (e: Error) =>
+      e.message.includes(plainMessage),
+    );
+  });
 });

@@ -11,10 +11,10 @@ export const DEFAULT_REGISTRATOR_IMAGE = "gliderlabs/registrator:v7";
 export type DeregisterMode = "always" | "on-success";
 
 /**
- * registrator's options, typed. Each field maps to one command-line flag; an unset field emits no
+ * registrator's flags, typed. Each field maps to one command-line flag; an unset field emits no
  * flag, so registrator's own default applies.
  */
-export interface RegistratorOptions {
+export interface RegistratorFlags {
   /**
    * `-ip`: the address registered for ports published on the host (normally the host's address,
    * reachable from the other hosts). Default: unset (registrator uses the port binding's address).
@@ -67,13 +67,17 @@ export interface RegistratorOptions {
    * `2000`.
    */
   readonly retryIntervalMs?: number;
-  /** `host:port` of the Consul agent's HTTP API, e.g. `127.0.0.1:8500`. Required. */
-  readonly consulAddress: string;
   /**
    * Talk to Consul over HTTPS (`consul-tls://` instead of `consul://`). Not in the `v7` image.
    * Default `false`.
    */
   readonly tls?: boolean;
+}
+
+/** registrator's flags and the registry it registers into: everything its command is built from. */
+export interface RegistratorOptions extends RegistratorFlags {
+  /** `host:port` of the Consul agent's HTTP API, e.g. `127.0.0.1:8500`. Required. */
+  readonly consulAddress: string;
 }
 
 /** Where the container expects the Docker socket: registrator's default `DOCKER_HOST`. */
@@ -123,7 +127,7 @@ export function checkConsulAddress(key: string, value: string): Problem[] {
  * for callers that only learn the address later.
  */
 export function checkRegistratorFlags(
-  options: Omit<RegistratorOptions, "consulAddress">,
+  options: RegistratorFlags,
   keyOf: (field: string) => string,
   image: string,
 ): Problem[] {

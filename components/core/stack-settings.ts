@@ -1,7 +1,7 @@
 import { LogLevel } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 import { LOCAL_DOCKER_HOST } from "./docker-host";
-import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode, RegistratorOptions } from "./registrator-args";
+import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode, RegistratorFlags } from "./registrator-args";
 import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
 import {
@@ -59,7 +59,7 @@ export interface RegistratorSettings {
 export function splitRegistratorSettings(settings: RegistratorSettings): {
   image: string;
   registerInternal: boolean;
-  options: Omit<RegistratorOptions, "consulAddress">;
+  options: RegistratorFlags;
 } {
   const { image, registerInternal, ...options } = settings;
   return { image, registerInternal, options };

@@ -2,7 +2,7 @@ import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agen
 import { checkDockerHost } from "./docker-host";
 import { AgentPortRequest, HostListener, findPortClashes, planHostPorts } from "./port-plan";
 import { Problem, error, warning } from "./problems";
-import { RegistratorOptions, checkRegistratorFlags } from "./registrator-args";
+import { RegistratorFlags, checkRegistratorFlags } from "./registrator-args";
 import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./service-registration";
 import {
   checkDatacenter,
@@ -74,7 +74,7 @@ export interface HostTopology {
   /** `registrator.*`: registrator's image and options, if the host runs registrator. */
   readonly registrator?: {
     readonly image: string;
-    readonly options: Omit<RegistratorOptions, "consulAddress">;
+    readonly options: RegistratorFlags;
   };
   /** `service.ports`: the ports of the host's service container, if it runs one. */
   readonly servicePorts?: readonly ServicePort[];
