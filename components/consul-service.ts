@@ -12,8 +12,8 @@ import {
   protocolOf,
   registratorLabels,
 } from "./core/service-registration";
-import { checkDatacenter, checkIpv4 } from "./core/validators";
-import { failOnProblems } from "./problems-error";
+import { checkDatacenter } from "./core/validators";
+import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 
 export * from "./core/service-registration";
@@ -50,13 +50,13 @@ export interface ConsulServicePreparedQuery {
 /** Arguments of {@link ConsulService}. */
 export interface ConsulServiceArgs {
   /** Image reference, an exact tag or digest (never `latest`). Required. */
-  readonly image: string;
+  readonly image: pulumi.Input<string>;
   /** Docker container name, unique on the Docker host. Required. */
-  readonly containerName: string;
+  readonly containerName: pulumi.Input<string>;
   /** Ports to publish and register in Consul (through registrator's labels). Required, non-empty. */
   readonly ports: readonly ServicePort[];
   /** Host IPv4 address the ports are published on, and only on it. Required. */
-  readonly hostAddress: string;
+  readonly hostAddress: pulumi.Input<string>;
   /**
    * IPv4 address of a Consul agent serving DNS on port 53, e.g. the internal DC's address on the
    * Docker bridge; the container's only resolver. Required.
@@ -89,14 +89,29 @@ function queryService(args: ConsulServiceArgs): string {
   return args.preparedQuery?.service ?? args.ports[0]?.name ?? "";
 }
 
-function checkArgs(component: string, args: ConsulServiceArgs): Problem[] {
+/** The arguments a check reads, each the value or `undefined` while it is not known yet. */
+interface KnownServiceValues {
+  readonly image?: string;
+  readonly containerName?: string;
+  readonly hostAddress?: string;
+  readonly dnsServer?: string;
+}
+
+function checkArgs(
+  component: string,
+  args: ConsulServiceArgs,
+  values: KnownServiceValues,
+): Problem[] {
   const keyOf = (field: string): string => `${component}.${field}`;
   const query = args.preparedQuery;
   const problems = [
     ...checkServiceContainer(
       {
-        ...args,
-        dnsServer: typeof args.dnsServer === "string" ? args.dnsServer : undefined,
+        ...values,
+        restart: args.restart,
+        memoryMb: args.memoryMb,
+        volumes: args.volumes,
+        ulimits: args.ulimits,
       },
       keyOf,
     ),
@@ -144,24 +159,35 @@ export class ConsulService extends pulumi.ComponentResource {
   constructor(name: string, args: ConsulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `ConsulService(${name})`;
     // Checked before anything is registered, this component included.
-    failOnProblems(checkArgs(component, args));
+    const argumentCheck = new ArgumentCheck(
+      checkArgs(component, args, {
+        image: known(args.image),
+        containerName: known(args.containerName),
+        hostAddress: known(args.hostAddress),
+        dnsServer: known(args.dnsServer),
+      }),
+    );
     super("distributed-consul:index:ConsulService", name, {}, opts);
 
+    const resolved = pulumi
+      .all([args.image, args.containerName, args.hostAddress, args.dnsServer])
+      .apply(([image, containerName, hostAddress, dnsServer]) => {
+        const values = { image, containerName, hostAddress, dnsServer };
+        argumentCheck.onResolve(checkArgs(component, args, values), this);
+        return values;
+      });
     const childOpts = { parent: this };
     const image = new docker.RemoteImage(
       `${name}-image`,
       // keepLocally: another container on the same host may run the same image.
-      { name: args.image, keepLocally: true },
+      { name: resolved.image, keepLocally: true },
       childOpts,
     );
-    const dnsServer = pulumi.output(args.dnsServer).apply((address) => {
-      failOnProblems(checkIpv4(`${component}.dnsServer`, address), this);
-      return address;
-    });
+
     const container = new docker.Container(
       `${name}-container`,
       {
-        name: args.containerName,
+        name: resolved.containerName,
         image: image.imageId,
         command: args.command ? [...args.command] : undefined,
         envs: args.envs ?? [],
@@ -169,10 +195,10 @@ export class ConsulService extends pulumi.ComponentResource {
           internal: p.internal,
           external: externalPort(p),
           protocol: protocolOf(p),
-          ip: args.hostAddress,
+          ip: resolved.hostAddress,
         })),
         labels: registratorLabels(args.ports),
-        dns: [dnsServer],
+        dns: [resolved.dnsServer],
         dnsSearches: args.dnsSearch ? [...args.dnsSearch] : undefined,
         restart: args.restart ?? DEFAULT_SERVICE_RESTART,
         memory: args.memoryMb,
@@ -210,7 +236,8 @@ export class ConsulService extends pulumi.ComponentResource {
     }
 
     const services = [...new Set(args.ports.map((p) => p.name))];
-    this.containerId = container.id;
+    // Fails with the argument check when a resolved value is wrong (the container never is).
+    this.containerId = pulumi.all([container.id, resolved]).apply(([id]) => id);
     this.serviceNames = pulumi.output(services);
     // From the query resource: known once the query exists.
     this.queryName = preparedQuery ? preparedQuery.name : pulumi.output(undefined);

@@ -8,7 +8,7 @@ import {
   checkConsulAddress,
   registratorCommand,
 } from "./core/registrator-args";
-import { checkPinnedImage } from "./core/service-container";
+import { checkContainerName, checkPinnedImage } from "./core/service-container";
 import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
@@ -59,14 +59,8 @@ function checkArgs(component: string, args: KnownRegistratorArgs): Problem[] {
   const keyOf = (field: string): string =>
     field === "consulAddress" ? `${component}.consulAddress` : `${component}.options.${field}`;
   const problems: Problem[] = [];
-  const name = args.containerName;
-  if (name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-    problems.push(
-      error(
-        `${component}.containerName`,
-        `"${name}" is not a Docker container name; use letters, digits, "_", "." and "-", starting with a letter or digit (e.g. registrator-dc1).`,
-      ),
-    );
+  if (args.containerName !== undefined) {
+    problems.push(...checkContainerName(`${component}.containerName`, args.containerName));
   }
   if (args.dockerSocket !== undefined && !args.dockerSocket.startsWith("/")) {
     problems.push(

@@ -309,4 +309,32 @@ describe("ConsulService", () => {
       [],
     );
   });
+
+  it("publishes on a host address that arrives as an Output, checked when it resolves", async () => {
+    const run = await deploy("es", () => ({
+      ...base,
+      hostAddress: pulumi.output("192.168.99.101"),
+      image: pulumi.output(base.image),
+    }));
+    const ports = theOne(run, CONTAINER, "es-container").inputs.ports as { ip: string }[];
+    assert.deepStrictEqual(
+      ports.map((p) => p.ip),
+      ["192.168.99.101", "192.168.99.101"],
+    );
+
+    await installMocks([]);
+    let plainMessage = "";
+    assert.throws(
+      () => new ConsulService("es", { ...base, hostAddress: "192.168.99" }),
+      (e: Error) => ((plainMessage = e.message), e instanceof pulumi.ResourceError),
+    );
+    assert.match(plainMessage, /ConsulService\(es\)\.hostAddress: "192\.168\.99" is not an IPv4/);
+    const component = new ConsulService("es", {
+      ...base,
+      hostAddress: pulumi.output("192.168.99"),
+    });
+    await assert.rejects(valueOf(component.containerId), (e: Error) =>
+      e.message.includes(plainMessage),
+    );
+  });
 });

@@ -165,7 +165,9 @@ describe("Registrator", () => {
       () => new Registrator("r", { consulAddress: "127.0.0.1:8500", containerName: "bad name" }),
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
-        e.message.includes('Registrator(r).containerName: "bad name" is not a Docker container'),
+        e.message.includes(
+          'Registrator(r).containerName: "bad name" is not a container name Docker',
+        ),
     );
     assert.deepStrictEqual(registrations, []);
   });

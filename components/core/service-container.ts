@@ -30,14 +30,14 @@ export interface ServiceUlimit {
   readonly hard: number;
 }
 
-/** The plain (already known) arguments of a service container that can be checked up front. */
+/** The known arguments of a service container; `undefined` where a value is not known yet. */
 export interface ServiceContainerToCheck {
   /** Image reference. */
-  readonly image: string;
+  readonly image?: string;
   /** Docker container name. */
-  readonly containerName: string;
+  readonly containerName?: string;
   /** The host address ports are published on. */
-  readonly hostAddress: string;
+  readonly hostAddress?: string;
   /** DNS server, when already known as a plain string. */
   readonly dnsServer?: string;
   /** Restart policy. */
@@ -86,9 +86,11 @@ export function checkServiceContainer(
   keyOf: (field: string) => string,
 ): Problem[] {
   const problems: Problem[] = [
-    ...checkPinnedImage(keyOf("image"), args.image),
-    ...checkContainerName(keyOf("containerName"), args.containerName),
-    ...checkIpv4(keyOf("hostAddress"), args.hostAddress),
+    ...(args.image === undefined ? [] : checkPinnedImage(keyOf("image"), args.image)),
+    ...(args.containerName === undefined
+      ? []
+      : checkContainerName(keyOf("containerName"), args.containerName)),
+    ...(args.hostAddress === undefined ? [] : checkIpv4(keyOf("hostAddress"), args.hostAddress)),
     ...(args.dnsServer === undefined ? [] : checkIpv4(keyOf("dnsServer"), args.dnsServer)),
   ];
   if (args.hostAddress === "0.0.0.0") {
