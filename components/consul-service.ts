@@ -16,9 +16,6 @@ import { checkDatacenter } from "./core/validators";
 import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 
-export * from "./core/service-registration";
-export * from "./core/service-container";
-
 /** Default restart policy of a service container: back after a crash or a Docker restart. */
 export const DEFAULT_SERVICE_RESTART = "unless-stopped";
 

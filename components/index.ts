@@ -1,20 +1,30 @@
-/** The public surface of distributed-consul, for programs that compose several hosts. */
+/**
+ * The public surface of distributed-consul for programs that compose it: the components, their
+ * argument types, the pinned defaults, the whole-cluster topology check and the derivation of a
+ * shared gossip key. The stack program's own config reading and checks are not part of it.
+ */
 export * from "./global-consul";
 export * from "./internal-dc";
-export type { ConsulServerArgs } from "./consul-server-container";
+export type { ConsulServerArgs, ConsulServerAcl } from "./consul-server-container";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
-export * from "./core/acl-rules";
-export * from "./core/port-plan";
-export * from "./problems-error";
 export * from "./defaults";
-export * from "./core/agent-config";
-export * from "./core/agent-ports";
-export * from "./core/problems";
-export * from "./core/validators";
-export * from "./core/docker-host";
-export * from "./core/server-settings";
-export * from "./core/topology";
-export * from "./core/stack-settings";
-export * from "./core/stack-topology";
+export type { LogLevel } from "./core/agent-config";
+export type { AgentPorts } from "./core/agent-ports";
+export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
+export type { DeregisterMode, RegistratorFlags } from "./core/registrator-args";
+export { DEFAULT_REGISTRATOR_IMAGE } from "./core/registrator-args";
+export type { PreparedQueryFailover, ServiceCheck, ServicePort } from "./core/service-registration";
+export type { ServiceUlimit, ServiceVolume } from "./core/service-container";
+export type {
+  GlobalServerTopology,
+  HostTopology,
+  InternalServerTopology,
+  Topology,
+} from "./core/topology";
+export { checkTopology } from "./core/topology";
+export type { Problem } from "./core/problems";
+export { describeProblem, errorsOf } from "./core/problems";
+export { failOnProblems } from "./problems-error";
+export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";

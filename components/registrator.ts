@@ -13,8 +13,6 @@ import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
 
-export * from "./core/registrator-args";
-
 /** Where the Docker engine's socket is on a stock Linux Docker host. */
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 

@@ -195,7 +195,7 @@ export interface ProgramRun {
 }
 
 /**
- * Runs index.ts under mocks with the given raw config (full keys, e.g.
+ * Runs a program (index.ts unless `program` names another module) under mocks with the given raw config (full keys, e.g.
  * `distributed-consul:nodeIp`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
  * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`).
@@ -206,10 +206,11 @@ export async function runProgram(
   stack = "test",
   registrations: Registration[] = [],
   secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
+  program = "../index",
 ): Promise<ProgramRun> {
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const entry = require.resolve("../index");
+  const entry = require.resolve(program);
   delete require.cache[entry];
   // Without an engine, pulumi.log.warn prints to console.warn: collect it instead.
   const warnings: string[] = [];

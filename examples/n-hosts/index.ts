@@ -1,0 +1,114 @@
+// N hosts in one program: each host gets its own docker provider, a global server (every one
+// started with bootstrapExpect N, joining the others), an internal datacenter WAN-joined to every
+// global server, and a registrator. The whole topology is checked before anything is declared.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+  GlobalConsul,
+  InternalDc,
+  Registrator,
+  checkTopology,
+  failOnProblems,
+  gossipKeyFromSeed,
+  SECRET_SEED_LENGTH,
+} from "../../components";
+
+/** One host of the `hosts` config list. */
+interface Host {
+  /** Node name, unique across hosts. */
+  readonly name: string;
+  /** IPv4 address reachable from every other host. */
+  readonly address: string;
+  /** Its Docker engine: unix://, tcp:// or ssh:// URI. */
+  readonly dockerHost: string;
+}
+
+// The project name, spelled out: the config namespace does not depend on where the program runs.
+const config = new pulumi.Config("consul-n-hosts");
+const hosts = config.requireObject<Host[]>("hosts");
+const key = (i: number, field: string): string => `${config.name}:hosts[${i}].${field}`;
+const lanJoin = (h: Host): string => `${h.address}:8301`;
+
+// The whole cluster at once: duplicate names or addresses, malformed values, server count.
+failOnProblems(
+  checkTopology({
+    complete: true,
+    hosts: hosts.map((h, i) => ({
+      keyOf: (setting: string) =>
+        setting === "hosts"
+          ? `${config.name}:hosts`
+          : key(i, { nodeName: "name", nodeIp: "address" }[setting] ?? setting),
+      nodeName: h.name,
+      nodeIp: h.address,
+      dockerHost: h.dockerHost,
+      global: {
+        datacenter: "dc1",
+        bootstrap: false,
+        bootstrapExpect: hosts.length,
+        joinAddresses: hosts.filter((o) => o !== h).map(lanJoin),
+      },
+      internal: { datacenter: `vm${i + 1}`, wanJoinAddresses: "later" },
+    })),
+  }),
+);
+
+// One gossip key for every agent, kept secret (RandomPassword's ID is not the value).
+const gossipKey = new random.RandomPassword("gossip-key-seed", {
+  length: SECRET_SEED_LENGTH,
+  special: false,
+}).result.apply(gossipKeyFromSeed);
+
+const providers = hosts.map((h) => new docker.Provider(`docker-${h.name}`, { host: h.dockerHost }));
+const globals = hosts.map(
+  (h, i) =>
+    new GlobalConsul(
+      `global-${h.name}`,
+      {
+        nodeName: h.name,
+        hostAddress: h.address,
+        bootstrapExpect: hosts.length,
+        retryJoin: hosts.filter((o) => o !== h).map(lanJoin),
+        gossipKey,
+      },
+      { providers: [providers[i]] },
+    ),
+);
+const internals = hosts.map(
+  (h, i) =>
+    new InternalDc(
+      `internal-${h.name}`,
+      {
+        nodeName: h.name,
+        hostAddress: h.address,
+        datacenter: `vm${i + 1}`,
+        // Outputs of other components: every global server's WAN address and the datacenter name.
+        retryJoinWan: globals.map((g) => g.wanAddress),
+        primaryDatacenter: globals[0].datacenter,
+        gossipKey,
+      },
+      { providers: [providers[i]] },
+    ),
+);
+hosts.forEach(
+  (h, i) =>
+    new Registrator(
+      `registrator-${h.name}`,
+      {
+        consulAddress: globals[i].httpAddress,
+        containerName: "registrator-dc1",
+        options: { hostIp: h.address },
+      },
+      { providers: [providers[i]], dependsOn: [globals[i]] },
+    ),
+);
+
+/** Each host's global server: LAN join and HTTP addresses. */
+export const globalServers = globals.map((g) => ({ join: g.lanJoinAddress, http: g.httpAddress }));
+/** Each host's internal datacenter and its HTTP address. */
+export const internalDatacenters = internals.map((d) => ({
+  name: d.datacenter,
+  http: d.httpAddress,
+}));
+/** The gossip key (secret). */
+export const sharedGossipKey = gossipKey;

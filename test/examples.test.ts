@@ -1,0 +1,111 @@
+// The examples are programs too: each is type-checked by `npm run build` and run here under mocks
+// with its own Pulumi.yaml defaults.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ProgramRun, ofType, runProgram } from "./harness";
+
+const N_HOSTS = path.join(__dirname, "..", "examples", "n-hosts");
+const CONTAINER = "docker:index/container:Container";
+
+interface Host {
+  name: string;
+  address: string;
+  dockerHost: string;
+}
+
+/** The example's declared default host list, as the CLI would hand it to the program. */
+function defaultHosts(): Host[] {
+  const project = yaml.load(fs.readFileSync(path.join(N_HOSTS, "Pulumi.yaml"), "utf8")) as {
+    config: { hosts: { default: Host[] } };
+  };
+  return project.config.hosts.default;
+}
+
+function runHosts(hosts: Host[]): Promise<ProgramRun> {
+  return runProgram(
+    { "consul-n-hosts:hosts": JSON.stringify(hosts) },
+    {},
+    "example",
+    [],
+    [],
+    path.join(N_HOSTS, "index"),
+  );
+}
+
+function agentConfig(run: ProgramRun, name: string): Record<string, unknown> {
+  const container = run.registrations.find((r) => r.type === CONTAINER && r.name === name);
+  assert.ok(container, `no container ${name}`);
+  const uploads = container.inputs.uploads as { content: string }[];
+  return JSON.parse(uploads[0].content) as Record<string, unknown>;
+}
+
+describe("examples/n-hosts: N hosts composed in one program", () => {
+  it("by default composes three hosts, each on its own docker provider", async () => {
+    const hosts = defaultHosts();
+    assert.strictEqual(hosts.length, 3);
+    const run = await runHosts(hosts);
+    const providers = ofType(run, "pulumi:providers:docker");
+    assert.deepStrictEqual(
+      providers.map((p) => p.inputs.host),
+      hosts.map((h) => h.dockerHost),
+    );
+    for (const c of ofType(run, CONTAINER)) {
+      const host = hosts.find(
+        (h) => c.name.endsWith(`-${h.name}-agent`) || c.name.endsWith(`-${h.name}-container`),
+      );
+      assert.ok(host, c.name);
+      assert.match(String(c.provider), new RegExp(`::docker-${host.name}::`), c.name);
+    }
+    assert.strictEqual(ofType(run, CONTAINER).length, 9);
+  });
+
+  it("starts every global server with bootstrapExpect N, joining the others; none bootstraps alone", async () => {
+    const hosts = defaultHosts();
+    const run = await runHosts(hosts);
+    for (const h of hosts) {
+      const config = agentConfig(run, `global-${h.name}-agent`);
+      assert.strictEqual(config.bootstrap_expect, 3, h.name);
+      assert.ok(!("bootstrap" in config), h.name);
+      assert.deepStrictEqual(
+        config.retry_join,
+        hosts.filter((o) => o !== h).map((o) => `${o.address}:8301`),
+      );
+      assert.strictEqual(config.advertise_addr_wan, h.address);
+    }
+  });
+
+  it("WAN-joins every internal datacenter to every global server, through the globals' Outputs", async () => {
+    const hosts = defaultHosts();
+    const run = await runHosts(hosts);
+    hosts.forEach((h, i) => {
+      const config = agentConfig(run, `internal-${h.name}-agent`);
+      assert.strictEqual(config.datacenter, `vm${i + 1}`);
+      assert.deepStrictEqual(
+        config.retry_join_wan,
+        hosts.map((o) => `${o.address}:8302`),
+      );
+    });
+  });
+
+  it("takes N from the config: five hosts give five servers expecting five", async () => {
+    const hosts = [0, 1, 2, 3, 4].map((i) => ({
+      name: `edge${i}`,
+      address: `10.0.0.${10 + i}`,
+      dockerHost: `tcp://10.0.0.${10 + i}:2376`,
+    }));
+    const run = await runHosts(hosts);
+    assert.strictEqual(ofType(run, "distributed-consul:index:GlobalConsul").length, 5);
+    assert.strictEqual(agentConfig(run, "global-edge4-agent").bootstrap_expect, 5);
+  });
+
+  it("refuses two hosts with one address at preview, naming the config entry", async () => {
+    const hosts = defaultHosts();
+    hosts[1] = { ...hosts[1], address: hosts[0].address };
+    await assert.rejects(
+      runHosts(hosts),
+      /consul-n-hosts:hosts\[1\]\.address: address "192\.168\.99\.100" is already used by consul-n-hosts:hosts\[0\]\.address/,
+    );
+  });
+});
