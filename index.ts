@@ -1,5 +1,6 @@
 // The program: read this stack's config, build this host's docker provider and components,
 // export what the other stacks need. All decisions live in components/.
+import * as os from "os";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -19,7 +20,7 @@ import {
 import {
   CONFIG_NAMESPACE,
   configKey,
-  readStackSettings,
+  readStack,
   splitRegistratorSettings,
 } from "./components/core/stack-settings";
 
@@ -32,7 +33,9 @@ const given = (name: string): string | undefined => raw(name) || undefined;
 const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
 const SECRET_KEYS = ["gossipKey", "aclManagementToken"];
 
-const { settings, problems } = readStackSettings(raw);
+// Without nodeIp and with a local Docker engine, nodeIp is this machine's address (said below).
+const { settings, problems, notice } = readStack(raw, os.networkInterfaces());
+if (notice) void pulumi.log.info(notice);
 // Every problem of this stack's config, reported at once before any resource is registered.
 failOnProblems([
   ...checkStack(settings, problems, {

@@ -1,6 +1,7 @@
 // Test harness: Pulumi mocks that record every registration, and a runner for the real program
 // (index.ts) with a stack's config file. Nothing here calls the Pulumi CLI or a provider plugin.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
@@ -183,6 +184,28 @@ export const SECRET_CONFIG_KEYS = [
   "distributed-consul:aclManagementToken",
 ];
 
+/** Network interfaces as `os.networkInterfaces()` reports them. */
+export type Interfaces = ReturnType<typeof os.networkInterfaces>;
+
+/** The machine the tests simulate: the original node1, with Docker's bridge beside its LAN. */
+export const NODE1_INTERFACES: Interfaces = {
+  lo: [iface("127.0.0.1", true)],
+  docker0: [iface("172.17.0.1", false)],
+  eth0: [iface("192.168.99.100", false)],
+};
+
+/** One IPv4 interface address, as `os.networkInterfaces()` reports it. */
+export function iface(address: string, internal = false): os.NetworkInterfaceInfoIPv4 {
+  return {
+    address,
+    netmask: "255.255.255.0",
+    family: "IPv4",
+    mac: "00:00:00:00:00:00",
+    internal,
+    cidr: `${address}/24`,
+  };
+}
+
 /** What running the program produced. */
 export interface ProgramRun {
   readonly registrations: Registration[];
@@ -198,7 +221,8 @@ export interface ProgramRun {
  * Runs a program (index.ts unless `program` names another module) under mocks with the given raw config (full keys, e.g.
  * `distributed-consul:nodeIp`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
- * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`).
+ * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`);
+ * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}).
  */
 export async function runProgram(
   config: Record<string, string>,
@@ -207,6 +231,7 @@ export async function runProgram(
   registrations: Registration[] = [],
   secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
   program = "../index",
+  interfaces: Interfaces = NODE1_INTERFACES,
 ): Promise<ProgramRun> {
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -216,6 +241,12 @@ export async function runProgram(
   const warnings: string[] = [];
   const consoleWarn = console.warn;
   console.warn = (message: unknown) => warnings.push(String(message));
+  // The program reads this machine's interfaces when nodeIp is unset: it sees the simulated ones.
+  // The module object itself (what the program's import reads through; the namespace this file
+  // imports is a read-only copy), as a writable view.
+  const osModule = process.getBuiltinModule("os") as { networkInterfaces: () => Interfaces };
+  const networkInterfaces = osModule.networkInterfaces;
+  osModule.networkInterfaces = () => interfaces;
   try {
     // Loaded the way Pulumi's Node.js host loads a program: as a module, for its effects.
     const exports = (await import(entry)) as Record<string, unknown>;
@@ -229,6 +260,7 @@ export async function runProgram(
     return { registrations, outputs, exports, warnings };
   } finally {
     console.warn = consoleWarn;
+    osModule.networkInterfaces = networkInterfaces;
   }
 }
 

@@ -64,11 +64,7 @@ describe("Pulumi.yaml", () => {
     // Only the required keys (no default) are missing from an empty config.
     assert.deepStrictEqual(
       unset.problems.map((p) => p.key),
-      [
-        "distributed-consul:nodeName",
-        "distributed-consul:nodeIp",
-        "distributed-consul:internalDatacenter",
-      ],
+      ["distributed-consul:nodeName", "distributed-consul:internalDatacenter"],
     );
     for (const [key, declared] of Object.entries(project.config)) {
       if (!("default" in declared)) continue;
@@ -83,7 +79,7 @@ describe("Pulumi.yaml", () => {
     const required = Object.entries(project.config)
       .filter(([key, declared]) => !key.includes(":") && !("default" in declared))
       .map(([key]) => key);
-    assert.deepStrictEqual(required, ["nodeName", "nodeIp", "internalDatacenter"]);
+    assert.deepStrictEqual(required, ["nodeName", "internalDatacenter"]);
   });
 
   it("defaults the secret keys to empty and does not mark them secret (Pulumi refuses a plaintext default on a secret key)", () => {

@@ -40,7 +40,6 @@ describe("stack settings (reading config)", () => {
       read({}).problems.map((p) => `${p.key}: ${p.message}`),
       [
         "distributed-consul:nodeName: is required; set it with `pulumi config set distributed-consul:nodeName node1`.",
-        "distributed-consul:nodeIp: is required; set it with `pulumi config set distributed-consul:nodeIp 192.168.99.100`.",
         "distributed-consul:internalDatacenter: is required; set it with `pulumi config set distributed-consul:internalDatacenter vm1`.",
       ],
     );

@@ -2,11 +2,11 @@
 // and the exact message that must name the key and the fix.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackSettings } from "../components/core/stack-settings";
+import { readStack } from "../components/core/stack-settings";
 import { checkStack, stackTopology } from "../components/core/stack-topology";
 import { HostTopology, checkServerCount, checkTopology } from "../components/core/topology";
 import { Problem, describeProblem } from "../components/core/problems";
-import { Registration, readStackConfig, runProgram } from "./harness";
+import { NODE1_INTERFACES, Registration, readStackConfig, runProgram } from "./harness";
 
 const NS = "distributed-consul:";
 const GOOD_KEY = Buffer.alloc(32, 9).toString("base64");
@@ -26,7 +26,8 @@ function rawConfig(stack: string, overrides: Record<string, unknown>): Record<st
 /** Runs the stack check on a shipped stack's config (node2's by default) with `overrides`. */
 function problemsOf(overrides: Record<string, unknown>, stack = "node2"): Problem[] {
   const raw = rawConfig(stack, overrides);
-  const { settings, problems } = readStackSettings((name) => raw[name]);
+  // As the program reads it, on the simulated machine (the original node1).
+  const { settings, problems } = readStack((name) => raw[name], NODE1_INTERFACES);
   return checkStack(settings, problems, {
     gossipKey: raw.gossipKey,
     aclManagementToken: raw.aclManagementToken !== undefined,
@@ -446,7 +447,7 @@ describe("server count warnings", () => {
 function composed(...hosts: [string, Record<string, unknown>][]): string[] {
   const topology: HostTopology[] = hosts.map(([stack, overrides], i) => {
     const raw = rawConfig(stack, overrides);
-    const host = stackTopology(readStackSettings((name) => raw[name]).settings);
+    const host = stackTopology(readStack((name) => raw[name], NODE1_INTERFACES).settings);
     return { ...host, keyOf: (setting: string) => `hosts[${i}].${setting}` };
   });
   return checkTopology({ hosts: topology, complete: true }).map(describeProblem);

@@ -4,6 +4,7 @@ import { LOCAL_DOCKER_HOST } from "./docker-host";
 import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode, RegistratorFlags } from "./registrator-args";
 import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
+import { InterfaceAddress, resolveNodeIp } from "./host-address";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -146,7 +147,10 @@ const SERVICE_FIELDS: Record<keyof ServiceSettings, FieldType> = {
 export interface StackSettings {
   /** `nodeName`: this host's node name. Required. */
   readonly nodeName: string;
-  /** `nodeIp`: this host's address, reachable from every other host. Required. */
+  /**
+   * `nodeIp`: this host's address, reachable from every other host. Default `""`: with a local
+   * Docker engine, this machine's address (see `resolveNodeIp`); required with a remote one.
+   */
   readonly nodeIp: string;
   /** `bootstrap`: whether this host bootstraps the global datacenter. Default `false`. */
   readonly bootstrap: boolean;
@@ -411,7 +415,8 @@ export function readStackSettings(raw: RawConfig): {
   const r = new ConfigReader(raw);
   const settings: StackSettings = {
     nodeName: r.requiredString("nodeName", "node1"),
-    nodeIp: r.requiredString("nodeIp", "192.168.99.100"),
+    // "" when unset: resolveNodeIp then finds this machine's address (local Docker only).
+    nodeIp: r.string("nodeIp", ""),
     bootstrap: r.boolean("bootstrap", false),
     dockerHost: r.string("dockerHost", LOCAL_DOCKER_HOST),
     dockerSshOpts: r.stringList("dockerSshOpts") ?? [],
@@ -440,4 +445,28 @@ export function readStackSettings(raw: RawConfig): {
     keepDataOnDestroy: r.boolean("keepDataOnDestroy", false),
   };
   return { settings, problems: r.problems };
+}
+
+/**
+ * This stack's settings as the program uses them: {@link readStackSettings}, then `nodeIp`
+ * resolved (this machine's address when unset and Docker is local; see `resolveNodeIp`).
+ * `notice` says which address was chosen, for the program to print.
+ */
+export function readStack(
+  raw: RawConfig,
+  interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>,
+): { settings: StackSettings; problems: Problem[]; notice?: string } {
+  const read = readStackSettings(raw);
+  const address = resolveNodeIp(
+    read.settings.nodeIp,
+    read.settings.dockerHost,
+    interfaces,
+    read.settings.dockerBridgeSubnet,
+    configKey("nodeIp"),
+  );
+  return {
+    settings: { ...read.settings, nodeIp: address.nodeIp },
+    problems: [...read.problems, ...address.problems],
+    notice: address.notice,
+  };
 }

@@ -17,6 +17,7 @@ const PROJECT_FILES = [
   "Pulumi.node2.yaml",
   "package.json",
   "tsconfig.json",
+  "examples",
 ];
 
 /** A copy of the project with its own file backend; the checkout's stack files stay untouched. */
@@ -98,5 +99,21 @@ export async function hostStack(
   );
   // `path`: image overrides such as `service.image` set one field of an object key.
   await stack.setAllConfig(hostOverrides(env, host), true);
+  return stack;
+}
+
+/** A stack of the N-hosts example (`examples/n-hosts`) in the scratch project, on the test hosts. */
+export async function exampleStack(project: ScratchProject, env: TestEnvironment): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "e2e", workDir: path.join(project.dir, "examples", "n-hosts") },
+    { envVars: project.pulumiEnv },
+  );
+  const config: ConfigMap = {};
+  env.hosts.forEach((host, i) => {
+    config[`consul-n-hosts:hosts[${i}].name`] = { value: host.stack };
+    config[`consul-n-hosts:hosts[${i}].address`] = { value: host.ip };
+    config[`consul-n-hosts:hosts[${i}].dockerHost`] = { value: host.dockerHost };
+  });
+  await stack.setAllConfig(config, true);
   return stack;
 }

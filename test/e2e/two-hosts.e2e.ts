@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
-import { ScratchProject, hostStack, scratchProject } from "./project";
+import { ScratchProject, exampleStack, hostStack, scratchProject } from "./project";
 import {
   Member,
   ServiceHealth,
@@ -413,5 +413,23 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     // node2's server goes first, so dc1 has no quorum while node1 is destroyed: its Consul
     // objects must not need the API to go (deletedWith their agent).
     await destroyBoth();
+  });
+
+  it("13. examples/n-hosts with N=2: both servers expect two, elect a leader, federate four datacenters", async () => {
+    if (!project) throw new Error("no scratch project");
+    const example = await exampleStack(project, env);
+    stacks.push(example);
+    const result = await example.up({ onOutput: (text) => project?.log(text) });
+    assert.strictEqual(result.summary.result, "succeeded");
+    await assertTwoServerCluster();
+    await assertWanPool(globalHttp(0));
+    const preview = await example.preview({ expectNoChanges: true });
+    assert.deepStrictEqual(
+      Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+      [],
+    );
+    const destroyed = await example.destroy({ onOutput: (text) => project?.log(text) });
+    assert.strictEqual(destroyed.summary.result, "succeeded");
+    for (const i of [0, 1]) assert.deepStrictEqual(await leftoversOn(i), [], hostAt(i).stack);
   });
 });
