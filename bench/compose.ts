@@ -1,0 +1,242 @@
+// npm run bench (not a test): how long Pulumi takes to evaluate a program composing N hosts with
+// this project's components, against the same containers declared as raw docker resources, both
+// under Pulumi's mocks (no engine, no provider). Prints the median of several runs per size.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { GlobalConsul, InternalDc, Registrator } from "../components";
+import {
+  AGENT_CONFIG_FILE,
+  DATA_DIR,
+  LOCAL_CONFIG_ENV,
+  agentCommand,
+  buildAgentConfig,
+  renderConfig,
+} from "../components/core/agent-config";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
+import { leaderHealthcheck } from "../components/core/health";
+import { registratorCommand } from "../components/core/registrator-args";
+import { globalServerSettings, internalServerSettings } from "../components/core/server-settings";
+import {
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_RECURSORS,
+  DEFAULT_REGISTRATOR_OPTIONS,
+} from "../components/defaults";
+import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
+
+const SIZES = [1, 10, 100];
+const RUNS = 5;
+
+interface Host {
+  readonly name: string;
+  readonly address: string;
+}
+
+function hostsOf(n: number): Host[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `node${i + 1}`,
+    address: `10.${Math.floor((i + 1) / 250)}.${(i + 1) % 250}.10`,
+  }));
+}
+
+/** Each host as the components declare it: a global server, an internal DC, a registrator. */
+function declareWithComponents(hosts: Host[]): void {
+  const joins = hosts.map((h) => `${h.address}:8301`);
+  for (const [i, h] of hosts.entries()) {
+    const provider = new docker.Provider(`docker-${h.name}`, { host: `ssh://docker@${h.address}` });
+    const global = new GlobalConsul(
+      `global-${h.name}`,
+      {
+        nodeName: h.name,
+        hostAddress: h.address,
+        bootstrapExpect: hosts.length,
+        retryJoin: joins.filter((_, j) => j !== i),
+      },
+      { providers: [provider] },
+    );
+    new InternalDc(
+      `internal-${h.name}`,
+      {
+        nodeName: h.name,
+        hostAddress: h.address,
+        datacenter: `vm${i + 1}`,
+        retryJoinWan: [global.wanAddress],
+      },
+      { providers: [provider] },
+    );
+    new Registrator(
+      `registrator-${h.name}`,
+      {
+        consulAddress: global.httpAddress,
+        containerName: "registrator-dc1",
+        options: { hostIp: h.address },
+      },
+      { providers: [provider] },
+    );
+  }
+}
+
+/** The same resources (images, volumes, containers, same inputs) declared directly. */
+function declareRaw(hosts: Host[]): void {
+  const joins = hosts.map((h) => `${h.address}:8301`);
+  const common = {
+    dockerBridgeAddress: "172.17.0.1",
+    recursors: DEFAULT_RECURSORS,
+    ui: true,
+    logLevel: "info" as const,
+    aclEnabled: false,
+    primaryDatacenter: "dc1",
+  };
+  for (const [i, h] of hosts.entries()) {
+    const opts = {
+      provider: new docker.Provider(`docker-${h.name}`, { host: `ssh://docker@${h.address}` }),
+    };
+    const server = (
+      name: string,
+      dc: string,
+      config: string,
+      httpPort: number,
+      remote: string[],
+    ): void => {
+      const image = new docker.RemoteImage(
+        `${name}-image`,
+        { name: DEFAULT_CONSUL_IMAGE, keepLocally: true },
+        opts,
+      );
+      const volume = new docker.Volume(
+        `${name}-data`,
+        { name: `consul-${dc}-${h.name}-data` },
+        opts,
+      );
+      const check = leaderHealthcheck(httpPort, remote);
+      new docker.Container(
+        `${name}-agent`,
+        {
+          name: `consul-${dc}-${h.name}`,
+          image: image.imageId,
+          command: agentCommand(),
+          networkMode: "host",
+          restart: "unless-stopped",
+          envs: pulumi.secret([`${LOCAL_CONFIG_ENV}={}\n`]),
+          labels: [{ label: "SERVICE_IGNORE", value: "true" }],
+          volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
+          uploads: [{ file: AGENT_CONFIG_FILE, content: config }],
+          healthcheck: { ...check },
+          wait: true,
+          waitTimeout: 120,
+        },
+        { ...opts, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+      );
+    };
+    const globalConfig = renderConfig(
+      buildAgentConfig(
+        globalServerSettings({
+          ...common,
+          nodeName: h.name,
+          hostAddress: h.address,
+          datacenter: "dc1",
+          bootstrap: false,
+          bootstrapExpect: hosts.length,
+          retryJoin: joins.filter((_, j) => j !== i),
+          ports: DEFAULT_GLOBAL_PORTS,
+        }),
+      ),
+    );
+    server(`global-${h.name}`, "dc1", globalConfig, 8500, []);
+    const internalConfig = renderConfig(
+      buildAgentConfig(
+        internalServerSettings({
+          ...common,
+          nodeName: h.name,
+          hostAddress: h.address,
+          datacenter: `vm${i + 1}`,
+          retryJoinWan: [`${h.address}:8302`],
+          ports: DEFAULT_INTERNAL_PORTS,
+        }),
+      ),
+    );
+    server(`internal-${h.name}`, `vm${i + 1}`, internalConfig, 18500, ["dc1"]);
+    const image = new docker.RemoteImage(
+      `registrator-${h.name}-image`,
+      { name: DEFAULT_REGISTRATOR_IMAGE, keepLocally: true },
+      opts,
+    );
+    new docker.Container(
+      `registrator-${h.name}-container`,
+      {
+        name: "registrator-dc1",
+        image: image.imageId,
+        command: registratorCommand({
+          ...DEFAULT_REGISTRATOR_OPTIONS,
+          hostIp: h.address,
+          consulAddress: `${h.address}:8500`,
+        }),
+        networkMode: "host",
+        restart: "unless-stopped",
+        envs: pulumi.secret([]),
+        labels: [{ label: "SERVICE_IGNORE", value: "true" }],
+        volumes: [
+          { hostPath: "/var/run/docker.sock", containerPath: "/tmp/docker.sock", readOnly: true },
+        ],
+      },
+      { ...opts, deleteBeforeReplace: true },
+    );
+  }
+}
+
+/** Milliseconds from the first declaration until every registration is done. */
+async function evaluate(declare: () => void): Promise<{ ms: number; resources: number }> {
+  let resources = 0;
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        resources++;
+        const state = { ...(args.inputs as Record<string, unknown>) };
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = "sha256:bench";
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
+    },
+    "bench",
+    "bench",
+    false,
+  );
+  const start = process.hrtime.bigint();
+  declare();
+  await pulumi.runtime.disconnect();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, resources };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  console.log(`median of ${RUNS} runs each, Node ${process.version}`);
+  console.log(
+    "hosts | components ms | raw ms | ratio | components ms/host | resources (components / raw)",
+  );
+  for (const n of SIZES) {
+    const hosts = hostsOf(n);
+    const withComponents: number[] = [];
+    const raw: number[] = [];
+    let counts = "";
+    for (let r = 0; r < RUNS; r++) {
+      const c = await evaluate(() => declareWithComponents(hosts));
+      const d = await evaluate(() => declareRaw(hosts));
+      withComponents.push(c.ms);
+      raw.push(d.ms);
+      counts = `${c.resources} / ${d.resources}`;
+    }
+    const cm = median(withComponents);
+    const rm = median(raw);
+    console.log(
+      `${n} | ${cm.toFixed(0)} | ${rm.toFixed(0)} | ${(cm / rm).toFixed(2)} | ${(cm / n).toFixed(1)} | ${counts}`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
