@@ -366,6 +366,13 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     ],
   ],
   [
+    "a moving service image tag",
+    { service: { image: "elasticsearch:latest" } },
+    [
+      `${NS}service.image: "elasticsearch:latest" does not name an exact image version; pin a tag other than latest (e.g. hashicorp/consul:1.22.7) or a digest (@sha256:…).`,
+    ],
+  ],
+  [
     "an unknown log level",
     { logLevel: "verbose" },
     [`${NS}logLevel: "verbose" is not one of trace, debug, info, warn, error.`],

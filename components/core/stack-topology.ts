@@ -4,9 +4,7 @@ import { HostTopology, JoinList, KeyNamer, checkTopology } from "./topology";
 import { checkServiceContainer } from "./service-container";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
-export const stackKeyOf: KeyNamer = (setting) =>
-  // registrator's -ip is the host address: the key to change is nodeIp.
-  setting === "registrator.hostIp" ? configKey("nodeIp") : configKey(setting);
+export const stackKeyOf: KeyNamer = (setting) => configKey(setting);
 
 /** A join list: plain addresses, or the bootstrap stack's output to read. */
 export type JoinSource = readonly string[] | "bootstrap-stack";
@@ -61,7 +59,8 @@ export function stackTopology(settings: StackSettings, explicitGossipKey?: strin
       wanJoinAddresses: joinList(joins.wan),
       ports: settings.internalPorts,
     },
-    registrator: { image, options: { ...options, hostIp: settings.nodeIp } },
+    // The registrators' -ip is nodeIp, checked once as nodeIp above; -internal has no -ip.
+    registrator: { image, options },
     images: {
       consulImage: settings.consulImage,
       "registrator.image": image,
@@ -127,19 +126,15 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
 function checkServiceSettings(settings: StackSettings): Problem[] {
   const service = settings.service;
   if (!service.enabled) return [];
-  const names: Record<string, string> = {
-    hostAddress: "nodeIp",
-    containerName: "service.ports[0].name",
-  };
+  const names: Record<string, string> = { containerName: "service.ports[0].name" };
+  // The host address (nodeIp) and the image are the topology check's, which covers both.
   return checkServiceContainer(
     {
-      image: service.image,
       containerName: service.ports[0]?.name ?? "service",
-      hostAddress: settings.nodeIp,
       memoryMb: service.memoryMb,
     },
     (field) => configKey(names[field] ?? `service.${field}`),
-  ).filter((p) => p.key !== configKey("nodeIp")); // nodeIp has the topology's stricter checks
+  );
 }
 
 /**
@@ -163,7 +158,5 @@ export function checkStack(
     ...topology,
     ...checkServiceSettings(settings),
   ].filter((p) => !covered(p.key));
-  // One setting can fail the same way twice (nodeIp is also registrator's -ip): say it once.
-  const unique = new Map(found.map((p) => [`${p.severity}|${p.key}|${p.message}`, p]));
-  return [...typeProblems, ...unique.values()];
+  return [...typeProblems, ...found];
 }
