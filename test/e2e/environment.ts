@@ -18,6 +18,11 @@ export interface TestEnvironment {
   readonly bridgeAddress: string;
   /** Image overrides (config key → image), for hosts that hold other tags than the pins. */
   readonly images: Readonly<Record<string, string>>;
+  /**
+   * node1's network namespace on this machine, where a command runs as if on node1 itself
+   * (`E2E_NODE1_NETNS`, else `node1` when `ip netns` lists it); `undefined` when there is none.
+   */
+  readonly node1Netns?: string;
 }
 
 const IMAGE_VARIABLES: Record<string, string> = {
@@ -58,5 +63,14 @@ export function readTestEnvironment(env: NodeJS.ProcessEnv = process.env): TestE
   for (const [variable, key] of Object.entries(IMAGE_VARIABLES)) {
     if (env[variable]) images[key] = env[variable];
   }
-  return { hosts, bridgeAddress: env.E2E_DOCKER_BRIDGE_ADDRESS || "172.17.0.1", images };
+  const netns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
+  const node1Netns =
+    env.E2E_NODE1_NETNS ||
+    (netns.status === 0 && /^node1\b/m.test(netns.stdout) ? "node1" : undefined);
+  return {
+    hosts,
+    bridgeAddress: env.E2E_DOCKER_BRIDGE_ADDRESS || "172.17.0.1",
+    images,
+    node1Netns,
+  };
 }

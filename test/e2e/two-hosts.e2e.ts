@@ -2,6 +2,7 @@
 // Docker. Steps run in order and build on each other (mocha --bail stops at the first failure);
 // `after` destroys whatever was deployed.
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
@@ -431,5 +432,51 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     const destroyed = await example.destroy({ onOutput: (text) => project?.log(text) });
     assert.strictEqual(destroyed.summary.result, "succeeded");
     for (const i of [0, 1]) assert.deepStrictEqual(await leftoversOn(i), [], hostAt(i).stack);
+  });
+
+  it("14. first run on one machine: the shipped node1 stack, run on node1 itself, finds its address", async () => {
+    // The CLI runs inside node1's network namespace (as on node1 itself), so this machine's
+    // interfaces are node1's; only dockerHost is set, because the test host's engine socket is not
+    // at the stock path. nodeIp is not set anywhere.
+    const netns = env.node1Netns;
+    if (!netns) {
+      throw new Error(
+        "step 14 runs the CLI on node1 itself: give node1's network namespace on this machine in E2E_NODE1_NETNS (the test machine's setup makes one named node1).",
+      );
+    }
+    const local = scratchProject();
+    try {
+      const cli = (...args: string[]): string =>
+        execFileSync("ip", ["netns", "exec", netns, "pulumi", ...args, "--non-interactive"], {
+          cwd: local.dir,
+          env: { ...process.env, ...local.pulumiEnv },
+          encoding: "utf8",
+          maxBuffer: 64 * 1024 * 1024,
+        });
+      cli("stack", "init", "node1");
+      cli("config", "set", "distributed-consul:dockerHost", hostAt(0).dockerHost, "-s", "node1");
+      const upOutput = cli("up", "--yes", "-s", "node1");
+      local.log(upOutput);
+      assert.match(
+        upOutput,
+        new RegExp(
+          `distributed-consul:nodeIp is not set: using ${hostAt(0).ip.replace(/\./g, "\\.")} \\(eth0\\)`,
+        ),
+      );
+      const outputs = JSON.parse(cli("stack", "output", "--json", "-s", "node1")) as Record<
+        string,
+        unknown
+      >;
+      assert.strictEqual(outputs.globalJoinAddress, `${hostAt(0).ip}:8301`);
+      const seen = await eventually(
+        () => raft(0),
+        (r) => r.leader !== "",
+      );
+      assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
+      local.log(cli("destroy", "--yes", "-s", "node1"));
+      assert.deepStrictEqual(await leftoversOn(0), []);
+    } finally {
+      local.remove();
+    }
   });
 });
