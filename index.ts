@@ -255,11 +255,11 @@ const consulService = service.enabled
       {
         image: service.image,
         containerName: serviceName,
-        ports: service.ports,
+        ports: [...service.ports],
         hostAddress: settings.nodeIp,
         dnsServer: internal.dnsServer,
         envs: [...service.envs],
-        command: service.command,
+        command: service.command ? [...service.command] : undefined,
         memoryMb: service.memoryMb,
         preparedQuery: service.preparedQuery
           ? {
@@ -270,11 +270,11 @@ const consulService = service.enabled
               // addresses that are unreachable from this host.
               failover: { datacenters: [settings.globalDatacenter] },
               token: managementToken,
-              agent: internal,
             }
           : undefined,
       },
-      { providers: [dockerProvider], dependsOn: [globalRegistrator] },
+      // The query lives in the internal server's state: no API call when both go.
+      { providers: [dockerProvider], dependsOn: [globalRegistrator], deletedWith: internal },
     )
   : undefined;
 

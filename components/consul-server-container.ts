@@ -72,12 +72,19 @@ export interface ConsulServerAcl {
 
 /** The arguments every server component resolves, with the defaults applied. */
 export interface ResolvedServerArgs {
+  /** {@link ConsulServerArgs.nodeName}. */
   readonly nodeName: string;
+  /** {@link ConsulServerArgs.hostAddress}. */
   readonly hostAddress: string;
+  /** {@link ConsulServerArgs.image}, defaulted. */
   readonly image: string;
+  /** {@link ConsulServerArgs.dockerBridgeAddress}, defaulted. */
   readonly dockerBridgeAddress: string;
+  /** {@link ConsulServerArgs.recursors}, defaulted. */
   readonly recursors: string[];
+  /** {@link ConsulServerArgs.ui}, defaulted. */
   readonly ui: boolean;
+  /** {@link ConsulServerArgs.logLevel}, defaulted. */
   readonly logLevel: LogLevel;
 }
 

@@ -26,8 +26,9 @@ export interface ConsulServicePreparedQuery {
   /** The service it looks up, one of the ports' names. Default: the first port's service name. */
   readonly service?: string;
   /**
-   * `host:port` of the agent HTTP API `pulumi up` reaches to create the query, e.g. the internal
-   * DC's `httpAddress` output. Required.
+   * `host:port` of the agent HTTP API `pulumi up` reaches to create the query: give the agent
+   * component's `httpAddress` output (e.g. `InternalDc.httpAddress`), which is known only once the
+   * agent is healthy, so the query is created after it. Required.
    */
   readonly consulAddress: pulumi.Input<string>;
   /** Datacenter the query is created in. Required. */
@@ -36,12 +37,6 @@ export interface ConsulServicePreparedQuery {
   readonly failover: PreparedQueryFailover;
   /** ACL token for the Consul API; always handled as a Pulumi secret. Default: none (no ACLs). */
   readonly token?: pulumi.Input<string>;
-  /**
-   * The Consul agent (component or container) at `consulAddress`: the query is created only once
-   * it is up, and is not deleted through the API when the agent (with its data) goes in the same
-   * operation, e.g. `pulumi destroy`. Required.
-   */
-  readonly agent: pulumi.Resource;
 }
 
 /** Arguments of {@link ConsulService}. */
@@ -51,7 +46,7 @@ export interface ConsulServiceArgs {
   /** Docker container name, unique on the Docker host. Required. */
   readonly containerName: pulumi.Input<string>;
   /** Ports to publish and register in Consul (through registrator's labels). Required, non-empty. */
-  readonly ports: readonly ServicePort[];
+  readonly ports: ServicePort[];
   /** Host IPv4 address the ports are published on, and only on it. Required. */
   readonly hostAddress: pulumi.Input<string>;
   /**
@@ -60,13 +55,13 @@ export interface ConsulServiceArgs {
    */
   readonly dnsServer: pulumi.Input<string>;
   /** DNS search domains, e.g. `["service.consul"]`. Default: none. */
-  readonly dnsSearch?: readonly string[];
+  readonly dnsSearch?: string[];
   /** Environment variables, `NAME=value`; secret elements make the whole list secret. Default `[]`. */
   readonly envs?: pulumi.Input<string>[];
   /** Command (overrides the image's `CMD`). Default: the image's. */
-  readonly command?: readonly string[];
+  readonly command?: string[];
   /** Mounts. Default: none. */
-  readonly volumes?: readonly ServiceVolume[];
+  readonly volumes?: ServiceVolume[];
   /** Restart policy. Default {@link DEFAULT_SERVICE_RESTART} (`unless-stopped`). */
   readonly restart?: string;
   /**
@@ -76,7 +71,7 @@ export interface ConsulServiceArgs {
    */
   readonly memoryMb?: number;
   /** Resource limits, e.g. `[{ name: "nofile", soft: 65535, hard: 65535 }]`. Default: Docker's. */
-  readonly ulimits?: readonly ServiceUlimit[];
+  readonly ulimits?: ServiceUlimit[];
   /** A prepared query with cross-datacenter failover for the service. Default: none. */
   readonly preparedQuery?: ConsulServicePreparedQuery;
 }
@@ -224,11 +219,10 @@ export class ConsulService extends pulumi.ComponentResource {
       preparedQuery = new consul.PreparedQuery(`${name}-query`, definition, {
         ...childOpts,
         provider,
-        // The provider does not check its connection: wait until the agent runs.
-        dependsOn: [query.agent],
-        // The query lives in the agent's datacenter state: when the agent goes too, deleting it
-        // through the API is pointless and can fail (a datacenter without quorum has no leader).
-        deletedWith: query.agent,
+        // The query lives in the agent's datacenter state: given the agent as the component's
+        // deletedWith option, a destroy that removes the agent too does not call the API, which
+        // is pointless then and can fail (a datacenter without quorum has no leader).
+        deletedWith: opts?.deletedWith,
       });
     }
 

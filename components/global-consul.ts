@@ -56,7 +56,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
   public readonly lanJoinAddress: pulumi.Output<string>;
   /** Where other datacenters' servers WAN-join this one: `host:serf_wan`. */
   public readonly wanAddress: pulumi.Output<string>;
-  /** The HTTP API: `host:http`. */
+  /** The HTTP API: `host:http`; known once the agent is healthy, so a consul provider given it waits. */
   public readonly httpAddress: pulumi.Output<string>;
   /** The DNS interface: `host:dns`. */
   public readonly dnsAddress: pulumi.Output<string>;
@@ -143,7 +143,10 @@ export class GlobalConsul extends pulumi.ComponentResource {
     this.datacenter = resolved.datacenter;
     this.lanJoinAddress = at(ports.serfLan);
     this.wanAddress = at(ports.serfWan);
-    this.httpAddress = at(ports.http);
+    // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
+    this.httpAddress = pulumi
+      .all([container.id, resolved])
+      .apply(([, r]) => hostPort(r.hostAddress, ports.http));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
     this.retryJoin = settings.apply((s) => [...s.retryJoin]);

@@ -10,12 +10,15 @@ export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
 export * from "./defaults";
-export type { LogLevel } from "./core/agent-config";
+export { LogLevel } from "./core/agent-config";
 export type { AgentPorts } from "./core/agent-ports";
+export { Protocol } from "./core/agent-ports";
 export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-export type { DeregisterMode, RegistratorFlags } from "./core/registrator-args";
+export type { RegistratorFlags } from "./core/registrator-args";
+export { DeregisterMode } from "./core/registrator-args";
 export { DEFAULT_REGISTRATOR_IMAGE } from "./core/registrator-args";
 export type { PreparedQueryFailover, ServiceCheck, ServicePort } from "./core/service-registration";
+export { CheckKind } from "./core/service-registration";
 export type { ServiceUlimit, ServiceVolume } from "./core/service-container";
 export type {
   GlobalServerTopology,

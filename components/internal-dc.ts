@@ -56,7 +56,7 @@ export class InternalDc extends pulumi.ComponentResource {
   public readonly datacenter: pulumi.Output<string>;
   /** `host:serf_wan`: where other servers WAN-join this one. */
   public readonly wanAddress: pulumi.Output<string>;
-  /** The HTTP API: `host:http`. */
+  /** The HTTP API: `host:http`; known once the agent is healthy, so a consul provider given it waits. */
   public readonly httpAddress: pulumi.Output<string>;
   /** The DNS interface for containers: `bridge:53`. */
   public readonly dnsAddress: pulumi.Output<string>;
@@ -150,7 +150,10 @@ export class InternalDc extends pulumi.ComponentResource {
     this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.datacenter}`;
     this.datacenter = resolved.datacenter;
     this.wanAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.serfWan));
-    this.httpAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.http));
+    // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
+    this.httpAddress = pulumi
+      .all([container.id, resolved])
+      .apply(([, r]) => hostPort(r.hostAddress, ports.http));
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);

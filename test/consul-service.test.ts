@@ -37,7 +37,7 @@ const base: ConsulServiceArgs = {
 
 async function deploy(
   name: string,
-  args: (agent: pulumi.Resource) => ConsulServiceArgs,
+  args: (agent: GlobalConsul) => ConsulServiceArgs,
 ): Promise<Deployment> {
   const registrations: Registration[] = [];
   await installMocks(registrations);
@@ -47,22 +47,24 @@ async function deploy(
     { nodeName: "node1", hostAddress: "192.168.99.100", bootstrap: true },
     { providers: [provider] },
   );
-  const component = new ConsulService(name, args(agent), { providers: [provider] });
+  const component = new ConsulService(name, args(agent), {
+    providers: [provider],
+    deletedWith: agent,
+  });
   await valueOf(component.containerId);
   await valueOf(component.dnsNames);
   return { registrations, component };
 }
 
-function withQuery(agent: pulumi.Resource): ConsulServiceArgs {
+function withQuery(agent: GlobalConsul): ConsulServiceArgs {
   return {
     ...base,
     preparedQuery: {
       name: "es",
-      consulAddress: pulumi.output("192.168.99.100:18500"),
+      consulAddress: agent.httpAddress,
       datacenter: "vm1",
       failover: { nearestN: 2, datacenters: ["dc1"] },
       token: "s3cr3t-token",
-      agent,
     },
   };
 }
@@ -179,7 +181,7 @@ describe("ConsulService", () => {
   it("builds its own Consul provider from the agent address, datacenter and secret token", async () => {
     const run = await deploy("es", withQuery);
     const provider = theOne(run, CONSUL_PROVIDER, "es-consul");
-    assert.strictEqual(provider.inputs.address, "192.168.99.100:18500");
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:8500");
     assert.strictEqual(provider.inputs.scheme, "http");
     assert.strictEqual(provider.inputs.datacenter, "vm1");
     assert.ok(isSecret(provider.inputs.token), "the token must be secret");
@@ -204,12 +206,15 @@ describe("ConsulService", () => {
     assert.match(String(urn), /distributed-consul:index:ConsulService\$consul:index\//);
   });
 
-  it("makes the query wait for the agent's container", async () => {
+  it("makes the query wait for the agent's container, through the agent's httpAddress", async () => {
     const run = await deploy("es", withQuery);
     const agentContainer = registeredUrns().find((u) => u.endsWith("::agent-agent"));
     assert.ok(agentContainer, "the agent's container is registered");
-    const deps = theOne(run, QUERY, "es-query").options.dependencies;
-    assert.ok(deps.includes(agentContainer), `es-query depends on ${deps.join(", ")}`);
+    // The query's provider is built from httpAddress, which carries the container.
+    const deps = theOne(run, CONSUL_PROVIDER, "es-consul").options.dependencies;
+    assert.ok(deps.includes(agentContainer), `es-consul depends on ${deps.join(", ")}`);
+    const agentUrn = registeredUrns().find((u) => u.endsWith("GlobalConsul::agent"));
+    assert.strictEqual(theOne(run, QUERY, "es-query").options.deletedWith, agentUrn);
     // The container itself needs no agent: registrator, not Pulumi, registers it.
     assert.ok(
       !theOne(run, CONTAINER, "es-container").options.dependencies.includes(agentContainer),
@@ -246,8 +251,6 @@ describe("ConsulService", () => {
   it("refuses bad input with every problem named, before registering anything", async () => {
     const registrations: Registration[] = [];
     await installMocks(registrations);
-    const agent = new pulumi.ComponentResource("test:index:Agent", "agent");
-    await valueOf(agent.urn);
     registrations.length = 0;
     assert.throws(
       () =>
@@ -264,7 +267,6 @@ describe("ConsulService", () => {
             consulAddress: "192.168.99.100:18500",
             datacenter: "VM1",
             failover: { nearestN: 0 },
-            agent,
           },
         }),
       (e: Error) => {

@@ -113,10 +113,13 @@ describe("the program (index.ts) under mocks", () => {
 
   it("creates the prepared query only after the host's internal server is healthy", async () => {
     const run = await runProgram(readStackConfig("node1"), {}, "node1");
-    const query = theOne(run, "consul:index/preparedQuery:PreparedQuery", "elasticsearch-query");
+    // Its consul provider is built from the internal server's httpAddress, which carries the
+    // container (known once healthy): the engine creates the provider, then the query, after it.
+    const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:18500");
     assert.ok(
-      query.options.dependencies.some((urn) => urn.endsWith("::internal-agent")),
-      query.options.dependencies.join(", "),
+      provider.options.dependencies.some((urn) => urn.endsWith("::internal-agent")),
+      provider.options.dependencies.join(", "),
     );
     const registrator = theOne(run, CONTAINER, "registrator-global-container");
     assert.ok(registrator.options.parent.endsWith("::registrator-global"));

@@ -62,7 +62,7 @@ function optionsOf(combo: Combo): RegistratorOptions {
     cleanup: combo.cleanup,
     deregister: combo.deregister,
     ...combo.ttl,
-    tags: combo.tags,
+    tags: combo.tags === undefined ? undefined : [...combo.tags],
     retryAttempts: combo.retryAttempts,
     retryIntervalMs: combo.retryIntervalMs,
     consulAddress: combo.consulAddress,

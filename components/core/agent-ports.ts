@@ -43,7 +43,9 @@ export const DEFAULT_INTERNAL_PORTS: AgentPorts = {
 };
 
 /** A transport protocol a listener uses. */
-export type Protocol = "tcp" | "udp";
+export const Protocol = { Tcp: "tcp", Udp: "udp" } as const;
+/** One of {@link Protocol}'s values. */
+export type Protocol = (typeof Protocol)[keyof typeof Protocol];
 
 /** One socket an agent listens on: which port key it comes from, its number and protocol. */
 export interface Listener {

@@ -8,7 +8,9 @@ import { checkIpv4, checkJoinAddress } from "./validators";
 export const DEFAULT_REGISTRATOR_IMAGE = "gliderlabs/registrator:v7";
 
 /** How registrator deregisters a service when its container exits (`-deregister`). */
-export type DeregisterMode = "always" | "on-success";
+export const DeregisterMode = { Always: "always", OnSuccess: "on-success" } as const;
+/** One of {@link DeregisterMode}'s values. */
+export type DeregisterMode = (typeof DeregisterMode)[keyof typeof DeregisterMode];
 
 /**
  * registrator's flags, typed. Each field maps to one command-line flag; an unset field emits no
@@ -56,7 +58,7 @@ export interface RegistratorFlags {
    * `-tags`: tags added to every registered service, written comma-separated; no tag may be empty
    * or contain a comma. Default: unset (no extra tags); an empty list is the same as unset.
    */
-  readonly tags?: readonly string[];
+  readonly tags?: string[];
   /**
    * `-retry-attempts`: how often to retry reaching Consul at start-up; `-1` retries forever.
    * Default: registrator's `0` (no retry).

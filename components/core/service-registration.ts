@@ -18,26 +18,25 @@ export const DEFAULT_CHECK_INTERVAL = "10s";
 /** Consul check timeout used when a {@link ServiceCheck} gives none. */
 export const DEFAULT_CHECK_TIMEOUT = "5s";
 
+/**
+ * Kinds of health check: `http`, a GET on the service's registered address and port (healthy on
+ * 2xx); `tcp`, a connect to it.
+ */
+export const CheckKind = { Http: "http", Tcp: "tcp" } as const;
+/** One of {@link CheckKind}'s values. */
+export type CheckKind = (typeof CheckKind)[keyof typeof CheckKind];
+
 /** A Consul health check registrator attaches to one service port. */
-export type ServiceCheck =
-  | {
-      /** An HTTP GET on the service's registered address and port; healthy on 2xx. */
-      readonly kind: "http";
-      /** Request path, starting with `/`, e.g. `/_cluster/health`. Required. */
-      readonly path: string;
-      /** Go duration between runs, e.g. `10s`. Default {@link DEFAULT_CHECK_INTERVAL}. */
-      readonly interval?: string;
-      /** Go duration before a run counts as failed, e.g. `5s`. Default {@link DEFAULT_CHECK_TIMEOUT}. */
-      readonly timeout?: string;
-    }
-  | {
-      /** A TCP connect to the service's registered address and port. */
-      readonly kind: "tcp";
-      /** Go duration between runs, e.g. `10s`. Default {@link DEFAULT_CHECK_INTERVAL}. */
-      readonly interval?: string;
-      /** Go duration before a run counts as failed, e.g. `5s`. Default {@link DEFAULT_CHECK_TIMEOUT}. */
-      readonly timeout?: string;
-    };
+export interface ServiceCheck {
+  /** `http` or `tcp`. Required. */
+  readonly kind: CheckKind;
+  /** Request path of an `http` check, starting with `/`, e.g. `/_cluster/health`. Required for `http`, refused for `tcp`. */
+  readonly path?: string;
+  /** Go duration between runs, e.g. `10s`. Default {@link DEFAULT_CHECK_INTERVAL}. */
+  readonly interval?: string;
+  /** Go duration before a run counts as failed, e.g. `5s`. Default {@link DEFAULT_CHECK_TIMEOUT}. */
+  readonly timeout?: string;
+}
 
 /** One port of a service container, published on the host and registered in Consul. */
 export interface ServicePort {
@@ -53,7 +52,7 @@ export interface ServicePort {
   /** Consul service name, a DNS label (`<name>.service.consul`). Required. */
   readonly name: string;
   /** Consul tags; none may be empty or contain a comma. Default: no tags. */
-  readonly tags?: readonly string[];
+  readonly tags?: string[];
   /** Health check; a UDP port cannot have one. Default: no check (always passing). */
   readonly check?: ServiceCheck;
 }
@@ -82,7 +81,8 @@ function portMetadata(port: ServicePort): [string, string][] {
   if (port.tags && port.tags.length > 0) meta.push(["TAGS", port.tags.join(",")]);
   const check = port.check;
   if (check) {
-    if (check.kind === "http") meta.push(["CHECK_HTTP", check.path]);
+    // An http check without a path is refused by checkServicePorts before any label is made.
+    if (check.kind === "http") meta.push(["CHECK_HTTP", check.path ?? "/"]);
     else meta.push(["CHECK_TCP", "true"]);
     meta.push(["CHECK_INTERVAL", check.interval ?? DEFAULT_CHECK_INTERVAL]);
     meta.push(["CHECK_TIMEOUT", check.timeout ?? DEFAULT_CHECK_TIMEOUT]);
@@ -168,11 +168,24 @@ function checkOnePort(port: ServicePort, field: (f: string) => string): Problem[
         ),
       );
     }
-    if (check.kind === "http" && !check.path.startsWith("/")) {
+    if (check.kind === "http" && check.path === undefined) {
+      problems.push(error(field("check.path"), 'is required for an HTTP check, e.g. "/health".'));
+    } else if (check.kind === "http" && !(check.path ?? "").startsWith("/")) {
       problems.push(
         error(
           field("check.path"),
           `"${check.path}" is not an HTTP path; give a path starting with "/", e.g. /health.`,
+        ),
+      );
+    } else if (check.kind === "tcp" && check.path !== undefined) {
+      problems.push(
+        error(field("check.path"), "is only for an HTTP check; drop it from the TCP check."),
+      );
+    } else if (check.kind !== "http" && check.kind !== "tcp") {
+      problems.push(
+        error(
+          field("check.kind"),
+          `"${String(check.kind)}" is not a check kind; give "http" or "tcp".`,
         ),
       );
     }
@@ -279,7 +292,7 @@ export interface PreparedQueryFailover {
   /** Try this many other datacenters, nearest first by round-trip time. Default: not used. */
   readonly nearestN?: number;
   /** Try these datacenters, in this order (after the `nearestN` ones). Default: not used. */
-  readonly datacenters?: readonly string[];
+  readonly datacenters?: string[];
 }
 
 /** What a prepared query is made from. */

@@ -51,7 +51,7 @@ export interface RegistratorSettings {
   /** `-ttl-refresh` seconds (with `ttlSeconds`). Default: unset. */
   readonly ttlRefreshSeconds?: number;
   /** `-tags`. Default: unset. */
-  readonly tags?: readonly string[];
+  readonly tags?: string[];
   /** `-explicit` (not in the v7 image). Default: unset. */
   readonly explicit?: boolean;
 }

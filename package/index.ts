@@ -1,0 +1,3 @@
+// The component package's entry: the components Pulumi serves to YAML, Python and the other
+// languages. Their argument types are the schema.
+export { GlobalConsul, InternalDc, Registrator, ConsulService } from "../components";

@@ -1,0 +1,102 @@
+// The component package (package/) as Pulumi infers its schema for YAML, Python and the other
+// languages: the same analyzer `pulumi package get-schema` runs, here offline and without the CLI.
+// It refuses argument types it cannot express (readonly arrays, string-literal unions, anonymous
+// or Omit<> types...), so a change that makes an argument inexpressible fails here.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+
+const PACKAGE = path.join(__dirname, "..", "package");
+const COMPONENTS = ["GlobalConsul", "InternalDc", "Registrator", "ConsulService"];
+
+let analyzed: AnalyzeResult | undefined;
+function schema(): AnalyzeResult {
+  const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
+    name: string;
+  };
+  analyzed ??= new Analyzer(PACKAGE, packageJson.name, packageJson, new Set(COMPONENTS)).analyze();
+  return analyzed;
+}
+
+describe("the component package's schema (package/)", () => {
+  it("is named distributed-consul and holds the four components", () => {
+    const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
+      name: string;
+    };
+    assert.strictEqual(packageJson.name, "distributed-consul");
+    assert.deepStrictEqual(Object.keys(schema().components).sort(), [...COMPONENTS].sort());
+  });
+
+  it("describes every component and argument from its TSDoc", () => {
+    for (const [name, component] of Object.entries(schema().components)) {
+      assert.ok(component.description, `${name} has no description`);
+      for (const [input, definition] of Object.entries(component.inputs)) {
+        assert.ok(definition.description, `${name}.${input} has no description`);
+      }
+    }
+  });
+
+  it("gives the arguments a composing program needs, required ones marked so", () => {
+    const inputs = (c: string): string[] => Object.keys(schema().components[c].inputs).sort();
+    const required = (c: string): string[] =>
+      Object.entries(schema().components[c].inputs)
+        .filter(([, d]) => !d.optional)
+        .map(([n]) => n)
+        .sort();
+    assert.deepStrictEqual(inputs("GlobalConsul"), [
+      "acl",
+      "bootstrap",
+      "bootstrapExpect",
+      "datacenter",
+      "dockerBridgeAddress",
+      "gossipKey",
+      "hostAddress",
+      "image",
+      "keepDataOnDestroy",
+      "logLevel",
+      "nodeName",
+      "ports",
+      "recursors",
+      "retryJoin",
+      "ui",
+      "waitTimeoutSeconds",
+    ]);
+    assert.deepStrictEqual(required("GlobalConsul"), ["hostAddress", "nodeName"]);
+    assert.deepStrictEqual(required("InternalDc"), [
+      "datacenter",
+      "hostAddress",
+      "nodeName",
+      "retryJoinWan",
+    ]);
+    assert.deepStrictEqual(required("Registrator"), ["consulAddress", "containerName"]);
+    assert.deepStrictEqual(required("ConsulService"), [
+      "containerName",
+      "dnsServer",
+      "hostAddress",
+      "image",
+      "ports",
+    ]);
+  });
+
+  it("turns every value that is one of a set into an enum", () => {
+    const enums = Object.fromEntries(
+      Object.entries(schema().typeDefinitions)
+        .filter(([, t]) => t.enum !== undefined)
+        .map(([name, t]) => [name, (t.enum ?? []).map((e) => e.value)]),
+    );
+    assert.deepStrictEqual(enums, {
+      CheckKind: ["http", "tcp"],
+      DeregisterMode: ["always", "on-success"],
+      LogLevel: ["trace", "debug", "info", "warn", "error"],
+      Protocol: ["tcp", "udp"],
+    });
+  });
+
+  it("takes no resource reference as an argument (other languages could not pass one)", () => {
+    assert.ok(
+      !("Resource" in schema().typeDefinitions),
+      Object.keys(schema().typeDefinitions).join(", "),
+    );
+  });
+});
