@@ -274,7 +274,7 @@ const consulService = service.enabled
           : undefined,
       },
       // The query lives in the internal server's state: no API call when both go.
-      { providers: [dockerProvider], dependsOn: [globalRegistrator], deletedWith: internal },
+      { providers: [dockerProvider], dependsOn: [globalRegistrator], queryDeletedWith: internal },
     )
   : undefined;
 

@@ -39,6 +39,18 @@ export interface ConsulServicePreparedQuery {
   readonly token?: pulumi.Input<string>;
 }
 
+/** Resource options of {@link ConsulService}: Pulumi's, and one of its own. */
+export interface ConsulServiceOptions extends pulumi.ComponentResourceOptions {
+  /**
+   * The agent component whose state holds the prepared query (e.g. the `InternalDc` at
+   * `consulAddress`): when an operation deletes it too (`pulumi destroy`), the query is not
+   * deleted through the API, which is pointless then and fails when its datacenter has no leader.
+   * Not `deletedWith` on the component itself: Pulumi would then skip deleting the container too.
+   * TypeScript only (a resource option, not an argument in the package schema). Default: none.
+   */
+  readonly queryDeletedWith?: pulumi.Resource;
+}
+
 /** Arguments of {@link ConsulService}. */
 export interface ConsulServiceArgs {
   /** Image reference, an exact tag or digest (never `latest`). Required. */
@@ -148,7 +160,8 @@ export class ConsulService extends pulumi.ComponentResource {
   /** Consul DNS names: `<service>.service.consul` per service, then `<query>.query.consul`. */
   public readonly dnsNames: pulumi.Output<string[]>;
 
-  constructor(name: string, args: ConsulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: ConsulServiceArgs, options?: ConsulServiceOptions) {
+    const { queryDeletedWith, ...opts } = options ?? {};
     const component = `ConsulService(${name})`;
     // Checked before anything is registered, this component included.
     const argumentCheck = new ArgumentCheck(
@@ -219,10 +232,9 @@ export class ConsulService extends pulumi.ComponentResource {
       preparedQuery = new consul.PreparedQuery(`${name}-query`, definition, {
         ...childOpts,
         provider,
-        // The query lives in the agent's datacenter state: given the agent as the component's
-        // deletedWith option, a destroy that removes the agent too does not call the API, which
-        // is pointless then and can fail (a datacenter without quorum has no leader).
-        deletedWith: opts?.deletedWith,
+        // The query lives in the agent's datacenter state: when a destroy removes the agent too,
+        // no API call, which is pointless then and can fail (no quorum, no leader).
+        deletedWith: queryDeletedWith,
       });
     }
 

@@ -49,7 +49,7 @@ async function deploy(
   );
   const component = new ConsulService(name, args(agent), {
     providers: [provider],
-    deletedWith: agent,
+    queryDeletedWith: agent,
   });
   await valueOf(component.containerId);
   await valueOf(component.dnsNames);
@@ -215,6 +215,10 @@ describe("ConsulService", () => {
     assert.ok(deps.includes(agentContainer), `es-consul depends on ${deps.join(", ")}`);
     const agentUrn = registeredUrns().find((u) => u.endsWith("GlobalConsul::agent"));
     assert.strictEqual(theOne(run, QUERY, "es-query").options.deletedWith, agentUrn);
+    // Only the query: on the component, Pulumi would skip deleting the container as well (seen
+    // on the test hosts: a destroy left the service container running).
+    assert.strictEqual(theOne(run, COMPONENT, "es").options.deletedWith, "");
+    assert.strictEqual(theOne(run, CONTAINER, "es-container").options.deletedWith, "");
     // The container itself needs no agent: registrator, not Pulumi, registers it.
     assert.ok(
       !theOne(run, CONTAINER, "es-container").options.dependencies.includes(agentContainer),

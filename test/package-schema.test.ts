@@ -1,4 +1,4 @@
-// The component package (package/) as Pulumi infers its schema for YAML, Python and the other
+// The component package (component-package/) as Pulumi infers its schema for YAML, Python and the other
 // languages: the same analyzer `pulumi package get-schema` runs, here offline and without the CLI.
 // It refuses argument types it cannot express (readonly arrays, string-literal unions, anonymous
 // or Omit<> types...), so a change that makes an argument inexpressible fails here.
@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 
-const PACKAGE = path.join(__dirname, "..", "package");
+const PACKAGE = path.join(__dirname, "..", "component-package");
 const COMPONENTS = ["GlobalConsul", "InternalDc", "Registrator", "ConsulService"];
 
 let analyzed: AnalyzeResult | undefined;
@@ -19,7 +19,7 @@ function schema(): AnalyzeResult {
   return analyzed;
 }
 
-describe("the component package's schema (package/)", () => {
+describe("the component package's schema (component-package/)", () => {
   it("is named distributed-consul and holds the four components", () => {
     const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
       name: string;

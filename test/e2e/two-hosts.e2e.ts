@@ -445,6 +445,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       );
     }
     const local = scratchProject();
+    let passed = false;
     try {
       const cli = (...args: string[]): string =>
         execFileSync("ip", ["netns", "exec", netns, "pulumi", ...args, "--non-interactive"], {
@@ -475,8 +476,10 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
       local.log(cli("destroy", "--yes", "-s", "node1"));
       assert.deepStrictEqual(await leftoversOn(0), []);
+      passed = true;
     } finally {
-      local.remove();
+      if (passed) local.remove();
+      else console.error(`step 14's Pulumi output is kept in ${local.logFile}`);
     }
   });
 });
