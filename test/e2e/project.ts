@@ -18,6 +18,7 @@ const PROJECT_FILES = [
   "package.json",
   "tsconfig.json",
   "examples",
+  "component-package",
 ];
 
 /** A copy of the project with its own file backend; the checkout's stack files stay untouched. */
@@ -115,5 +116,23 @@ export async function exampleStack(project: ScratchProject, env: TestEnvironment
     config[`consul-n-hosts:hosts[${i}].dockerHost`] = { value: host.dockerHost };
   });
   await stack.setAllConfig(config, true);
+  return stack;
+}
+
+/** A stack of the Pulumi YAML example (`examples/yaml`, through the component package) on node1. */
+export async function yamlStack(
+  project: ScratchProject,
+  env: TestEnvironment,
+  gossipKey: string,
+): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "e2e", workDir: path.join(project.dir, "examples", "yaml") },
+    { envVars: project.pulumiEnv },
+  );
+  await stack.setAllConfig({
+    "consul-yaml:nodeIp": { value: env.hosts[0].ip },
+    "consul-yaml:dockerHost": { value: env.hosts[0].dockerHost },
+    "consul-yaml:gossipKey": { value: gossipKey, secret: true },
+  });
   return stack;
 }
