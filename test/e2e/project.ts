@@ -119,20 +119,27 @@ export async function exampleStack(project: ScratchProject, env: TestEnvironment
   return stack;
 }
 
-/** A stack of the Pulumi YAML example (`examples/yaml`, through the component package) on node1. */
-export async function yamlStack(
+/**
+ * A stack of a one-host example in another language (`examples/yaml`, `examples/python`: project
+ * `consul-<language>`), through the component package, on node1. Its dependencies (for Python: a
+ * virtualenv with pulumi from PyPI and the SDK generated from the package) are installed first.
+ */
+export async function oneHostStack(
   project: ScratchProject,
   env: TestEnvironment,
+  language: "yaml" | "python",
   gossipKey: string,
 ): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: "e2e", workDir: path.join(project.dir, "examples", "yaml") },
-    { envVars: project.pulumiEnv },
-  );
+  const workspace = await LocalWorkspace.create({
+    workDir: path.join(project.dir, "examples", language),
+    envVars: project.pulumiEnv,
+  });
+  await workspace.install();
+  const stack = await Stack.createOrSelect("e2e", workspace);
   await stack.setAllConfig({
-    "consul-yaml:nodeIp": { value: env.hosts[0].ip },
-    "consul-yaml:dockerHost": { value: env.hosts[0].dockerHost },
-    "consul-yaml:gossipKey": { value: gossipKey, secret: true },
+    [`consul-${language}:nodeIp`]: { value: env.hosts[0].ip },
+    [`consul-${language}:dockerHost`]: { value: env.hosts[0].dockerHost },
+    [`consul-${language}:gossipKey`]: { value: gossipKey, secret: true },
   });
   return stack;
 }

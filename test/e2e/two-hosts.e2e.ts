@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
-import { ScratchProject, exampleStack, hostStack, scratchProject, yamlStack } from "./project";
+import { ScratchProject, exampleStack, hostStack, oneHostStack, scratchProject } from "./project";
 import {
   Member,
   ServiceHealth,
@@ -484,44 +484,49 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     }
   });
 
-  it("15. examples/yaml: one host from Pulumi YAML through the component package", async () => {
-    if (!project) throw new Error("no scratch project");
-    const gossipKey = randomBytes(32).toString("base64");
-    const stack = await yamlStack(project, env, gossipKey);
-    stacks.push(stack);
-    const result = await stack.up({ onOutput: (text) => project?.log(text) });
-    assert.strictEqual(result.summary.result, "succeeded");
-    assert.strictEqual(result.outputs.globalHttpAddress.value, globalHttp(0));
-    const seen = await eventually(
-      () => raft(0),
-      (r) => r.leader !== "",
-    );
-    assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
-    const wan = await eventually(
-      () => consulGet<Member[]>(globalHttp(0), "/v1/agent/members?wan=1"),
-      (m) => m.length === 2 && m.every((x) => x.Status === 1),
-    );
-    assert.deepStrictEqual(wan.map((m) => m.Name).sort(), ["node1-vm1.vm1", "node1.dc1"]);
-    const registered = await eventually(
-      () => consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}`),
-      (e) => e.length === 1 && e[0].Checks.every((c) => c.Status === "passing"),
-    );
-    assert.deepStrictEqual(
-      registered.map((e) => `${e.Service.Address}:${e.Service.Port}`),
-      [`${hostAt(0).ip}:9200`],
-    );
-    const rings = await consulGet<{ Keys: Record<string, number> }[]>(
-      globalHttp(0),
-      "/v1/operator/keyring",
-    );
-    for (const ring of rings) assert.deepStrictEqual(Object.keys(ring.Keys), [gossipKey]);
-    const preview = await stack.preview({ expectNoChanges: true });
-    assert.deepStrictEqual(
-      Object.keys(preview.changeSummary).filter((op) => op !== "same"),
-      [],
-    );
-    const destroyed = await stack.destroy({ onOutput: (text) => project?.log(text) });
-    assert.strictEqual(destroyed.summary.result, "succeeded");
-    assert.deepStrictEqual(await leftoversOn(0), []);
-  });
+  for (const [step, language] of [
+    [15, "yaml"],
+    [16, "python"],
+  ] as const) {
+    it(`${step}. examples/${language}: one host through the component package`, async () => {
+      if (!project) throw new Error("no scratch project");
+      const gossipKey = randomBytes(32).toString("base64");
+      const stack = await oneHostStack(project, env, language, gossipKey);
+      stacks.push(stack);
+      const result = await stack.up({ onOutput: (text) => project?.log(text) });
+      assert.strictEqual(result.summary.result, "succeeded");
+      assert.strictEqual(result.outputs.globalHttpAddress.value, globalHttp(0));
+      const seen = await eventually(
+        () => raft(0),
+        (r) => r.leader !== "",
+      );
+      assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
+      const wan = await eventually(
+        () => consulGet<Member[]>(globalHttp(0), "/v1/agent/members?wan=1"),
+        (m) => m.length === 2 && m.every((x) => x.Status === 1),
+      );
+      assert.deepStrictEqual(wan.map((m) => m.Name).sort(), ["node1-vm1.vm1", "node1.dc1"]);
+      const registered = await eventually(
+        () => consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}`),
+        (e) => e.length === 1 && e[0].Checks.every((c) => c.Status === "passing"),
+      );
+      assert.deepStrictEqual(
+        registered.map((e) => `${e.Service.Address}:${e.Service.Port}`),
+        [`${hostAt(0).ip}:9200`],
+      );
+      const rings = await consulGet<{ Keys: Record<string, number> }[]>(
+        globalHttp(0),
+        "/v1/operator/keyring",
+      );
+      for (const ring of rings) assert.deepStrictEqual(Object.keys(ring.Keys), [gossipKey]);
+      const preview = await stack.preview({ expectNoChanges: true });
+      assert.deepStrictEqual(
+        Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+        [],
+      );
+      const destroyed = await stack.destroy({ onOutput: (text) => project?.log(text) });
+      assert.strictEqual(destroyed.summary.result, "succeeded");
+      assert.deepStrictEqual(await leftoversOn(0), []);
+    });
+  }
 });
