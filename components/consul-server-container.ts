@@ -36,23 +36,50 @@ export interface ConsulServerArgs {
   readonly nodeName: pulumi.Input<string>;
   /** This host's address, reachable from every other host; bound and advertised on LAN and WAN. Required. */
   readonly hostAddress: pulumi.Input<string>;
-  /** Consul image, an exact tag or digest. Default `hashicorp/consul:1.22.7`. */
+  /**
+   * Consul image, an exact tag or digest. Default `hashicorp/consul:1.22.7`.
+   * @default hashicorp/consul:1.22.7
+   */
   readonly image?: pulumi.Input<string>;
-  /** Port overrides; unspecified ports keep the component's defaults. Default `{}`. */
+  /**
+   * Port overrides; unspecified ports keep the component's defaults. Default `{}`.
+   * @default {}
+   */
   readonly ports?: Partial<AgentPorts>;
-  /** Docker bridge gateway address, added to `client_addr` (and DNS for `InternalDc`). Default `172.17.0.1`. */
+  /**
+   * Docker bridge gateway address, added to `client_addr` (and DNS for `InternalDc`). Default `172.17.0.1`.
+   * @default 172.17.0.1
+   */
   readonly dockerBridgeAddress?: pulumi.Input<string>;
-  /** Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption). */
+  /**
+   * Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption).
+   * @default none
+   */
   readonly gossipKey?: pulumi.Input<string>;
-  /** Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`. */
+  /**
+   * Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`.
+   * @default ["1.1.1.1", "8.8.8.8"]
+   */
   readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Serve the web UI. Default `true`. */
+  /**
+   * Serve the web UI. Default `true`.
+   * @default true
+   */
   readonly ui?: pulumi.Input<boolean>;
-  /** Log level: `trace`, `debug`, `info`, `warn` or `error`. Default `info`. */
+  /**
+   * Log level: `trace`, `debug`, `info`, `warn` or `error`. Default `info`.
+   * @default info
+   */
   readonly logLevel?: pulumi.Input<LogLevel>;
-  /** ACLs: when set, enforced with default-deny; the token stays a Pulumi secret. Default: ACLs off. */
+  /**
+   * ACLs: when set, enforced with default-deny; the token stays a Pulumi secret. Default: ACLs off.
+   * @default ACLs off
+   */
   readonly acl?: ConsulServerAcl;
-  /** Seconds `pulumi up` waits for the agent to know a leader. Default `120`. */
+  /**
+   * Seconds `pulumi up` waits for the agent to know a leader. Default `120`.
+   * @default 120
+   */
   readonly waitTimeoutSeconds?: number;
   /**
    * Keep the data volume (Raft state, KV, ACLs) when the component is deleted, e.g. by
@@ -60,6 +87,7 @@ export interface ConsulServerArgs {
    * and its Raft state still lists the old peers: a server waits for them, so bring back the same
    * servers together. Replacing the container never touches the volume either way.
    * Default `false`: destroy removes what `up` created.
+   * @default false
    */
   readonly keepDataOnDestroy?: boolean;
 }
@@ -162,7 +190,10 @@ export interface ConsulServerDeclaration {
   readonly waitTimeoutSeconds: number;
   /** The HTTP port, for the healthcheck. */
   readonly httpPort: number;
-  /** Datacenters that must answer over the WAN before the agent counts as healthy. Default none. */
+  /**
+   * Datacenters that must answer over the WAN before the agent counts as healthy. Default none.
+   * @default none
+   */
   readonly remoteDatacenters?: pulumi.Input<string[]>;
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;

@@ -23,7 +23,10 @@ export const DEFAULT_SERVICE_RESTART = "unless-stopped";
 export interface ConsulServicePreparedQuery {
   /** Query name, a DNS label; answers `<name>.query.consul`. Required. */
   readonly name: string;
-  /** The service it looks up, one of the ports' names. Default: the first port's service name. */
+  /**
+   * The service it looks up, one of the ports' names. Default: the first port's service name.
+   * @default the first port's service name
+   */
   readonly service?: string;
   /**
    * `host:port` of the agent HTTP API `pulumi up` reaches to create the query: give the agent
@@ -35,7 +38,10 @@ export interface ConsulServicePreparedQuery {
   readonly datacenter: pulumi.Input<string>;
   /** Where the query fails over: `nearestN`, `datacenters` or both. Required. */
   readonly failover: PreparedQueryFailover;
-  /** ACL token for the Consul API; always handled as a Pulumi secret. Default: none (no ACLs). */
+  /**
+   * ACL token for the Consul API; always handled as a Pulumi secret. Default: none (no ACLs).
+   * @default none
+   */
   readonly token?: pulumi.Input<string>;
 }
 
@@ -47,6 +53,7 @@ export interface ConsulServiceOptions extends pulumi.ComponentResourceOptions {
    * deleted through the API, which is pointless then and fails when its datacenter has no leader.
    * Not `deletedWith` on the component itself: Pulumi would then skip deleting the container too.
    * TypeScript only (a resource option, not an argument in the package schema). Default: none.
+   * @default none
    */
   readonly queryDeletedWith?: pulumi.Resource;
 }
@@ -66,25 +73,47 @@ export interface ConsulServiceArgs {
    * Docker bridge; the container's only resolver. Required.
    */
   readonly dnsServer: pulumi.Input<string>;
-  /** DNS search domains, e.g. `["service.consul"]`. Default: none. */
+  /**
+   * DNS search domains, e.g. `["service.consul"]`. Default: none.
+   * @default none
+   */
   readonly dnsSearch?: string[];
-  /** Environment variables, `NAME=value`; secret elements make the whole list secret. Default `[]`. */
+  /**
+   * Environment variables, `NAME=value`; secret elements make the whole list secret. Default `[]`.
+   * @default []
+   */
   readonly envs?: pulumi.Input<string>[];
-  /** Command (overrides the image's `CMD`). Default: the image's. */
+  /**
+   * Command (overrides the image's `CMD`). Default: the image's.
+   * @default the image's
+   */
   readonly command?: string[];
-  /** Mounts. Default: none. */
+  /**
+   * Mounts. Default: none.
+   * @default none
+   */
   readonly volumes?: ServiceVolume[];
-  /** Restart policy. Default {@link DEFAULT_SERVICE_RESTART} (`unless-stopped`). */
+  /**
+   * Restart policy. Default {@link DEFAULT_SERVICE_RESTART} (`unless-stopped`).
+   * @default unless-stopped
+   */
   readonly restart?: string;
   /**
    * Memory limit in MB; the container gets no swap beyond it (`memorySwap` is set to the same
    * value: left unset, Docker would set twice the limit, which the provider reads back as a change
    * on every preview). Default: no limit.
+   * @default no limit
    */
   readonly memoryMb?: number;
-  /** Resource limits, e.g. `[{ name: "nofile", soft: 65535, hard: 65535 }]`. Default: Docker's. */
+  /**
+   * Resource limits, e.g. `[{ name: "nofile", soft: 65535, hard: 65535 }]`. Default: Docker's.
+   * @default Docker's
+   */
   readonly ulimits?: ServiceUlimit[];
-  /** A prepared query with cross-datacenter failover for the service. Default: none. */
+  /**
+   * A prepared query with cross-datacenter failover for the service. Default: none.
+   * @default none
+   */
   readonly preparedQuery?: ConsulServicePreparedQuery;
 }
 

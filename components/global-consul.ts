@@ -23,22 +23,33 @@ const GLOBAL_CONSUL_ARGS: Record<string, string> = {
 
 /** Arguments of {@link GlobalConsul}. */
 export interface GlobalConsulArgs extends ConsulServerArgs {
-  /** Whether this host bootstraps the global datacenter. Default `false` (it joins). */
+  /**
+   * Whether this host bootstraps the global datacenter. Default `false` (it joins).
+   * @default false
+   */
   readonly bootstrap?: boolean;
   /**
    * Instead of one bootstrapping host: every server waits for this many servers before electing
    * a leader (`bootstrap_expect`). Never combined with `bootstrap`. Default: unset.
+   * @default unset
    */
   readonly bootstrapExpect?: number;
   /**
    * LAN join addresses (`host:serf_lan`) of other global servers, e.g. the bootstrap stack's
    * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` or `bootstrapExpect` is
    * set. Default `[]`.
+   * @default []
    */
   readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Global datacenter name. Default `dc1`. */
+  /**
+   * Global datacenter name. Default `dc1`.
+   * @default dc1
+   */
   readonly datacenter?: pulumi.Input<string>;
-  /** Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`. */
+  /**
+   * Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`.
+   * @default {}
+   */
   readonly ports?: Partial<AgentPorts>;
 }
 

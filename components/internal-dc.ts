@@ -32,11 +32,15 @@ export interface InternalDcArgs extends ConsulServerArgs {
    * the same program, or the bootstrap stack's `globalWanAddress`. Required, non-empty.
    */
   readonly retryJoinWan: pulumi.Input<pulumi.Input<string>[]>;
-  /** The global (primary) datacenter's name, e.g. a `GlobalConsul.datacenter` output. Default `dc1`. */
+  /**
+   * The global (primary) datacenter's name, e.g. a `GlobalConsul.datacenter` output. Default `dc1`.
+   * @default dc1
+   */
   readonly primaryDatacenter?: pulumi.Input<string>;
   /**
    * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).
+   * @default {"server":18300,"serfLan":18301,"serfWan":18302,"http":18500,"dns":53,"grpcTls":18503}
    */
   readonly ports?: Partial<AgentPorts>;
 }

@@ -28,18 +28,26 @@ export interface RegistratorArgs {
    * {@link DEFAULT_REGISTRATOR_OPTIONS} (`cleanup: true`, `resyncSeconds: 60`, `retryAttempts: -1`,
    * `retryIntervalMs: 2000`) or, if not there, registrator's own default. An Output (e.g. built
    * from a VM's address for `hostIp`) is checked when it resolves. Default `{}`.
+   * @default {}
    */
   readonly options?: pulumi.Input<RegistratorFlags>;
-  /** registrator image, an exact tag or digest. Default {@link DEFAULT_REGISTRATOR_IMAGE}. */
+  /**
+   * registrator image, an exact tag or digest. Default {@link DEFAULT_REGISTRATOR_IMAGE}.
+   * @default gliderlabs/registrator:v7
+   */
   readonly image?: pulumi.Input<string>;
   /** Docker container name, fixed and unique on the Docker host (e.g. `registrator-dc1`). Required. */
   readonly containerName: pulumi.Input<string>;
   /**
    * Consul ACL token registrator authenticates with, passed as `CONSUL_HTTP_TOKEN` and kept a
    * Pulumi secret. Default: none (anonymous).
+   * @default none
    */
   readonly aclToken?: pulumi.Input<string>;
-  /** Host path of the Docker engine socket, mounted read-only. Default `/var/run/docker.sock`. */
+  /**
+   * Host path of the Docker engine socket, mounted read-only. Default `/var/run/docker.sock`.
+   * @default /var/run/docker.sock
+   */
   readonly dockerSocket?: string;
 }
 

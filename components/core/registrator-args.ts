@@ -20,58 +20,73 @@ export interface RegistratorFlags {
   /**
    * `-ip`: the address registered for ports published on the host (normally the host's address,
    * reachable from the other hosts). Default: unset (registrator uses the port binding's address).
+   * @default unset
    */
   readonly hostIp?: string;
   /**
    * `-internal`: register the container's own address and exposed port instead of the host
    * address and published port. Contradicts `hostIp`. Default `false`.
+   * @default false
    */
   readonly internal?: boolean;
   /**
    * `-explicit`: register only containers that set `SERVICE_NAME` (or `SERVICE_<port>_NAME`).
    * Not in the `v7` image. Default `false`.
+   * @default false
    */
   readonly explicit?: boolean;
-  /** `-resync`: seconds between full resynchronisations of all services; `0` is off. Default `0`. */
+  /**
+   * `-resync`: seconds between full resynchronisations of all services; `0` is off. Default in a
+   * `Registrator`: `60` (unset on a bare command: registrator's `0`).
+   * @default 60
+   */
   readonly resyncSeconds?: number;
   /**
    * `-cleanup`: remove services this registrator registered (same hostname) whose container is
-   * gone. Default `false`.
+   * gone. Default in a `Registrator`: `true` (unset on a bare command: off).
+   * @default true
    */
   readonly cleanup?: boolean;
   /**
    * `-deregister`: deregister a stopped container's services always, or only when it exited with
    * status 0. Default: registrator's `always`.
+   * @default registrator's `always`
    */
   readonly deregister?: DeregisterMode;
   /**
    * `-ttl`: seconds a registered service lives without a refresh. Set together with
    * `ttlRefreshSeconds`, and greater than it. Default: unset (no expiry).
+   * @default unset
    */
   readonly ttlSeconds?: number;
   /**
    * `-ttl-refresh`: seconds between TTL refreshes. Set together with `ttlSeconds`, and smaller
    * than it. Default: unset (no refresh).
+   * @default unset
    */
   readonly ttlRefreshSeconds?: number;
   /**
    * `-tags`: tags added to every registered service, written comma-separated; no tag may be empty
    * or contain a comma. Default: unset (no extra tags); an empty list is the same as unset.
+   * @default unset
    */
   readonly tags?: string[];
   /**
    * `-retry-attempts`: how often to retry reaching Consul at start-up; `-1` retries forever.
-   * Default: registrator's `0` (no retry).
+   * Default in a `Registrator`: `-1` (unset on a bare command: registrator's `0`, no retry).
+   * @default -1
    */
   readonly retryAttempts?: number;
   /**
-   * `-retry-interval`: milliseconds between those retries; greater than 0. Default: registrator's
-   * `2000`.
+   * `-retry-interval`: milliseconds between those retries; greater than 0. Default in a
+   * `Registrator`: `2000` (registrator's own default too).
+   * @default 2000
    */
   readonly retryIntervalMs?: number;
   /**
    * Talk to Consul over HTTPS (`consul-tls://` instead of `consul://`). Not in the `v7` image.
    * Default `false`.
+   * @default false
    */
   readonly tls?: boolean;
 }

@@ -10,13 +10,22 @@ export const RESTART_POLICIES: readonly string[] = ["no", "on-failure", "always"
 
 /** One mount of a service container: a named volume, a host path, or an anonymous volume. */
 export interface ServiceVolume {
-  /** Named Docker volume to mount. Default: none (a host path or an anonymous volume). */
+  /**
+   * Named Docker volume to mount. Default: none (a host path or an anonymous volume).
+   * @default none
+   */
   readonly volumeName?: string;
-  /** Host path to bind-mount; absolute. Default: none. */
+  /**
+   * Host path to bind-mount; absolute. Default: none.
+   * @default none
+   */
   readonly hostPath?: string;
   /** Where it appears inside the container; absolute. Required. */
   readonly containerPath: string;
-  /** Mount read-only. Default `false`. */
+  /**
+   * Mount read-only. Default `false`.
+   * @default false
+   */
   readonly readOnly?: boolean;
 }
 

@@ -32,9 +32,15 @@ export interface ServiceCheck {
   readonly kind: CheckKind;
   /** Request path of an `http` check, starting with `/`, e.g. `/_cluster/health`. Required for `http`, refused for `tcp`. */
   readonly path?: string;
-  /** Go duration between runs, e.g. `10s`. Default {@link DEFAULT_CHECK_INTERVAL}. */
+  /**
+   * Go duration between runs, e.g. `10s`. Default {@link DEFAULT_CHECK_INTERVAL}.
+   * @default 10s
+   */
   readonly interval?: string;
-  /** Go duration before a run counts as failed, e.g. `5s`. Default {@link DEFAULT_CHECK_TIMEOUT}. */
+  /**
+   * Go duration before a run counts as failed, e.g. `5s`. Default {@link DEFAULT_CHECK_TIMEOUT}.
+   * @default 5s
+   */
   readonly timeout?: string;
 }
 
@@ -45,15 +51,25 @@ export interface ServicePort {
   /**
    * The host port it is published on. Default: `internal` (published N:N, so the address
    * registered in Consul is the one the service itself knows).
+   * @default internal
    */
   readonly external?: number;
-  /** Transport protocol. Default `tcp`. */
+  /**
+   * Transport protocol. Default `tcp`.
+   * @default tcp
+   */
   readonly protocol?: Protocol;
   /** Consul service name, a DNS label (`<name>.service.consul`). Required. */
   readonly name: string;
-  /** Consul tags; none may be empty or contain a comma. Default: no tags. */
+  /**
+   * Consul tags; none may be empty or contain a comma. Default: no tags.
+   * @default no tags
+   */
   readonly tags?: string[];
-  /** Health check; a UDP port cannot have one. Default: no check (always passing). */
+  /**
+   * Health check; a UDP port cannot have one. Default: no check (always passing).
+   * @default no check
+   */
   readonly check?: ServiceCheck;
 }
 
@@ -289,9 +305,15 @@ export function checkServicePorts(
 
 /** Where a prepared query fails over when the local datacenter has no healthy instance. */
 export interface PreparedQueryFailover {
-  /** Try this many other datacenters, nearest first by round-trip time. Default: not used. */
+  /**
+   * Try this many other datacenters, nearest first by round-trip time. Default: not used.
+   * @default not used
+   */
   readonly nearestN?: number;
-  /** Try these datacenters, in this order (after the `nearestN` ones). Default: not used. */
+  /**
+   * Try these datacenters, in this order (after the `nearestN` ones). Default: not used.
+   * @default not used
+   */
   readonly datacenters?: string[];
 }
 
