@@ -3,7 +3,6 @@
 import * as os from "os";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { GlobalConsul } from "./components/global-consul";
 import { InternalDc } from "./components/internal-dc";
 import { Registrator } from "./components/registrator";
@@ -12,11 +11,7 @@ import { AnonymousDnsAccess } from "./components/anonymous-dns-access";
 import { failOnProblems } from "./components/problems-error";
 import { checkDockerContextEnv } from "./components/core/docker-host";
 import { checkStack, joinSources } from "./components/core/stack-topology";
-import {
-  SECRET_SEED_LENGTH,
-  aclTokenFromSeed,
-  gossipKeyFromSeed,
-} from "./components/core/shared-secrets";
+import { generatedAclToken, generatedGossipKey } from "./components/generated-secrets";
 import {
   CONFIG_NAMESPACE,
   configKey,
@@ -102,22 +97,14 @@ function sharedSecret(
   );
 }
 
-/**
- * A random seed kept only as a secret: RandomPassword's ID is "none", whereas RandomBytes and
- * RandomUuid use the value itself as their ID, which Pulumi never encrypts (see shared-secrets).
- */
-function secretSeed(name: string): pulumi.Output<string> {
-  return new random.RandomPassword(name, { length: SECRET_SEED_LENGTH, special: false }).result;
-}
-
 /** The gossip key every agent shares (secret); joining stacks read it. */
 const gossipKey: pulumi.Output<string> = sharedSecret("gossipKey", "key", () =>
-  secretSeed("gossip-key-seed").apply(gossipKeyFromSeed),
+  generatedGossipKey("gossip-key-seed"),
 );
 
 const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
   ? sharedSecret("aclManagementToken", "token", () =>
-      secretSeed("acl-management-token-seed").apply(aclTokenFromSeed),
+      generatedAclToken("acl-management-token-seed"),
     )
   : undefined;
 

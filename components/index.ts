@@ -31,3 +31,4 @@ export type { Problem } from "./core/problems";
 export { describeProblem, errorsOf } from "./core/problems";
 export { failOnProblems } from "./problems-error";
 export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
+export { generatedAclToken, generatedGossipKey } from "./generated-secrets";

@@ -3,15 +3,13 @@
 // global server, and a registrator. The whole topology is checked before anything is declared.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
   GlobalConsul,
   InternalDc,
   Registrator,
   checkTopology,
   failOnProblems,
-  gossipKeyFromSeed,
-  SECRET_SEED_LENGTH,
+  generatedGossipKey,
 } from "../../components";
 
 /** One host of the `hosts` config list. */
@@ -53,11 +51,8 @@ failOnProblems(
   }),
 );
 
-// One gossip key for every agent, kept secret (RandomPassword's ID is not the value).
-const gossipKey = new random.RandomPassword("gossip-key-seed", {
-  length: SECRET_SEED_LENGTH,
-  special: false,
-}).result.apply(gossipKeyFromSeed);
+// One gossip key for every agent, kept secret (and never a resource ID in the state).
+const gossipKey = generatedGossipKey("gossip-key-seed");
 
 const providers = hosts.map((h) => new docker.Provider(`docker-${h.name}`, { host: h.dockerHost }));
 const globals = hosts.map(
