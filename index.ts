@@ -8,10 +8,22 @@ import { InternalDc } from "./components/internal-dc";
 import { Registrator } from "./components/registrator";
 import { ConsulService } from "./components/consul-service";
 import { AnonymousDnsAccess } from "./components/anonymous-dns-access";
+import { ConsulAclToken } from "./components/consul-acl-token";
+import {
+  preparedQueryRules,
+  registratorRules,
+  replicationRules,
+} from "./components/core/acl-rules";
 import { failOnProblems } from "./components/problems-error";
+import { DEFAULT_GLOBAL_PORTS } from "./components/core/agent-ports";
+import { hostPort } from "./components/core/server-settings";
 import { checkDockerContextEnv } from "./components/core/docker-host";
 import { checkStack, joinSources } from "./components/core/stack-topology";
-import { generatedAclToken, generatedGossipKey } from "./components/generated-secrets";
+import {
+  generatedAclToken,
+  generatedCertificateAuthority,
+  generatedGossipKey,
+} from "./components/generated-secrets";
 import {
   CONFIG_NAMESPACE,
   configKey,
@@ -26,7 +38,7 @@ const raw = (name: string): string | undefined => pulumi.runtime.getConfig(confi
 const given = (name: string): string | undefined => raw(name) || undefined;
 // isConfigSecret is exported by the SDK's runtime but missing from its typings.
 const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
-const SECRET_KEYS = ["gossipKey", "aclManagementToken"];
+const SECRET_KEYS = ["gossipKey", "aclManagementToken", "tlsCaKey"];
 
 // Without nodeIp and with a local Docker engine, nodeIp is this machine's address (said below).
 const { settings, problems, notice } = readStack(raw, os.networkInterfaces());
@@ -36,12 +48,19 @@ failOnProblems([
   ...checkStack(settings, problems, {
     gossipKey: given("gossipKey"),
     aclManagementToken: given("aclManagementToken") !== undefined,
+    tlsCaKey: given("tlsCaKey") !== undefined,
+    tlsCaCertificate: given("tlsCaCertificate") !== undefined,
     plainText: SECRET_KEYS.filter(
       (name) => given(name) !== undefined && !runtime.isConfigSecret(configKey(name)),
     ),
   }),
   ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
 ]);
+if (!settings.aclEnabled) {
+  void pulumi.log.warn(
+    `${configKey("aclEnabled")} is false: Consul's ACLs are off, so anyone who reaches an agent's API (HTTPS on the host address, HTTP on the Docker bridge) may read and write everything, KV and catalog included. Remove the setting to turn them back on.`,
+  );
+}
 const service = settings.service;
 const serviceName = service.ports[0]?.name ?? "service";
 const {
@@ -108,6 +127,24 @@ const managementToken: pulumi.Output<string> | undefined = settings.aclEnabled
     )
   : undefined;
 
+/** The CA every agent trusts: config (both keys), or made by the bootstrap stack, or read from it. */
+const ca = ((): { certificatePem: pulumi.Output<string>; privateKeyPem: pulumi.Output<string> } => {
+  if (given("tlsCaKey")) {
+    return {
+      certificatePem: pulumi.output(config.require("tlsCaCertificate")),
+      privateKeyPem: config.requireSecret("tlsCaKey"),
+    };
+  }
+  if (settings.bootstrap) return generatedCertificateAuthority("tls-ca-seed");
+  const fix = (what: string) =>
+    `set ${configKey("tlsCaKey")} (--secret) and ${configKey("tlsCaCertificate")} to the bootstrap stack's CA ${what}`;
+  return {
+    certificatePem: fromBootstrap("tlsCaCertificate", fix("certificate")),
+    privateKeyPem: pulumi.secret(fromBootstrap("tlsCaKey", fix("key"))),
+  };
+})();
+const tls = { caCertificate: ca.certificatePem, caPrivateKey: ca.privateKeyPem };
+
 // Join lists: config, or the bootstrap stack's outputs (see joinSources).
 const joins = joinSources(settings);
 const joinAddresses: pulumi.Input<pulumi.Input<string>[]> =
@@ -139,6 +176,44 @@ const joinAddresses: pulumi.Input<pulumi.Input<string>[]> =
           }),
       ];
 
+// A server that may have to bootstrap ACLs holds the management token (the bootstrap host, or
+// every host with bootstrapExpect) and registers its own agent token with it; any other global
+// server gets an agent token made beforehand through the bootstrap host's API.
+const holdsManagementToken = settings.bootstrap || settings.bootstrapExpect !== undefined;
+/** The API of the primary datacenter's server this stack's own ACL objects are written through. */
+const primaryApi = (address: pulumi.Input<string>) => ({
+  address,
+  datacenter: settings.globalDatacenter,
+  token: managementToken,
+  caCertificate: ca.certificatePem,
+});
+// On the bootstrap host the ACL objects live in the state of this host's own server: when a
+// destroy removes it, they go with it (no API call, which fails once dc1 has lost its quorum).
+const aclObjectOptions = (agent: pulumi.Resource): pulumi.ComponentResourceOptions =>
+  settings.bootstrap ? { dependsOn: [agent], deletedWith: agent } : { dependsOn: [agent] };
+
+let globalAgentToken: pulumi.Output<string> | undefined;
+if (managementToken) {
+  globalAgentToken = holdsManagementToken
+    ? generatedAclToken("global-agent-token-seed")
+    : new ConsulAclToken("global-agent-token", {
+        api: primaryApi(
+          joins.lan !== "bootstrap-stack"
+            ? // Configured join list: the first server's API, on this stack's HTTPS port.
+              hostPort(
+                joins.lan[0].split(":")[0],
+                settings.globalPorts.https ?? DEFAULT_GLOBAL_PORTS.https,
+              )
+            : fromBootstrap(
+                "globalApiAddress",
+                `set ${configKey("joinAddresses")} (the first one's host then serves the API)`,
+              ),
+        ),
+        description: `agent token of ${settings.nodeName} (${settings.globalDatacenter})`,
+        nodeIdentity: { nodeName: settings.nodeName, datacenter: settings.globalDatacenter },
+      }).secretId;
+}
+
 const global = new GlobalConsul(
   "global",
   {
@@ -155,11 +230,59 @@ const global = new GlobalConsul(
     recursors: [...settings.recursors],
     ui: settings.ui,
     logLevel: settings.logLevel,
-    acl: managementToken ? { managementToken } : undefined,
+    acl:
+      managementToken && globalAgentToken
+        ? {
+            agentToken: globalAgentToken,
+            managementToken: holdsManagementToken ? managementToken : undefined,
+          }
+        : undefined,
+    tls,
     keepDataOnDestroy: settings.keepDataOnDestroy,
   },
   { providers: [dockerProvider] },
 );
+
+/** A least-privilege token made through this host's global server (see ConsulAclToken). */
+function hostToken(
+  name: string,
+  description: string,
+  token: { rules: string; policyName: string } | { nodeName: string; datacenter: string },
+): pulumi.Output<string> {
+  return new ConsulAclToken(
+    name,
+    {
+      api: primaryApi(global.apiAddress),
+      description,
+      ...("rules" in token ? token : { nodeIdentity: token }),
+    },
+    aclObjectOptions(global),
+  ).secretId;
+}
+const internalNode = `${settings.nodeName}-${settings.internalDatacenter}`;
+const tokens = managementToken
+  ? {
+      internalAgent: hostToken(
+        "internal-agent-token",
+        `agent token of ${internalNode} (${settings.internalDatacenter})`,
+        { nodeName: internalNode, datacenter: settings.internalDatacenter },
+      ),
+      replication: hostToken(
+        "replication-token",
+        `ACL replication of ${settings.internalDatacenter}`,
+        { rules: replicationRules(), policyName: `replication-${settings.nodeName}` },
+      ),
+      registrator: (datacenter: string) =>
+        hostToken(
+          `registrator-${datacenter === settings.globalDatacenter ? "global" : "internal"}-token`,
+          `registrator of ${settings.nodeName} (${datacenter})`,
+          {
+            rules: registratorRules(),
+            policyName: `registrator-${settings.nodeName}-${datacenter}`,
+          },
+        ),
+    }
+  : undefined;
 
 // The internal datacenter WAN-joins this host's global server, which alone brings it the whole
 // WAN pool (global servers flood-join their LAN peers into it); the bootstrap host's (or the
@@ -189,33 +312,41 @@ const internal = new InternalDc(
     recursors: [...settings.recursors],
     ui: settings.ui,
     logLevel: settings.logLevel,
-    acl: managementToken ? { managementToken } : undefined,
+    acl: tokens
+      ? { agentToken: tokens.internalAgent, replicationToken: tokens.replication }
+      : undefined,
+    tls,
     keepDataOnDestroy: settings.keepDataOnDestroy,
   },
   { providers: [dockerProvider] },
 );
 
-// With ACLs on (default deny), DNS answers only what the anonymous token may read: the bootstrap
-// stack grants it read on services and nodes, once for all datacenters (ACLs replicate).
-if (managementToken && settings.bootstrap) {
-  new AnonymousDnsAccess("anonymous-dns", {
-    consulAddress: global.httpAddress,
-    datacenter: settings.globalDatacenter,
-    managementToken,
-    agent: global,
-  });
+// With ACLs on (default deny), DNS answers only what the anonymous token may read: every stack
+// grants it read on services and nodes with a policy of its own (ACLs replicate to every
+// datacenter), whatever the topology.
+if (managementToken) {
+  new AnonymousDnsAccess(
+    "anonymous-dns",
+    {
+      api: primaryApi(global.apiAddress),
+      policyName: `dns-read-${settings.nodeName}`,
+      agent: settings.bootstrap ? global : undefined,
+    },
+    { dependsOn: [global] },
+  );
 }
 
 // registrator, twice: host address and published ports into dc1 (so <svc>.service.dc1.consul
-// answers every host), and container addresses into this host's own datacenter.
+// answers every host), and container addresses into this host's own datacenter. Both run on the
+// host's network and reach their agent's plain HTTP on loopback, each with its own token.
 const globalRegistrator = new Registrator(
   "registrator-global",
   {
-    consulAddress: global.httpAddress,
+    consulAddress: global.localHttpAddress,
     containerName: `registrator-${settings.globalDatacenter}`,
     image: registratorImage,
     options: { ...registratorOptions, hostIp: settings.nodeIp },
-    aclToken: managementToken,
+    aclToken: tokens?.registrator(settings.globalDatacenter),
   },
   { providers: [dockerProvider], dependsOn: [global] },
 );
@@ -223,11 +354,11 @@ const internalRegistrator = registerInternal
   ? new Registrator(
       "registrator-internal",
       {
-        consulAddress: internal.httpAddress,
+        consulAddress: internal.localHttpAddress,
         containerName: `registrator-${settings.internalDatacenter}`,
         image: registratorImage,
         options: { ...registratorOptions, internal: true },
-        aclToken: managementToken,
+        aclToken: tokens?.registrator(settings.internalDatacenter),
       },
       { providers: [dockerProvider], dependsOn: [internal] },
     )
@@ -251,12 +382,22 @@ const consulService = service.enabled
         preparedQuery: service.preparedQuery
           ? {
               name: serviceName,
-              consulAddress: internal.httpAddress,
+              consulAddress: internal.apiAddress,
+              caCertificate: ca.certificatePem,
               datacenter: internal.datacenter,
               // Only the global datacenter: other hosts' internal datacenters hold container
               // addresses that are unreachable from this host.
               failover: { datacenters: [settings.globalDatacenter] },
-              token: managementToken,
+              token: managementToken
+                ? hostToken(
+                    "query-token",
+                    `prepared query ${serviceName} of ${settings.nodeName}`,
+                    {
+                      rules: preparedQueryRules(serviceName),
+                      policyName: `query-${serviceName}-${settings.nodeName}`,
+                    },
+                  )
+                : undefined,
             }
           : undefined,
       },
@@ -274,8 +415,12 @@ export = {
   globalJoinAddress: global.lanJoinAddress,
   /** WAN address of this host's global server (`host:serf_wan`). */
   globalWanAddress: global.wanAddress,
-  /** HTTP API of this host's global server. */
-  globalHttpAddress: global.httpAddress,
+  /** API of this host's global server (HTTPS, verified with tlsCaCertificate). */
+  globalApiAddress: global.apiAddress,
+  /** The CA certificate every agent trusts (PEM; public). */
+  tlsCaCertificate: ca.certificatePem,
+  /** The CA's private key (secret); joining stacks sign their servers' certificates with it. */
+  tlsCaKey: ca.privateKeyPem,
   /** DNS interface of this host's global server. */
   globalDnsAddress: global.dnsAddress,
   /** The LAN join addresses this host's global server was given. */
@@ -290,8 +435,8 @@ export = {
   internalDatacenter: internal.datacenter,
   /** WAN address of this host's internal datacenter server. */
   internalWanAddress: internal.wanAddress,
-  /** HTTP API of this host's internal datacenter server. */
-  internalHttpAddress: internal.httpAddress,
+  /** API of this host's internal datacenter server (HTTPS). */
+  internalApiAddress: internal.apiAddress,
   /** The WAN join addresses this host's internal server was given: every known global server. */
   internalRetryJoinWan: internal.retryJoinWan,
   /** Where this host's containers resolve Consul names (`bridge:53`). */

@@ -8,10 +8,10 @@ import {
   AGENT_CONFIG_FILE,
   DATA_DIR,
   LOCAL_CONFIG_ENV,
-  agentCommand,
   buildAgentConfig,
   renderConfig,
 } from "../components/core/agent-config";
+import { AGENT_ENTRYPOINT, agentStartScript } from "../components/core/agent-start";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
 import { leaderHealthcheck } from "../components/core/health";
 import { registratorCommand } from "../components/core/registrator-args";
@@ -66,7 +66,7 @@ function declareWithComponents(hosts: Host[]): void {
     new Registrator(
       `registrator-${h.name}`,
       {
-        consulAddress: global.httpAddress,
+        consulAddress: global.localHttpAddress,
         containerName: "registrator-dc1",
         options: { hostIp: h.address },
       },
@@ -84,6 +84,7 @@ function declareRaw(hosts: Host[]): void {
     ui: true,
     logLevel: "info" as const,
     aclEnabled: false,
+    tls: false,
     primaryDatacenter: "dc1",
   };
   for (const [i, h] of hosts.entries()) {
@@ -113,7 +114,8 @@ function declareRaw(hosts: Host[]): void {
         {
           name: `consul-${dc}-${h.name}`,
           image: image.imageId,
-          command: agentCommand(),
+          entrypoints: [...AGENT_ENTRYPOINT],
+          command: [agentStartScript({ tlsKey: false })],
           networkMode: "host",
           restart: "unless-stopped",
           envs: pulumi.secret([`${LOCAL_CONFIG_ENV}={}\n`]),

@@ -1,27 +1,36 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { ANONYMOUS_TOKEN_ID, dnsReadRules } from "./core/acl-rules";
+import { ConsulApi, consulProvider } from "./consul-api";
 
 /** Arguments of {@link AnonymousDnsAccess}. */
 export interface AnonymousDnsAccessArgs {
-  /** `host:port` of a server's HTTP API in the primary datacenter. Required. */
-  readonly consulAddress: pulumi.Input<string>;
-  /** The primary datacenter, where ACL policies live and replicate from. Required. */
-  readonly datacenter: pulumi.Input<string>;
-  /** The ACL management token; kept a Pulumi secret. Required. */
-  readonly managementToken: pulumi.Input<string>;
   /**
-   * The agent at `consulAddress`: the ACL objects are written once it is healthy, and are not
-   * deleted through the API when the agent goes in the same operation (on `pulumi destroy`, the
-   * other hosts' servers may already be gone, leaving no leader to ask). Required.
+   * A server of the primary datacenter, where ACL policies live and replicate from, with a token
+   * that may write ACLs. Required.
    */
-  readonly agent: pulumi.Resource;
+  readonly api: ConsulApi;
+  /**
+   * Name of the policy, unique in the cluster: every host declares its own (see the class), so it
+   * should name the host, e.g. `dns-read-node1`. Required.
+   */
+  readonly policyName: pulumi.Input<string>;
+  /**
+   * The agent whose state holds the policy, when the same operation can delete it (the primary's
+   * server on this host): the ACL objects are then not deleted through the API (on `pulumi
+   * destroy` the other hosts' servers may already be gone, leaving no leader to ask). The ACL
+   * objects are written once it is healthy either way. Default: none.
+   * @default none
+   */
+  readonly agent?: pulumi.Resource;
 }
 
 /**
  * With ACLs on (default deny), lets Consul DNS answer: a policy with read access to services and
- * nodes, attached to the anonymous token. Declared once, by the bootstrap stack; policies and the
- * anonymous token replicate to the other datacenters.
+ * nodes, attached to the anonymous token. Every host declares its own policy (the attachments add
+ * up), so it holds in every topology, with one bootstrap host or with `bootstrapExpect`, and one
+ * host's destroy leaves the others' DNS alone. Policies and the anonymous token replicate to the
+ * other datacenters.
  */
 export class AnonymousDnsAccess extends pulumi.ComponentResource {
   /** The policy's name. */
@@ -29,21 +38,16 @@ export class AnonymousDnsAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: AnonymousDnsAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("distributed-consul:index:AnonymousDnsAccess", name, {}, opts);
-    const provider = new consul.Provider(
-      `${name}-consul`,
-      {
-        address: args.consulAddress,
-        scheme: "http",
-        datacenter: args.datacenter,
-        token: pulumi.secret(args.managementToken),
-      },
-      { parent: this },
-    );
-    const childOpts = { parent: this, provider, dependsOn: [args.agent], deletedWith: args.agent };
+    const provider = consulProvider(`${name}-consul`, args.api, this);
+    const childOpts = {
+      parent: this,
+      provider,
+      ...(args.agent ? { dependsOn: [args.agent], deletedWith: args.agent } : {}),
+    };
     const policy = new consul.AclPolicy(
       `${name}-policy`,
       {
-        name: "dns-read",
+        name: args.policyName,
         description: "Lets the anonymous token resolve service and node names (Consul DNS).",
         rules: dnsReadRules(),
       },

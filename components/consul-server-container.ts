@@ -4,7 +4,7 @@ import {
   AGENT_CONFIG_FILE,
   DATA_DIR,
   LOCAL_CONFIG_ENV,
-  agentCommand,
+  TLS_FILES,
   buildAgentConfig,
   buildAgentSecretConfig,
   renderConfig,
@@ -12,6 +12,8 @@ import {
   AgentSecrets,
 } from "./core/agent-config";
 import { leaderHealthcheck } from "./core/health";
+import { AGENT_ENTRYPOINT, AgentStart, agentStartScript } from "./core/agent-start";
+import { ServerIdentity, ServerTlsFiles, issueServerTls } from "./core/server-tls";
 import { HostTopology, componentKeyNamer } from "./core/topology";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -72,10 +74,20 @@ export interface ConsulServerArgs {
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
   /**
-   * ACLs: when set, enforced with default-deny; the token stays a Pulumi secret. Default: ACLs off.
+   * ACLs: when set, enforced with default deny; every token stays a Pulumi secret. Default: ACLs
+   * off (anyone who reaches the API may do anything).
    * @default ACLs off
    */
   readonly acl?: ConsulServerAcl;
+  /**
+   * TLS: the cluster's CA, from which the component issues this server's certificate (names
+   * `server.<datacenter>.consul`, `<nodeName>.server.<datacenter>.consul`, `localhost`, the host
+   * address and 127.0.0.1). Server RPC is then TLS verified both ways, HTTPS listens on the host
+   * address and plain HTTP only on loopback and the Docker bridge. Default: no TLS (plain HTTP
+   * also on the host address).
+   * @default no TLS
+   */
+  readonly tls?: ConsulServerTls;
   /**
    * Seconds `pulumi up` waits for the agent to know a leader. Default `120`.
    * @default 120
@@ -92,10 +104,35 @@ export interface ConsulServerArgs {
   readonly keepDataOnDestroy?: boolean;
 }
 
-/** ACL settings of a server component. */
+/** ACL settings of a server component; every token is handled as a Pulumi secret. */
 export interface ConsulServerAcl {
-  /** The management token (global servers: `initial_management`; all: agent and replication token). Required. */
-  readonly managementToken: pulumi.Input<string>;
+  /**
+   * The agent's own token (`acl.tokens.agent`): a token with this node's identity, so the agent
+   * may update its own catalog entry and nothing else. Required.
+   */
+  readonly agentToken: pulumi.Input<string>;
+  /**
+   * `GlobalConsul` only: the management token. A server given it bootstraps ACLs with it
+   * (`initial_management`) and registers its own `agentToken` (node identity) with it once it
+   * answers; servers that join an existing cluster get an agent token made through it instead
+   * and are not given it. Default: none.
+   * @default none
+   */
+  readonly managementToken?: pulumi.Input<string>;
+  /**
+   * `InternalDc` only: the token this secondary datacenter replicates ACLs from the primary with
+   * (`acl.tokens.replication`; `acl:write`, `operator:write`, `service:read`, `intention:read`).
+   * Required for `InternalDc`.
+   */
+  readonly replicationToken?: pulumi.Input<string>;
+}
+
+/** TLS settings of a server component. */
+export interface ConsulServerTls {
+  /** The CA certificate (PEM) every agent trusts. Required. */
+  readonly caCertificate: pulumi.Input<string>;
+  /** The CA's private key (PEM), used to sign this server's certificate; a Pulumi secret. Required. */
+  readonly caPrivateKey: pulumi.Input<string>;
 }
 
 /** The arguments every server component resolves, with the defaults applied. */
@@ -168,6 +205,39 @@ export function serverHostTopology(
   };
 }
 
+/** A server's TLS files as the container gets them: public ones readable, the key a secret. */
+export interface ServerTlsOutputs {
+  /** The CA certificate and this server's certificate (public; uploaded, readable in diffs). */
+  readonly publicFiles: pulumi.Output<Omit<ServerTlsFiles, "privateKey"> | undefined>;
+  /** This server's private key, a Pulumi secret. */
+  readonly privateKey: pulumi.Output<string | undefined>;
+}
+
+/**
+ * The server's TLS files, issued from the CA in `tls` for the resolved identity; `undefined`
+ * without TLS. The clock is read once per program run (see `core/server-tls`).
+ */
+export function serverTls(
+  tls: ConsulServerTls | undefined,
+  identity: pulumi.Output<ServerIdentity>,
+): ServerTlsOutputs {
+  if (tls === undefined) {
+    return { publicFiles: pulumi.output(undefined), privateKey: pulumi.output(undefined) };
+  }
+  const now = new Date();
+  const files = pulumi
+    .all([tls.caCertificate, tls.caPrivateKey, identity])
+    .apply(([certificatePem, privateKeyPem, id]) =>
+      issueServerTls({ certificatePem, privateKeyPem }, id, now),
+    );
+  return {
+    publicFiles: pulumi.unsecret(
+      files.apply((f) => ({ caCertificate: f.caCertificate, certificate: f.certificate })),
+    ),
+    privateKey: pulumi.secret(files.apply((f) => f.privateKey)),
+  };
+}
+
 /** What {@link declareConsulServer} needs to declare one server agent's Docker resources. */
 export interface ConsulServerDeclaration {
   /** The component the resources belong to; every resource is its child. */
@@ -182,8 +252,14 @@ export interface ConsulServerDeclaration {
   readonly volumeName: pulumi.Input<string>;
   /** The agent's settings, resolved once its Input parts are known. */
   readonly settings: pulumi.Output<AgentSettings>;
-  /** The secret part; the uploaded file is a Pulumi secret whenever any field is set. */
+  /** The secret part, written by the image's entrypoint from `CONSUL_LOCAL_CONFIG`. */
   readonly secrets: pulumi.Output<AgentSecrets>;
+  /** What the container prepares before the agent starts (TLS key, own token). */
+  readonly start: pulumi.Output<AgentStart>;
+  /** The agent's public TLS files, when it has TLS. */
+  readonly tls?: pulumi.Output<Omit<ServerTlsFiles, "privateKey"> | undefined>;
+  /** Secret environment variables for the start script (TLS key, tokens to register). */
+  readonly secretEnv?: pulumi.Output<string[]>;
   /** Extra environment variables (e.g. `CONSUL_ALLOW_PRIVILEGED_PORTS`). */
   readonly env?: readonly string[];
   /** How long `pulumi up` waits for the container to be healthy, in seconds. */
@@ -244,24 +320,39 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
   // keeping secrets out of `uploads` keeps the agent config readable in `pulumi preview --diff`;
   // `envs` is wrapped in pulumi.secret unconditionally: the gossip key and tokens are never plain.
   const envs = pulumi.secret(
-    decl.secrets.apply((s) => [
-      ...(decl.env ?? []),
-      `${LOCAL_CONFIG_ENV}=${renderConfig(buildAgentSecretConfig(s))}`,
-    ]),
+    pulumi
+      .all([decl.secrets, decl.secretEnv ?? []])
+      .apply(([s, secretEnv]) => [
+        ...(decl.env ?? []),
+        `${LOCAL_CONFIG_ENV}=${renderConfig(buildAgentSecretConfig(s))}`,
+        ...secretEnv,
+      ]),
   );
+  const script = decl.start.apply(agentStartScript);
+  // The CA and the certificate are public: uploaded beside the configuration, readable in diffs.
+  const uploads = pulumi.all([agentConfig, decl.tls]).apply(([config, tls]) => [
+    { file: AGENT_CONFIG_FILE, content: config },
+    ...(tls
+      ? [
+          { file: TLS_FILES.ca, content: tls.caCertificate },
+          { file: TLS_FILES.certificate, content: tls.certificate },
+        ]
+      : []),
+  ]);
   const container = new docker.Container(
     `${decl.name}-agent`,
     {
       name: decl.containerName,
       image: image.imageId,
-      command: agentCommand(),
+      entrypoints: [...AGENT_ENTRYPOINT],
+      command: [script],
       networkMode: "host",
       restart: "unless-stopped",
       envs,
       // Consul's own containers are not services for registrator to publish.
       labels: [{ label: "SERVICE_IGNORE", value: "true" }],
       volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
-      uploads: [{ file: AGENT_CONFIG_FILE, content: agentConfig }],
+      uploads,
       healthcheck,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,

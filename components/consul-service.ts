@@ -13,6 +13,7 @@ import {
   registratorLabels,
 } from "./core/service-registration";
 import { checkDatacenter } from "./core/validators";
+import { consulProvider } from "./consul-api";
 import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
 
@@ -39,10 +40,18 @@ export interface ConsulServicePreparedQuery {
   /** Where the query fails over: `nearestN`, `datacenters` or both. Required. */
   readonly failover: PreparedQueryFailover;
   /**
-   * ACL token for the Consul API; always handled as a Pulumi secret. Default: none (no ACLs).
+   * ACL token for the Consul API (`query:write` on the query's name, read on services and nodes
+   * is enough); always handled as a Pulumi secret. Default: none (no ACLs).
    * @default none
    */
   readonly token?: pulumi.Input<string>;
+  /**
+   * CA certificate (PEM) of the agent at `consulAddress`: the query is then written over HTTPS,
+   * the agent verified (give the agent component's `apiAddress` and `caCertificate`). Default:
+   * none (plain HTTP).
+   * @default none
+   */
+  readonly caCertificate?: pulumi.Input<string>;
 }
 
 /** Resource options of {@link ConsulService}: Pulumi's, and one of its own. */
@@ -247,15 +256,15 @@ export class ConsulService extends pulumi.ComponentResource {
     const query = args.preparedQuery;
     let preparedQuery: consul.PreparedQuery | undefined;
     if (query) {
-      const provider = new consul.Provider(
+      const provider = consulProvider(
         `${name}-consul`,
         {
           address: query.consulAddress,
-          scheme: "http",
           datacenter: query.datacenter,
-          token: query.token === undefined ? undefined : pulumi.secret(query.token),
+          token: query.token,
+          caCertificate: query.caCertificate,
         },
-        childOpts,
+        this,
       );
       const definition = preparedQueryDefinition({ ...query, service: queryService(args) });
       preparedQuery = new consul.PreparedQuery(`${name}-query`, definition, {

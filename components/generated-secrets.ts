@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
+import { certificateAuthority, keySeed } from "./core/certificates";
+
+/** How long a generated CA is valid: ten years from its creation. */
+export const CA_LIFETIME_DAYS = 3650;
+/** The generated CA's subject common name. */
+export const CA_COMMON_NAME = "distributed-consul CA";
 
 /**
  * A random seed kept only as a secret: RandomPassword's ID is "none", whereas RandomBytes,
@@ -29,4 +35,45 @@ export function generatedAclToken(
   opts?: pulumi.CustomResourceOptions,
 ): pulumi.Output<string> {
   return pulumi.secret(secretSeed(name, opts).apply(aclTokenFromSeed));
+}
+
+/** A CA certificate (public) and its private key (a Pulumi secret), both PEM. */
+export interface GeneratedCertificateAuthority {
+  /** The CA certificate every agent trusts (not secret). */
+  readonly certificatePem: pulumi.Output<string>;
+  /** The CA's Ed25519 private key (secret): whoever holds it can issue server certificates. */
+  readonly privateKeyPem: pulumi.Output<string>;
+}
+
+/**
+ * A new CA for the agents' TLS, valid {@link CA_LIFETIME_DAYS} days from its first `up`. Its key
+ * is derived from a `random.RandomPassword` seed, like the shared secrets; its creation time is
+ * kept in that resource's `keepers` (later changes to them are ignored), so every later run
+ * rebuilds the very same certificate: no diff, and no CA that changes under the other stacks.
+ * Replacing the seed resource (`pulumi up --replace`) makes a new CA (see the README).
+ */
+export function generatedCertificateAuthority(
+  name: string,
+  opts?: pulumi.CustomResourceOptions,
+): GeneratedCertificateAuthority {
+  const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+  const seed = new random.RandomPassword(
+    name,
+    { length: SECRET_SEED_LENGTH, special: false, keepers: { createdAt } },
+    { ...opts, ignoreChanges: ["keepers"] },
+  );
+  const pair = pulumi.all([seed.result, seed.keepers]).apply(([secret, keepers]) => {
+    const created = new Date(keepers?.createdAt ?? createdAt);
+    return certificateAuthority({
+      keySeed: keySeed(secret, "ca"),
+      commonName: CA_COMMON_NAME,
+      // An hour back: another host's clock may be a little behind this one's.
+      notBefore: new Date(created.getTime() - 3600_000),
+      notAfter: new Date(created.getTime() + CA_LIFETIME_DAYS * 86400_000),
+    });
+  });
+  return {
+    certificatePem: pulumi.unsecret(pair.apply((p) => p.certificatePem)),
+    privateKeyPem: pulumi.secret(pair.apply((p) => p.privateKeyPem)),
+  };
 }

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { globalServerSettings, hostPort } from "./core/server-settings";
+import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV, TLS_KEY_ENV } from "./core/agent-start";
 import {
   ConsulServerArgs,
+  serverTls,
   KnownServerArgs,
   declareConsulServer,
   knownServerArgs,
@@ -67,8 +69,18 @@ export class GlobalConsul extends pulumi.ComponentResource {
   public readonly lanJoinAddress: pulumi.Output<string>;
   /** Where other datacenters' servers WAN-join this one: `host:serf_wan`. */
   public readonly wanAddress: pulumi.Output<string>;
-  /** The HTTP API: `host:http`; known once the agent is healthy, so a consul provider given it waits. */
-  public readonly httpAddress: pulumi.Output<string>;
+  /**
+   * The API for `pulumi up` and operators: `host:https` with TLS, `host:http` without; known once
+   * the agent is healthy, so a consul provider given it waits.
+   */
+  public readonly apiAddress: pulumi.Output<string>;
+  /** The CA certificate that verifies {@link apiAddress}, with TLS; `undefined` without. */
+  public readonly caCertificate: pulumi.Output<string | undefined>;
+  /**
+   * Plain HTTP on loopback (`127.0.0.1:http`), for containers on this host's network such as
+   * registrator; known once the agent is healthy.
+   */
+  public readonly localHttpAddress: pulumi.Output<string>;
   /** The DNS interface: `host:dns`. */
   public readonly dnsAddress: pulumi.Output<string>;
   /** The ports this agent listens on. */
@@ -124,17 +136,36 @@ export class GlobalConsul extends pulumi.ComponentResource {
         bootstrapExpect: args.bootstrapExpect,
         ports,
         aclEnabled: args.acl !== undefined,
+        tls: args.tls !== undefined,
         primaryDatacenter: r.datacenter,
       }),
     );
-    const token = args.acl?.managementToken;
-    const secrets = pulumi.all([args.gossipKey, token]).apply(([gossipKey, managementToken]) => ({
-      gossipKey,
-      // Read only by servers of the primary datacenter, and safe on all of them: a
-      // bootstrap_expect cluster has no single bootstrap server to hold it.
-      initialManagementToken: managementToken,
-      agentToken: managementToken,
+    const acl = args.acl;
+    const secrets = pulumi
+      .all([args.gossipKey, acl?.managementToken, acl?.agentToken])
+      .apply(([gossipKey, managementToken, agentToken]) => ({
+        gossipKey,
+        // Only a server that may have to bootstrap ACLs holds it (the bootstrap server, or every
+        // server of a bootstrap_expect cluster, any of which may be elected first).
+        initialManagementToken: managementToken,
+        agentToken,
+      }));
+    const tls = serverTls(args.tls, resolved);
+    const registersOwnToken = acl?.managementToken !== undefined;
+    const start = resolved.apply((r) => ({
+      tlsKey: args.tls !== undefined,
+      registerAgentToken: registersOwnToken
+        ? { nodeName: r.nodeName, datacenter: r.datacenter, httpPort: ports.http }
+        : undefined,
     }));
+    const secretEnv = pulumi
+      .all([tls.privateKey, acl?.managementToken, acl?.agentToken])
+      .apply(([privateKey, managementToken, agentToken]) => [
+        ...(privateKey ? [`${TLS_KEY_ENV}=${privateKey}`] : []),
+        ...(registersOwnToken
+          ? [`${MANAGEMENT_TOKEN_ENV}=${managementToken}`, `${AGENT_TOKEN_ENV}=${agentToken}`]
+          : []),
+      ]);
 
     const { container } = declareConsulServer({
       parent: this,
@@ -144,6 +175,9 @@ export class GlobalConsul extends pulumi.ComponentResource {
       volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
       settings,
       secrets,
+      start,
+      tls: tls.publicFiles,
+      secretEnv,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
@@ -155,9 +189,11 @@ export class GlobalConsul extends pulumi.ComponentResource {
     this.lanJoinAddress = at(ports.serfLan);
     this.wanAddress = at(ports.serfWan);
     // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
-    this.httpAddress = pulumi
+    this.apiAddress = pulumi
       .all([container.id, resolved])
-      .apply(([, r]) => hostPort(r.hostAddress, ports.http));
+      .apply(([, r]) => hostPort(r.hostAddress, args.tls ? ports.https : ports.http));
+    this.caCertificate = pulumi.output(args.tls?.caCertificate);
+    this.localHttpAddress = container.id.apply(() => hostPort("127.0.0.1", ports.http));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
     this.retryJoin = settings.apply((s) => [...s.retryJoin]);
@@ -167,7 +203,8 @@ export class GlobalConsul extends pulumi.ComponentResource {
       datacenter: this.datacenter,
       lanJoinAddress: this.lanJoinAddress,
       wanAddress: this.wanAddress,
-      httpAddress: this.httpAddress,
+      apiAddress: this.apiAddress,
+      localHttpAddress: this.localHttpAddress,
       dnsAddress: this.dnsAddress,
       ports: this.ports,
       retryJoin: this.retryJoin,

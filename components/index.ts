@@ -5,10 +5,18 @@
  */
 export * from "./global-consul";
 export * from "./internal-dc";
-export type { ConsulServerArgs, ConsulServerAcl } from "./consul-server-container";
+export type { ConsulServerArgs, ConsulServerAcl, ConsulServerTls } from "./consul-server-container";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
+export * from "./consul-acl-token";
+export type { ConsulApi } from "./consul-api";
+export {
+  dnsReadRules,
+  preparedQueryRules,
+  registratorRules,
+  replicationRules,
+} from "./core/acl-rules";
 export * from "./defaults";
 export { LogLevel } from "./core/agent-config";
 export type { AgentPorts } from "./core/agent-ports";
@@ -31,4 +39,10 @@ export type { Problem } from "./core/problems";
 export { describeProblem, errorsOf } from "./core/problems";
 export { failOnProblems } from "./problems-error";
 export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
-export { generatedAclToken, generatedGossipKey } from "./generated-secrets";
+export {
+  CA_LIFETIME_DAYS,
+  generatedAclToken,
+  generatedCertificateAuthority,
+  generatedGossipKey,
+} from "./generated-secrets";
+export type { GeneratedCertificateAuthority } from "./generated-secrets";

@@ -9,7 +9,9 @@ import {
   knownServerArgs,
   resolveServerArgs,
   serverHostTopology,
+  serverTls,
 } from "./consul-server-container";
+import { TLS_KEY_ENV } from "./core/agent-start";
 import { ArgumentCheck, known } from "./input-checks";
 import { Problem } from "./core/problems";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
@@ -40,7 +42,7 @@ export interface InternalDcArgs extends ConsulServerArgs {
   /**
    * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).
-   * @default {"server":18300,"serfLan":18301,"serfWan":18302,"http":18500,"dns":53,"grpcTls":18503}
+   * @default {"server":18300,"serfLan":18301,"serfWan":18302,"http":18500,"https":18501,"dns":53,"grpcTls":18503}
    */
   readonly ports?: Partial<AgentPorts>;
 }
@@ -60,8 +62,15 @@ export class InternalDc extends pulumi.ComponentResource {
   public readonly datacenter: pulumi.Output<string>;
   /** `host:serf_wan`: where other servers WAN-join this one. */
   public readonly wanAddress: pulumi.Output<string>;
-  /** The HTTP API: `host:http`; known once the agent is healthy, so a consul provider given it waits. */
-  public readonly httpAddress: pulumi.Output<string>;
+  /**
+   * The API for `pulumi up` and operators: `host:https` with TLS, `host:http` without; known once
+   * the agent is healthy, so a consul provider given it waits.
+   */
+  public readonly apiAddress: pulumi.Output<string>;
+  /** The CA certificate that verifies {@link apiAddress}, with TLS; `undefined` without. */
+  public readonly caCertificate: pulumi.Output<string | undefined>;
+  /** Plain HTTP on loopback (`127.0.0.1:http`), for containers on this host's network. */
+  public readonly localHttpAddress: pulumi.Output<string>;
   /** The DNS interface for containers: `bridge:53`. */
   public readonly dnsAddress: pulumi.Output<string>;
   /** The resolver address for containers' `dns` setting (the bridge address, port 53 implied). */
@@ -127,11 +136,29 @@ export class InternalDc extends pulumi.ComponentResource {
         return { ...common, datacenter, primaryDatacenter, retryJoinWan };
       });
     const settings = resolved.apply((r) =>
-      internalServerSettings({ ...r, ports, aclEnabled: args.acl !== undefined }),
+      internalServerSettings({
+        ...r,
+        ports,
+        aclEnabled: args.acl !== undefined,
+        tls: args.tls !== undefined,
+      }),
     );
     const secrets = pulumi
-      .all([args.gossipKey, args.acl?.managementToken])
-      .apply(([gossipKey, token]) => ({ gossipKey, agentToken: token, replicationToken: token }));
+      .all([args.gossipKey, args.acl?.agentToken, args.acl?.replicationToken])
+      .apply(([gossipKey, agentToken, replicationToken]) => ({
+        gossipKey,
+        agentToken,
+        replicationToken,
+      }));
+    const tls = serverTls(
+      args.tls,
+      resolved.apply((r) => ({
+        nodeName: `${r.nodeName}-${r.datacenter}`,
+        datacenter: r.datacenter,
+        hostAddress: r.hostAddress,
+      })),
+    );
+    const secretEnv = tls.privateKey.apply((key) => (key ? [`${TLS_KEY_ENV}=${key}`] : []));
 
     const { container } = declareConsulServer({
       parent: this,
@@ -141,6 +168,9 @@ export class InternalDc extends pulumi.ComponentResource {
       volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
       settings,
       secrets,
+      start: pulumi.output({ tlsKey: args.tls !== undefined }),
+      tls: tls.publicFiles,
+      secretEnv,
       // The image's entrypoint grants the binary cap_net_bind_service when this is set, so the
       // unprivileged consul user can bind DNS on port 53.
       env: Object.values(ports).some((p) => p < 1024) ? ["CONSUL_ALLOW_PRIVILEGED_PORTS=yes"] : [],
@@ -155,9 +185,11 @@ export class InternalDc extends pulumi.ComponentResource {
     this.datacenter = resolved.datacenter;
     this.wanAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.serfWan));
     // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
-    this.httpAddress = pulumi
+    this.apiAddress = pulumi
       .all([container.id, resolved])
-      .apply(([, r]) => hostPort(r.hostAddress, ports.http));
+      .apply(([, r]) => hostPort(r.hostAddress, args.tls ? ports.https : ports.http));
+    this.caCertificate = pulumi.output(args.tls?.caCertificate);
+    this.localHttpAddress = container.id.apply(() => hostPort("127.0.0.1", ports.http));
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);
@@ -167,7 +199,8 @@ export class InternalDc extends pulumi.ComponentResource {
       nodeName: this.nodeName,
       datacenter: this.datacenter,
       wanAddress: this.wanAddress,
-      httpAddress: this.httpAddress,
+      apiAddress: this.apiAddress,
+      localHttpAddress: this.localHttpAddress,
       dnsAddress: this.dnsAddress,
       dnsServer: this.dnsServer,
       ports: this.ports,

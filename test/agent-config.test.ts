@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import {
   AgentSettings,
   BootstrapMode,
-  agentCommand,
+  TLS_FILES,
   buildAgentConfig,
   buildAgentSecretConfig,
   renderConfig,
@@ -23,6 +23,7 @@ const common = {
   ui: true,
   logLevel: "info" as const,
   aclEnabled: false,
+  tls: false,
   primaryDatacenter: "dc1",
 };
 
@@ -40,6 +41,31 @@ function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
   };
 }
 
+function internalSettings(tls: boolean): AgentSettings {
+  return internalServerSettings({
+    ...host,
+    ...common,
+    tls,
+    datacenter: "vm2",
+    retryJoinWan: ["192.168.99.100:8302"],
+    ports: DEFAULT_INTERNAL_PORTS,
+  });
+}
+
+/** The parts of a global server's settings that TLS changes, as globalServerSettings makes them. */
+function tlsOn(): Partial<AgentSettings> {
+  const { httpAddresses, httpsAddresses, tls } = globalServerSettings({
+    ...host,
+    ...common,
+    tls: true,
+    datacenter: "dc1",
+    bootstrap: false,
+    retryJoin: ["192.168.99.100:8301"],
+    ports: DEFAULT_GLOBAL_PORTS,
+  });
+  return { httpAddresses, httpsAddresses, tls };
+}
+
 describe("agent configuration (pure core)", () => {
   it("writes what a joining global server needs: datacenter, host addresses, join list", () => {
     const config = buildAgentConfig(globalSettings());
@@ -49,13 +75,19 @@ describe("agent configuration (pure core)", () => {
     assert.strictEqual(config.bind_addr, "192.168.99.101");
     assert.strictEqual(config.advertise_addr, "192.168.99.101");
     assert.strictEqual(config.advertise_addr_wan, "192.168.99.101");
-    assert.strictEqual(config.client_addr, "127.0.0.1 192.168.99.101 172.17.0.1");
+    // Without TLS plain HTTP is the only way in, so it is on the host address too.
+    assert.strictEqual(config.client_addr, "127.0.0.1");
+    assert.deepStrictEqual(config.addresses, {
+      http: "127.0.0.1 192.168.99.101 172.17.0.1",
+      dns: "127.0.0.1 192.168.99.101 172.17.0.1",
+    });
     assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
     assert.deepStrictEqual(config.ports, {
       server: 8300,
       serf_lan: 8301,
       serf_wan: 8302,
       http: 8500,
+      https: -1,
       dns: 8600,
       grpc: -1,
       grpc_tls: 8503,
@@ -153,19 +185,50 @@ describe("agent configuration (pure core)", () => {
     );
   });
 
-  it("runs the image's entrypoint with `agent` so it adds -data-dir and -config-dir", () => {
-    assert.deepStrictEqual(agentCommand(), ["agent"]);
+  it("with TLS, keeps plain HTTP off the host address and serves HTTPS there instead", () => {
+    const config = buildAgentConfig(globalSettings(tlsOn()));
+    assert.deepStrictEqual(config.addresses, {
+      http: "127.0.0.1 172.17.0.1",
+      https: "127.0.0.1 192.168.99.101",
+      dns: "127.0.0.1 192.168.99.101 172.17.0.1",
+    });
+    assert.strictEqual((config.ports as Record<string, number>).https, 8501);
+    const internal = buildAgentConfig(internalSettings(true));
+    assert.deepStrictEqual(internal.addresses, {
+      http: "127.0.0.1 172.17.0.1",
+      https: "127.0.0.1 192.168.99.101",
+      dns: "172.17.0.1",
+    });
+    assert.strictEqual((internal.ports as Record<string, number>).https, 18501);
+  });
+
+  it("with TLS, verifies RPC both ways and the server's name, and not HTTPS clients", () => {
+    const tls = buildAgentConfig(globalSettings(tlsOn())).tls as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.deepStrictEqual(tls.defaults, {
+      ca_file: TLS_FILES.ca,
+      cert_file: TLS_FILES.certificate,
+      key_file: TLS_FILES.privateKey,
+      verify_incoming: true,
+      verify_outgoing: true,
+    });
+    assert.deepStrictEqual(tls.internal_rpc, { verify_server_hostname: true });
+    assert.deepStrictEqual(tls.https, { verify_incoming: false });
+    assert.ok(!("tls" in buildAgentConfig(globalSettings())));
+  });
+
+  it("makes global servers leave on SIGTERM, and not an internal DC's only server", () => {
+    assert.strictEqual(buildAgentConfig(globalSettings()).leave_on_terminate, true);
+    assert.strictEqual(buildAgentConfig(internalSettings(false)).leave_on_terminate, false);
   });
 
   it("produces only keys and types Consul accepts, for every server kind and option", () => {
-    const internal = internalServerSettings({
-      ...host,
-      ...common,
-      datacenter: "vm2",
-      retryJoinWan: ["192.168.99.100:8302"],
-      ports: DEFAULT_INTERNAL_PORTS,
-    });
+    const internal = internalSettings(false);
     const documents = [
+      buildAgentConfig(globalSettings(tlsOn())),
+      buildAgentConfig(internalSettings(true)),
       buildAgentConfig(globalSettings()),
       buildAgentConfig(globalSettings({ bootstrap: { kind: "self" } })),
       buildAgentConfig(globalSettings({ bootstrap: { kind: "expect", servers: 3 } })),

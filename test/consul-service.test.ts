@@ -61,7 +61,7 @@ function withQuery(agent: GlobalConsul): ConsulServiceArgs {
     ...base,
     preparedQuery: {
       name: "es",
-      consulAddress: agent.httpAddress,
+      consulAddress: agent.apiAddress,
       datacenter: "vm1",
       failover: { nearestN: 2, datacenters: ["dc1"] },
       token: "s3cr3t-token",

@@ -49,7 +49,9 @@ describe("GlobalConsul", () => {
     assert.strictEqual(inputs.networkMode, "host");
     assert.strictEqual(inputs.restart, "unless-stopped");
     assert.strictEqual(inputs.name, "consul-dc1-node2");
-    assert.deepStrictEqual(inputs.command, ["agent"]);
+    // The image's entrypoint runs `agent` after the start script (see agent-start.test.ts).
+    assert.deepStrictEqual(inputs.entrypoints, ["/bin/sh", "-c"]);
+    assert.match((inputs.command as string[])[0], /\nexec docker-entrypoint\.sh agent$/);
     assert.strictEqual(inputs.wait, true);
     assert.strictEqual(inputs.waitTimeout, 120);
     assert.deepStrictEqual(inputs.labels, [{ label: "SERVICE_IGNORE", value: "true" }]);
@@ -148,7 +150,9 @@ describe("GlobalConsul", () => {
     assert.strictEqual(await valueOf(component.datacenter), "dc1");
     assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
     assert.strictEqual(await valueOf(component.wanAddress), "192.168.99.101:8302");
-    assert.strictEqual(await valueOf(component.httpAddress), "192.168.99.101:8500");
+    // Without TLS the API is plain HTTP on the host address; registrator uses loopback.
+    assert.strictEqual(await valueOf(component.apiAddress), "192.168.99.101:8500");
+    assert.strictEqual(await valueOf(component.localHttpAddress), "127.0.0.1:8500");
     assert.strictEqual(await valueOf(component.dnsAddress), "192.168.99.101:8600");
     assert.strictEqual(await valueOf(component.containerId), "g-agent-id");
   });
@@ -156,15 +160,15 @@ describe("GlobalConsul", () => {
   it("follows port overrides into config, healthcheck and outputs", async () => {
     const { component, registrations } = await deploy("g", {
       ...joining,
-      ports: { http: 8501, serfLan: 8311 },
+      ports: { http: 8511, serfLan: 8311 },
     });
     const container = theOne({ registrations }, CONTAINER, "g-agent");
     const config = JSON.parse(upload(container, "/consul/config/agent.json") as string) as {
       ports: Record<string, number>;
     };
-    assert.strictEqual(config.ports.http, 8501);
+    assert.strictEqual(config.ports.http, 8511);
     assert.strictEqual(config.ports.serf_lan, 8311);
-    assert.match((container.inputs.healthcheck as { tests: string[] }).tests[1], /:8501\//);
+    assert.match((container.inputs.healthcheck as { tests: string[] }).tests[1], /:8511\//);
     assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8311");
   });
 

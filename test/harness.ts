@@ -35,6 +35,11 @@ export interface Registration {
   readonly custom: boolean;
 }
 
+/** The secret the mocked Consul gives the token with this accessor ID. */
+export function mockTokenSecret(accessorId: string): string {
+  return `secret-of-${accessorId}`;
+}
+
 /** The `result` the mocked `random.RandomPassword` named `name` returns: 64 characters, distinct per name. */
 export function mockSeed(name: string): string {
   return `${name}:`.padEnd(64, "s");
@@ -136,10 +141,18 @@ export async function installMocks(
             state.outputs = stackOutputs[String(inputs.name)] ?? {};
             state.secretOutputNames = [];
             break;
+          case "consul:index/aclToken:AclToken":
+            state.accessorId = `accessor-of-${args.name}`;
+            break;
         }
         return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
+        if (args.token === "consul:index/getAclTokenSecretId:getAclTokenSecretId") {
+          // Consul makes the secret: here, one that names the token it belongs to.
+          const inputs = args.inputs as Record<string, unknown>;
+          return { ...inputs, secretId: mockTokenSecret(String(inputs.accessorId)) };
+        }
         return args.inputs as Record<string, unknown>;
       },
     },
@@ -180,6 +193,7 @@ export function readStackConfig(stack: string): Record<string, string> {
 
 /** The config keys `pulumi config set --secret` is for; runProgram marks them secret by default. */
 export const SECRET_CONFIG_KEYS = [
+  "distributed-consul:tlsCaKey",
   "distributed-consul:gossipKey",
   "distributed-consul:aclManagementToken",
 ];

@@ -51,12 +51,17 @@ describe("InternalDc", () => {
       serf_lan: 18301,
       serf_wan: 18302,
       http: 18500,
+      // No TLS given: no HTTPS, and plain HTTP on the host address as the only way in.
+      https: -1,
       dns: 53,
       grpc: -1,
       grpc_tls: 18503,
     });
-    assert.deepStrictEqual(config.addresses, { dns: "172.17.0.1" });
-    assert.strictEqual(config.client_addr, "127.0.0.1 192.168.99.101 172.17.0.1");
+    assert.deepStrictEqual(config.addresses, {
+      http: "127.0.0.1 192.168.99.101 172.17.0.1",
+      dns: "172.17.0.1",
+    });
+    assert.strictEqual(config.client_addr, "127.0.0.1");
     assert.deepStrictEqual(config.recursors, ["1.1.1.1", "8.8.8.8"]);
     assert.strictEqual(await valueOf(component.dnsServer), "172.17.0.1");
     assert.strictEqual(await valueOf(component.dnsAddress), "172.17.0.1:53");

@@ -59,6 +59,7 @@ describe("the component package's schema (component-package/)", () => {
       "ports",
       "recursors",
       "retryJoin",
+      "tls",
       "ui",
       "waitTimeoutSeconds",
     ]);

@@ -21,13 +21,13 @@ describe("port plan", () => {
     ]);
     assert.deepStrictEqual(plan.problems, []);
     assert.deepStrictEqual(plan.ports, [DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS]);
-    // 6 ports, serf LAN/WAN and DNS on both protocols: 9 sockets per agent.
-    assert.strictEqual(plan.listeners.length, 18);
+    // 7 ports, serf LAN/WAN and DNS on both protocols: 10 sockets per agent.
+    assert.strictEqual(plan.listeners.length, 20);
   });
 
   it("applies overrides on top of the defaults", () => {
-    const plan = planHostPorts([{ ...global, overrides: { http: 8501 } }]);
-    assert.strictEqual(plan.ports[0].http, 8501);
+    const plan = planHostPorts([{ ...global, overrides: { http: 8511 } }]);
+    assert.strictEqual(plan.ports[0].http, 8511);
     assert.strictEqual(plan.ports[0].server, 8300);
   });
 

@@ -12,6 +12,8 @@ import {
 } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
 import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
+import { certificateAuthority, keySeed } from "../components/core/certificates";
+import { mockTokenSecret } from "./harness";
 
 const CONTAINER = "docker:index/container:Container";
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
@@ -21,6 +23,20 @@ const MOCK_GOSSIP_KEY = gossipKeyFromSeed(mockSeed("gossip-key-seed"));
 const MOCK_UUID = aclTokenFromSeed(mockSeed("acl-management-token-seed"));
 /** A key given in config, unrelated to the generated one. */
 const CONFIGURED_GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
+/** A CA given in config (what a stack without a bootstrap stack to read it from needs). */
+const CONFIGURED_CA = certificateAuthority({
+  keySeed: keySeed("c".repeat(64), "ca"),
+  commonName: "configured CA",
+  notBefore: new Date("2026-01-01T00:00:00Z"),
+  notAfter: new Date("2036-01-01T00:00:00Z"),
+});
+/** The shared secrets a stack with no bootstrap stack to read from must configure. */
+const CONFIGURED_SECRETS = {
+  "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
+  "distributed-consul:aclManagementToken": "33333333-3333-4333-8333-333333333333",
+  "distributed-consul:tlsCaCertificate": CONFIGURED_CA.certificatePem,
+  "distributed-consul:tlsCaKey": CONFIGURED_CA.privateKeyPem,
+};
 
 function agentConfigOf(run: ProgramRun, name: string): Record<string, unknown> {
   const uploads = theOne(run, CONTAINER, name).inputs.uploads as {
@@ -58,10 +74,12 @@ describe("the program (index.ts) under mocks", () => {
   it("node1 generates the gossip key and exports it only as a secret", async () => {
     const run = await runProgram(readStackConfig("node1"), {}, "node1");
     const seeds = ofType(run, RANDOM_PASSWORD);
-    assert.deepStrictEqual(
-      seeds.map((r) => r.name),
-      ["gossip-key-seed"],
-    );
+    assert.deepStrictEqual(seeds.map((r) => r.name).sort(), [
+      "acl-management-token-seed",
+      "global-agent-token-seed",
+      "gossip-key-seed",
+      "tls-ca-seed",
+    ]);
     assert.strictEqual(run.outputs.gossipKey, MOCK_GOSSIP_KEY);
     assert.strictEqual(await pulumi.isSecret(run.exports.gossipKey as pulumi.Output<string>), true);
     assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
@@ -116,7 +134,10 @@ describe("the program (index.ts) under mocks", () => {
     // Its consul provider is built from the internal server's httpAddress, which carries the
     // container (known once healthy): the engine creates the provider, then the query, after it.
     const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
-    assert.strictEqual(provider.inputs.address, "192.168.99.100:18500");
+    // HTTPS on the host address, the agent's certificate verified with the stack's CA.
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:18501");
+    assert.strictEqual(provider.inputs.scheme, "https");
+    assert.strictEqual(provider.inputs.caPem, run.outputs.tlsCaCertificate);
     assert.ok(
       provider.options.dependencies.some((urn) => urn.endsWith("::internal-agent")),
       provider.options.dependencies.join(", "),
@@ -151,16 +172,14 @@ describe("the program (index.ts) under mocks", () => {
   it("makes its random values only with RandomPassword, whose ID is not the value", async () => {
     // Resource IDs are never encrypted in state: RandomBytes, RandomString and RandomUuid use the
     // random value itself as their ID. Only RandomPassword's ID ("none") is safe for a secret.
-    const acl = { "distributed-consul:aclEnabled": "true" };
-    const run = await runProgram({ ...readStackConfig("node1"), ...acl }, {}, "node1");
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
     const random = run.registrations.filter((r) => r.type.startsWith("random:"));
-    assert.deepStrictEqual(
-      random.map((r) => [r.type, r.name]),
-      [
-        [RANDOM_PASSWORD, "gossip-key-seed"],
-        [RANDOM_PASSWORD, "acl-management-token-seed"],
-      ],
-    );
+    assert.deepStrictEqual(random.map((r) => [r.type, r.name]).sort(), [
+      [RANDOM_PASSWORD, "acl-management-token-seed"],
+      [RANDOM_PASSWORD, "global-agent-token-seed"],
+      [RANDOM_PASSWORD, "gossip-key-seed"],
+      [RANDOM_PASSWORD, "tls-ca-seed"],
+    ]);
     const token = run.exports.aclManagementToken as pulumi.Output<string>;
     assert.strictEqual(await pulumi.isSecret(token), true);
     assert.match(
@@ -174,6 +193,7 @@ describe("the program (index.ts) under mocks", () => {
     // ACLs off, internal registration off: the optional outputs are absent, not undefined.
     const config = {
       ...readStackConfig("node1"),
+      "distributed-consul:aclEnabled": "false",
       "distributed-consul:registrator": JSON.stringify({ registerInternal: false }),
     };
     const run = await runProgram(config, {}, "node1");
@@ -226,7 +246,8 @@ describe("the program (index.ts) under mocks", () => {
       "-cleanup",
       "-retry-attempts=-1",
       "-retry-interval=2000",
-      "consul://192.168.99.100:8500",
+      // registrator runs on the host's network: plain HTTP on loopback, never on the LAN.
+      "consul://127.0.0.1:8500",
     ]);
     assert.deepStrictEqual(run.outputs.internalRegistratorCommand, [
       "-internal",
@@ -234,7 +255,7 @@ describe("the program (index.ts) under mocks", () => {
       "-cleanup",
       "-retry-attempts=-1",
       "-retry-interval=2000",
-      "consul://192.168.99.100:18500",
+      "consul://127.0.0.1:18500",
     ]);
     const names = ofType(run, CONTAINER).map((c) => c.inputs.name);
     assert.ok(
@@ -258,16 +279,26 @@ describe("the program (index.ts) under mocks", () => {
     const command = run.outputs.globalRegistratorCommand as string[];
     assert.ok(command.includes("-ttl=30") && command.includes("-ttl-refresh=10"), String(command));
     assert.ok(command.includes("-tags=node1"), String(command));
-    assert.strictEqual(command[command.length - 1], "consul://192.168.99.100:8500");
+    assert.strictEqual(command[command.length - 1], "consul://127.0.0.1:8500");
   });
 
-  it("passes the ACL token to both registrators only as a secret CONSUL_HTTP_TOKEN", async () => {
-    const config = { ...readStackConfig("node1"), "distributed-consul:aclEnabled": "true" };
-    const run = await runProgram(config, {}, "node1");
-    for (const name of ["registrator-global-container", "registrator-internal-container"]) {
-      const envs = theOne(run, CONTAINER, name).inputs.envs;
+  it("gives each registrator its own service:write token, only as a secret CONSUL_HTTP_TOKEN", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    for (const [name, dc] of [
+      ["registrator-global", "dc1"],
+      ["registrator-internal", "vm1"],
+    ]) {
+      const envs = theOne(run, CONTAINER, `${name}-container`).inputs.envs;
       assert.ok(isSecret(envs), name);
-      assert.deepStrictEqual(reveal(envs), [`CONSUL_HTTP_TOKEN=${MOCK_UUID}`]);
+      // The secret Consul made for this registrator's own token, never the management token.
+      const token = theOne(run, "consul:index/aclToken:AclToken", `${name}-token-token`);
+      assert.deepStrictEqual(reveal(envs), [
+        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-${token.name}`)}`,
+      ]);
+      const policy = theOne(run, "consul:index/aclPolicy:AclPolicy", `${name}-token-policy`);
+      assert.strictEqual(policy.inputs.name, `registrator-node1-${dc}`);
+      assert.strictEqual(policy.inputs.rules, 'service_prefix "" {\n  policy = "write"\n}\n');
+      assert.deepStrictEqual(token.inputs.policies, [`registrator-node1-${dc}`]);
     }
   });
 
@@ -314,7 +345,7 @@ describe("the program (index.ts) under mocks", () => {
     const outputs = await node1Outputs();
     const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
     const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
-    assert.strictEqual(provider.inputs.address, "192.168.99.101:18500");
+    assert.strictEqual(provider.inputs.address, "192.168.99.101:18501");
     assert.strictEqual(provider.inputs.datacenter, "vm2");
     const query = theOne(run, "consul:index/preparedQuery:PreparedQuery", "elasticsearch-query");
     assert.match(String(query.provider), /::elasticsearch-consul::/);
@@ -372,14 +403,15 @@ describe("the program (index.ts) under mocks", () => {
     );
   });
 
-  it("with ACLs on, lets anonymous DNS read services from the bootstrap stack only", async () => {
-    const acl = { "distributed-consul:aclEnabled": "true" };
-    const node1 = await runProgram({ ...readStackConfig("node1"), ...acl }, {}, "node1");
+  it("by default, gives every agent its own node-identity token and anonymous DNS read on every host", async () => {
+    const node1 = await runProgram(readStackConfig("node1"), {}, "node1");
     const provider = theOne(node1, "pulumi:providers:consul", "anonymous-dns-consul");
-    assert.strictEqual(provider.inputs.address, "192.168.99.100:8500");
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:8501");
+    assert.strictEqual(provider.inputs.scheme, "https");
     assert.strictEqual(provider.inputs.datacenter, "dc1");
     assert.ok(isSecret(provider.inputs.token), "the management token stays secret");
     const policy = theOne(node1, "consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy");
+    assert.strictEqual(policy.inputs.name, "dns-read-node1");
     assert.match(String(policy.inputs.rules), /service_prefix "" \{\n {2}policy = "read"\n\}/);
     assert.match(String(policy.inputs.rules), /node_prefix "" \{\n {2}policy = "read"\n\}/);
     const attachment = theOne(
@@ -388,29 +420,77 @@ describe("the program (index.ts) under mocks", () => {
       "anonymous-dns-anonymous",
     );
     assert.strictEqual(attachment.inputs.tokenId, "00000000-0000-0000-0000-000000000002");
-    assert.strictEqual(attachment.inputs.policy, "dns-read");
-    for (const r of [policy, attachment])
-      assert.match(String(r.provider), /::anonymous-dns-consul::/);
+    assert.strictEqual(attachment.inputs.policy, "dns-read-node1");
+    // The bootstrap server holds the management token and registers its own agent token with it.
+    const node1Agent = aclTokenFromSeed(mockSeed("global-agent-token-seed"));
+    const node1Global = localConfigOf(node1, "global-agent") as {
+      acl: { tokens: Record<string, string> };
+    };
+    assert.deepStrictEqual(node1Global.acl.tokens, {
+      initial_management: MOCK_UUID,
+      agent: node1Agent,
+    });
+    const script = (theOne(node1, CONTAINER, "global-agent").inputs.command as string[])[0];
+    assert.match(script, /-node-identity='node1:dc1'/);
+    const node1Internal = localConfigOf(node1, "internal-agent") as {
+      acl: { tokens: Record<string, string> };
+    };
+    assert.deepStrictEqual(node1Internal.acl.tokens, {
+      agent: mockTokenSecret("accessor-of-internal-agent-token-token"),
+      replication: mockTokenSecret("accessor-of-replication-token-token"),
+    });
+    const internalToken = theOne(
+      node1,
+      "consul:index/aclToken:AclToken",
+      "internal-agent-token-token",
+    );
+    assert.deepStrictEqual(internalToken.inputs.nodeIdentities, [
+      { nodeName: "node1-vm1", datacenter: "vm1" },
+    ]);
 
     const node2 = await runProgram(
-      { ...readStackConfig("node2"), ...acl },
+      readStackConfig("node2"),
       { [BOOTSTRAP_STACK]: node1.outputs },
       "node2",
     );
-    assert.strictEqual(ofType(node2, "consul:index/aclPolicy:AclPolicy").length, 0);
-    const internal = localConfigOf(node2, "internal-agent") as {
+    assert.strictEqual(
+      theOne(node2, "consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy").inputs.name,
+      "dns-read-node2",
+    );
+    // A joining server gets a token made beforehand through the bootstrap host's API, and never
+    // the management token.
+    const remote = theOne(node2, "pulumi:providers:consul", "global-agent-token-consul");
+    assert.strictEqual(remote.inputs.address, "192.168.99.100:8501");
+    const node2Token = theOne(node2, "consul:index/aclToken:AclToken", "global-agent-token-token");
+    assert.deepStrictEqual(node2Token.inputs.nodeIdentities, [
+      { nodeName: "node2", datacenter: "dc1" },
+    ]);
+    const node2Global = localConfigOf(node2, "global-agent") as {
       acl: { tokens: Record<string, string> };
     };
-    assert.deepStrictEqual(internal.acl.tokens, { agent: MOCK_UUID, replication: MOCK_UUID });
-    // Every server of the primary datacenter holds initial_management, not only the first.
-    const global = localConfigOf(node2, "global-agent") as {
-      acl: { tokens: Record<string, string> };
-    };
-    assert.deepStrictEqual(global.acl.tokens, { initial_management: MOCK_UUID, agent: MOCK_UUID });
+    assert.deepStrictEqual(node2Global.acl.tokens, {
+      agent: mockTokenSecret("accessor-of-global-agent-token-token"),
+    });
+    for (const r of ofType(node2, CONTAINER)) {
+      assert.ok(!JSON.stringify(reveal(r.inputs.envs) ?? []).includes(MOCK_UUID), r.name);
+    }
     assert.deepStrictEqual(agentConfigOf(node2, "internal-agent").primary_datacenter, "dc1");
     assert.strictEqual(
       await pulumi.isSecret(node1.exports.aclManagementToken as pulumi.Output<string>),
       true,
+    );
+  });
+
+  it("with aclEnabled false, makes no token and warns at preview", async () => {
+    const run = await runProgram(
+      { ...readStackConfig("node1"), "distributed-consul:aclEnabled": "false" },
+      {},
+      "node1",
+    );
+    assert.strictEqual(ofType(run, "consul:index/aclToken:AclToken").length, 0);
+    assert.ok(
+      run.warnings.some((w) => w.includes("distributed-consul:aclEnabled is false")),
+      run.warnings.join("\n"),
     );
   });
 
@@ -419,7 +499,7 @@ describe("the program (index.ts) under mocks", () => {
       ...readStackConfig("node2"),
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
       "distributed-consul:wanJoinAddresses": JSON.stringify(["192.168.99.100:8302"]),
-      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
+      ...CONFIGURED_SECRETS,
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
@@ -434,7 +514,7 @@ describe("the program (index.ts) under mocks", () => {
       ...readStackConfig("node2"),
       "distributed-consul:bootstrapStack": "",
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.100:8301"]),
-      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
+      ...CONFIGURED_SECRETS,
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
@@ -451,14 +531,18 @@ describe("the program (index.ts) under mocks", () => {
         "192.168.99.101:8301",
         "192.168.99.102:8301",
       ]),
-      "distributed-consul:gossipKey": CONFIGURED_GOSSIP_KEY,
+      ...CONFIGURED_SECRETS,
     };
     const run = await runProgram(config, {}, "node1");
     const global = agentConfigOf(run, "global-agent");
     assert.strictEqual(global.bootstrap_expect, 3);
     assert.ok(!("bootstrap" in global));
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
-    assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
+    // Each server holds the configured management token and registers its own agent token.
+    assert.deepStrictEqual(
+      ofType(run, RANDOM_PASSWORD).map((r) => r.name),
+      ["global-agent-token-seed"],
+    );
     assert.deepStrictEqual(run.warnings, []);
   });
 

@@ -19,3 +19,49 @@ export function dnsReadRules(): string {
     "",
   ].join("\n");
 }
+
+/** Renders `resource "prefix" { policy = "…" }` blocks, or `resource = "…"` for a bare one. */
+function rules(...blocks: readonly (readonly [string, string | null, string])[]): string {
+  return blocks
+    .map(([resource, prefix, policy]) =>
+      prefix === null
+        ? `${resource} = "${policy}"\n`
+        : `${resource} "${prefix}" {\n  policy = "${policy}"\n}\n`,
+    )
+    .join("");
+}
+
+/**
+ * registrator's rules: it registers and deregisters the containers it sees through the agent's
+ * `/v1/agent/service/*` endpoints, for service names it learns at run time (any name), and reads
+ * the agent's services to resync. Nothing else: no KV, no node, no ACL, no other agent endpoint.
+ */
+export function registratorRules(): string {
+  return rules(["service_prefix", "", "write"]);
+}
+
+/**
+ * A secondary datacenter's replication token, as Consul's documentation requires with token
+ * replication: `acl:write` (ACL objects), `operator:write` (proxy defaults, CA signing),
+ * `service:read` and `intention:read` (config entries and intentions).
+ */
+export function replicationRules(): string {
+  return rules(
+    ["acl", null, "write"],
+    ["operator", null, "write"],
+    ["service_prefix", "", "read"],
+    ["intention_prefix", "", "read"],
+  );
+}
+
+/**
+ * What writing a prepared query named `name` needs: `query:write` on that name only, and read on
+ * the services and nodes it answers with.
+ */
+export function preparedQueryRules(name: string): string {
+  return rules(
+    ["query", name, "write"],
+    ["service_prefix", "", "read"],
+    ["node_prefix", "", "read"],
+  );
+}

@@ -49,10 +49,17 @@ export interface AgentSettings {
   readonly advertiseAddress: string;
   /** Address advertised to the WAN pool; must be reachable by every server of every datacenter. */
   readonly advertiseWanAddress: string;
-  /** Addresses the HTTP and DNS interfaces listen on (written space-separated into `client_addr`). */
-  readonly clientAddresses: readonly string[];
-  /** Addresses the DNS interface listens on, when they differ from `clientAddresses`. */
-  readonly dnsAddresses?: readonly string[];
+  /** Addresses the plain-HTTP API listens on (`addresses.http`): never the LAN when TLS is on. */
+  readonly httpAddresses: readonly string[];
+  /** Addresses the HTTPS API listens on (`addresses.https`); used only with {@link tls}. */
+  readonly httpsAddresses: readonly string[];
+  /** Addresses the DNS interface listens on (`addresses.dns`). */
+  readonly dnsAddresses: readonly string[];
+  /**
+   * TLS for server RPC (verified both ways, server names checked) and HTTPS, from the files at
+   * {@link TLS_FILES}. Without it the agent has no HTTPS port.
+   */
+  readonly tls: boolean;
   /** Ports the agent listens on. */
   readonly ports: AgentPorts;
   /** How the server joins Raft. */
@@ -71,6 +78,11 @@ export interface AgentSettings {
   readonly primaryDatacenter: string;
   /** ACL settings. */
   readonly acl: AclSettings;
+  /**
+   * Leave the cluster gracefully on SIGTERM (`docker stop`, replacement, destroy), so the other
+   * servers shrink their Raft configuration instead of waiting for a peer that is gone.
+   */
+  readonly leaveOnTerminate: boolean;
 }
 
 /** The secret part of an agent's configuration, kept apart from the readable part. */
@@ -100,6 +112,18 @@ export const AGENT_CONFIG_FILE = `${CONFIG_DIR}/agent.json`;
  * it carries the secret part of the configuration (gossip key, ACL tokens).
  */
 export const LOCAL_CONFIG_ENV = "CONSUL_LOCAL_CONFIG";
+/**
+ * Where an agent's TLS files are: the CA and the certificate are uploaded with the configuration;
+ * the private key is written by the container's start script from an environment variable (see
+ * `core/agent-start`), so that it never appears in a readable upload.
+ */
+export const TLS_FILES = {
+  dir: `${CONFIG_DIR}/tls`,
+  ca: `${CONFIG_DIR}/tls/ca.pem`,
+  certificate: `${CONFIG_DIR}/tls/server.pem`,
+  privateKey: `${CONFIG_DIR}/tls/server-key.pem`,
+} as const;
+
 /** Where the official image keeps Raft and agent state. */
 export const DATA_DIR = "/consul/data";
 
@@ -112,6 +136,29 @@ function bootstrapKeys(mode: BootstrapMode): ConsulConfigDocument {
     case "join":
       return {};
   }
+}
+
+/**
+ * TLS as HashiCorp's production guidance has it: every RPC connection between agents is TLS with
+ * a certificate signed by the cluster's CA, both sides verified, and the server's name
+ * (`server.<datacenter>.consul`) checked, so only a holder of a server certificate can act as a
+ * server. HTTPS presents the same certificate; its callers authenticate with ACL tokens, not
+ * client certificates.
+ */
+function tlsKeys(): ConsulConfigDocument {
+  return {
+    tls: {
+      defaults: {
+        ca_file: TLS_FILES.ca,
+        cert_file: TLS_FILES.certificate,
+        key_file: TLS_FILES.privateKey,
+        verify_incoming: true,
+        verify_outgoing: true,
+      },
+      internal_rpc: { verify_server_hostname: true },
+      https: { verify_incoming: false },
+    },
+  };
 }
 
 /**
@@ -141,23 +188,31 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     bind_addr: settings.bindAddress,
     advertise_addr: settings.advertiseAddress,
     advertise_addr_wan: settings.advertiseWanAddress,
-    client_addr: settings.clientAddresses.join(" "),
-    ...(settings.dnsAddresses ? { addresses: { dns: settings.dnsAddresses.join(" ") } } : {}),
+    // Anything without its own address below (gRPC-TLS) listens on loopback only.
+    client_addr: "127.0.0.1",
+    addresses: {
+      http: settings.httpAddresses.join(" "),
+      ...(settings.tls ? { https: settings.httpsAddresses.join(" ") } : {}),
+      dns: settings.dnsAddresses.join(" "),
+    },
     ports: {
       server: ports.server,
       serf_lan: ports.serfLan,
       serf_wan: ports.serfWan,
       http: ports.http,
+      https: settings.tls ? ports.https : -1,
       dns: ports.dns,
       grpc: -1,
       grpc_tls: ports.grpcTls,
     },
+    ...(settings.tls ? tlsKeys() : {}),
     retry_join: [...settings.retryJoin],
     retry_join_wan: [...settings.retryJoinWan],
     recursors: [...settings.recursors],
     ui_config: { enabled: settings.ui },
     log_level: settings.logLevel,
     disable_update_check: true,
+    leave_on_terminate: settings.leaveOnTerminate,
     // The gossip key comes from configuration (`encrypt`), not from a keyring file in the data
     // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
     disable_keyring_file: true,
@@ -175,15 +230,6 @@ export function buildAgentSecretConfig(secrets: AgentSecrets): ConsulConfigDocum
     ...(secrets.gossipKey ? { encrypt: secrets.gossipKey } : {}),
     ...(Object.keys(tokens).length > 0 ? { acl: { tokens } } : {}),
   };
-}
-
-/**
- * The container command for the official `hashicorp/consul` image. Its entrypoint adds
- * `-data-dir=/consul/data -config-dir=/consul/config` to `agent`; everything else comes from the
- * configuration files, so the command stays the same whatever the settings.
- */
-export function agentCommand(): string[] {
-  return ["agent"];
 }
 
 /**

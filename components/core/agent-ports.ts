@@ -10,8 +10,10 @@ export interface AgentPorts {
   readonly serfLan: number;
   /** Serf WAN gossip (TCP and UDP), between the servers of all federated datacenters. */
   readonly serfWan: number;
-  /** HTTP API (TCP). */
+  /** HTTP API (TCP); plain text, so only on loopback and the Docker bridge. */
   readonly http: number;
+  /** HTTPS API (TCP): the API on the host address, for operators and the consul provider. */
+  readonly https: number;
   /** DNS interface (TCP and UDP). */
   readonly dns: number;
   /** gRPC-TLS (TCP); on by default at 8503 in current Consul servers, so it must be moved too. */
@@ -24,6 +26,7 @@ export const DEFAULT_GLOBAL_PORTS: AgentPorts = {
   serfLan: 8301,
   serfWan: 8302,
   http: 8500,
+  https: 8501,
   dns: 8600,
   grpcTls: 8503,
 };
@@ -38,6 +41,7 @@ export const DEFAULT_INTERNAL_PORTS: AgentPorts = {
   serfLan: 18301,
   serfWan: 18302,
   http: 18500,
+  https: 18501,
   dns: 53,
   grpcTls: 18503,
 };
@@ -62,6 +66,7 @@ const PROTOCOLS: Record<keyof AgentPorts, readonly Protocol[]> = {
   serfLan: ["tcp", "udp"],
   serfWan: ["tcp", "udp"],
   http: ["tcp"],
+  https: ["tcp"],
   dns: ["tcp", "udp"],
   grpcTls: ["tcp"],
 };
@@ -79,6 +84,7 @@ export const CONSUL_PORT_KEYS: Record<keyof AgentPorts, string> = {
   serfLan: "serf_lan",
   serfWan: "serf_wan",
   http: "http",
+  https: "https",
   dns: "dns",
   grpcTls: "grpc_tls",
 };

@@ -24,6 +24,8 @@ export interface ServerSpec {
   readonly logLevel: LogLevel;
   /** Whether ACLs are enforced; `primaryDatacenter` is then authoritative. */
   readonly aclEnabled: boolean;
+  /** Whether the agent has TLS (RPC verified both ways, HTTPS on the host address). */
+  readonly tls: boolean;
   /** The primary datacenter (the global one). */
   readonly primaryDatacenter: string;
 }
@@ -49,10 +51,22 @@ export function hostPort(host: string, port: number): string {
   return `${host}:${port}`;
 }
 
-function clientAddresses(host: ServerSpec): string[] {
-  // Loopback for the healthcheck and local tools, the host address for `pulumi up` and operators,
-  // the bridge address for containers. Never 0.0.0.0.
-  return ["127.0.0.1", host.hostAddress, host.dockerBridgeAddress];
+/**
+ * Where the API listens. Plain HTTP: loopback (healthcheck, registrator, local tools) and the
+ * Docker bridge (this host's containers); the host address too only without TLS, where it is
+ * the only way in for `pulumi up` and operators. HTTPS: the host address and loopback. Never
+ * 0.0.0.0.
+ */
+function apiAddresses(
+  host: ServerSpec,
+): Pick<AgentSettings, "httpAddresses" | "httpsAddresses" | "tls"> {
+  return {
+    httpAddresses: host.tls
+      ? ["127.0.0.1", host.dockerBridgeAddress]
+      : ["127.0.0.1", host.hostAddress, host.dockerBridgeAddress],
+    httpsAddresses: host.tls ? ["127.0.0.1", host.hostAddress] : [],
+    tls: host.tls,
+  };
 }
 
 /**
@@ -67,7 +81,9 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
     bindAddress: opts.hostAddress,
     advertiseAddress: opts.hostAddress,
     advertiseWanAddress: opts.hostAddress,
-    clientAddresses: clientAddresses(opts),
+    ...apiAddresses(opts),
+    // DNS answers on the LAN too (read-only, and only what the anonymous token may read).
+    dnsAddresses: ["127.0.0.1", opts.hostAddress, opts.dockerBridgeAddress],
     ports: opts.ports,
     bootstrap: opts.bootstrap
       ? { kind: "self" }
@@ -83,6 +99,10 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
     logLevel: opts.logLevel,
     primaryDatacenter: opts.primaryDatacenter,
     acl: { enabled: opts.aclEnabled, tokenReplication: false },
+    // A stopped or destroyed host's server leaves, so two hosts keep a quorum when one goes
+    // (`pulumi destroy` of node2 leaves node1 a working one-server cluster, and node2's objects
+    // in dc1 can still be deleted through it). A crash (no SIGTERM) still counts as a failure.
+    leaveOnTerminate: true,
   };
 }
 
@@ -99,7 +119,7 @@ export function internalServerSettings(opts: InternalServerSpec): AgentSettings 
     bindAddress: opts.hostAddress,
     advertiseAddress: opts.hostAddress,
     advertiseWanAddress: opts.hostAddress,
-    clientAddresses: clientAddresses(opts),
+    ...apiAddresses(opts),
     // DNS only where containers look for it; port 53 elsewhere on the host is left alone.
     dnsAddresses: [opts.dockerBridgeAddress],
     ports: opts.ports,
@@ -111,5 +131,7 @@ export function internalServerSettings(opts: InternalServerSpec): AgentSettings 
     logLevel: opts.logLevel,
     primaryDatacenter: opts.primaryDatacenter,
     acl: { enabled: opts.aclEnabled, tokenReplication: opts.aclEnabled },
+    // The datacenter's only server: there is no one to leave to.
+    leaveOnTerminate: false,
   };
 }

@@ -17,6 +17,9 @@ import {
 } from "../defaults";
 
 /** The project's config namespace. */
+/** ACLs are on unless a stack turns them off (`aclEnabled: false`, warned about at preview). */
+export const DEFAULT_ACL_ENABLED = true;
+
 export const CONFIG_NAMESPACE = "distributed-consul";
 
 /** The full name of a project config key, as `pulumi config` and error messages spell it. */
@@ -190,7 +193,7 @@ export interface StackSettings {
   readonly registrator: RegistratorSettings;
   /** `service`: the service container of every host. Default {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly service: ServiceSettings;
-  /** `aclEnabled`: enforce ACLs (default-deny) with a management token shared by all stacks. Default `false`. */
+  /** `aclEnabled`: enforce ACLs (default deny) with least-privilege tokens; a management token shared by all stacks. Default `true`. */
   readonly aclEnabled: boolean;
   /** `keepDataOnDestroy`: keep both servers' data volumes on `pulumi destroy`. Default `false`. */
   readonly keepDataOnDestroy: boolean;
@@ -202,6 +205,7 @@ const PORT_NAMES: readonly (keyof AgentPorts)[] = [
   "serfLan",
   "serfWan",
   "http",
+  "https",
   "dns",
   "grpcTls",
 ];
@@ -441,7 +445,7 @@ export function readStackSettings(raw: RawConfig): {
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
     },
     service: r.service(),
-    aclEnabled: r.boolean("aclEnabled", false),
+    aclEnabled: r.boolean("aclEnabled", DEFAULT_ACL_ENABLED),
     keepDataOnDestroy: r.boolean("keepDataOnDestroy", false),
   };
   return { settings, problems: r.problems };

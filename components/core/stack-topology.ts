@@ -76,6 +76,10 @@ export interface ConfiguredSecrets {
   readonly gossipKey?: string;
   /** Whether `aclManagementToken` is configured. */
   readonly aclManagementToken: boolean;
+  /** Whether `tlsCaKey` (and so the CA) is configured. */
+  readonly tlsCaKey: boolean;
+  /** Whether `tlsCaCertificate` is configured. */
+  readonly tlsCaCertificate: boolean;
   /** Secret keys (`gossipKey`, …) configured in plain text instead of with `--secret`. */
   readonly plainText: readonly string[];
 }
@@ -116,6 +120,23 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
       error(
         configKey("aclManagementToken"),
         `is not set and ${why}; set the same token on every stack: pulumi config set --secret ${configKey("aclManagementToken")} "$(uuidgen)".`,
+      ),
+    );
+  }
+  if (needsSource && !secrets.tlsCaKey) {
+    problems.push(
+      error(
+        configKey("tlsCaKey"),
+        `is not set and ${why}; make one CA (e.g. with the bootstrap stack, then copy its tlsCaKey and tlsCaCertificate outputs) and set the same on every stack: pulumi config set --secret ${configKey("tlsCaKey")} < ca-key.pem.`,
+      ),
+    );
+  }
+  if (secrets.tlsCaKey !== secrets.tlsCaCertificate) {
+    const missing = secrets.tlsCaKey ? "tlsCaCertificate" : "tlsCaKey";
+    problems.push(
+      error(
+        configKey(missing),
+        `is not set but ${configKey(missing === "tlsCaKey" ? "tlsCaCertificate" : "tlsCaKey")} is; set both (the CA's certificate and its private key) or neither.`,
       ),
     );
   }

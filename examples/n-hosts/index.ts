@@ -9,6 +9,7 @@ import {
   Registrator,
   checkTopology,
   failOnProblems,
+  generatedCertificateAuthority,
   generatedGossipKey,
 } from "../../components";
 
@@ -51,8 +52,12 @@ failOnProblems(
   }),
 );
 
-// One gossip key for every agent, kept secret (and never a resource ID in the state).
+// One gossip key for every agent, kept secret (and never a resource ID in the state), and one CA
+// from which every server's TLS certificate is issued (RPC verified both ways, HTTPS on the host
+// address, plain HTTP only on loopback and the Docker bridge).
 const gossipKey = generatedGossipKey("gossip-key-seed");
+const ca = generatedCertificateAuthority("tls-ca-seed");
+const tls = { caCertificate: ca.certificatePem, caPrivateKey: ca.privateKeyPem };
 
 const providers = hosts.map((h) => new docker.Provider(`docker-${h.name}`, { host: h.dockerHost }));
 const globals = hosts.map(
@@ -65,6 +70,7 @@ const globals = hosts.map(
         bootstrapExpect: hosts.length,
         retryJoin: hosts.filter((o) => o !== h).map(lanJoin),
         gossipKey,
+        tls,
       },
       { providers: [providers[i]] },
     ),
@@ -81,6 +87,7 @@ const internals = hosts.map(
         retryJoinWan: globals.map((g) => g.wanAddress),
         primaryDatacenter: globals[0].datacenter,
         gossipKey,
+        tls,
       },
       { providers: [providers[i]] },
     ),
@@ -90,7 +97,8 @@ hosts.forEach(
     new Registrator(
       `registrator-${h.name}`,
       {
-        consulAddress: globals[i].httpAddress,
+        // registrator runs on the host's network: plain HTTP on loopback.
+        consulAddress: globals[i].localHttpAddress,
         containerName: "registrator-dc1",
         options: { hostIp: h.address },
       },
@@ -98,12 +106,14 @@ hosts.forEach(
     ),
 );
 
-/** Each host's global server: LAN join and HTTP addresses. */
-export const globalServers = globals.map((g) => ({ join: g.lanJoinAddress, http: g.httpAddress }));
-/** Each host's internal datacenter and its HTTP address. */
+/** Each host's global server: LAN join and API (HTTPS) addresses. */
+export const globalServers = globals.map((g) => ({ join: g.lanJoinAddress, api: g.apiAddress }));
+/** Each host's internal datacenter and its API (HTTPS) address. */
 export const internalDatacenters = internals.map((d) => ({
   name: d.datacenter,
-  http: d.httpAddress,
+  api: d.apiAddress,
 }));
+/** The CA certificate that verifies every API address. */
+export const caCertificate = ca.certificatePem;
 /** The gossip key (secret). */
 export const sharedGossipKey = gossipKey;

@@ -1,0 +1,90 @@
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+import { ConsulApi, consulProvider } from "./consul-api";
+
+/** Arguments of {@link ConsulAclToken}. */
+export interface ConsulAclTokenArgs {
+  /**
+   * Where the token is created: a server of the primary datacenter (tokens are global and
+   * replicate to the other datacenters), with a token that may write ACLs. Required.
+   */
+  readonly api: ConsulApi;
+  /** What the token is for, shown in Consul. Required. */
+  readonly description: pulumi.Input<string>;
+  /**
+   * The token's own rules, held by a policy named `policyName`. Default: none.
+   * @default none
+   */
+  readonly rules?: pulumi.Input<string>;
+  /**
+   * Name of the policy holding `rules`, unique in the cluster. Required with `rules`.
+   */
+  readonly policyName?: pulumi.Input<string>;
+  /**
+   * A node identity (`node:write` on that node, `service:read`), for an agent's own token.
+   * Default: none.
+   * @default none
+   */
+  readonly nodeIdentity?: {
+    /** The agent's node name. */
+    readonly nodeName: pulumi.Input<string>;
+    /** The agent's datacenter. */
+    readonly datacenter: pulumi.Input<string>;
+  };
+}
+
+/**
+ * One least-privilege ACL token made through the Consul API: a policy with its rules and/or a node
+ * identity, and the token. Consul makes the secret; it is read back (`getAclTokenSecretId`) as a
+ * Pulumi secret and is never an ID or a plain output. Give `deletedWith` the agent that holds the
+ * token when that agent can go in the same operation (see the README, "Security").
+ */
+export class ConsulAclToken extends pulumi.ComponentResource {
+  /** The token's accessor ID (not secret: it names the token, it does not authorize). */
+  public readonly accessorId: pulumi.Output<string>;
+  /** The token's secret ID, a Pulumi secret. */
+  public readonly secretId: pulumi.Output<string>;
+
+  constructor(name: string, args: ConsulAclTokenArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.rules !== undefined && args.policyName === undefined) {
+      throw new pulumi.ResourceError(
+        `ConsulAclToken(${name}).policyName: is missing; give the policy holding the rules a name unique in the cluster.`,
+        undefined,
+        true,
+      );
+    }
+    super("distributed-consul:index:ConsulAclToken", name, {}, opts);
+    const provider = consulProvider(`${name}-consul`, args.api, this);
+    const childOpts = { parent: this, provider };
+    const policy =
+      args.rules === undefined
+        ? undefined
+        : new consul.AclPolicy(
+            `${name}-policy`,
+            {
+              name: args.policyName,
+              description: args.description,
+              rules: args.rules,
+            },
+            childOpts,
+          );
+    const token = new consul.AclToken(
+      `${name}-token`,
+      {
+        description: args.description,
+        policies: policy ? [policy.name] : [],
+        nodeIdentities: args.nodeIdentity
+          ? [{ nodeName: args.nodeIdentity.nodeName, datacenter: args.nodeIdentity.datacenter }]
+          : [],
+        local: false,
+      },
+      childOpts,
+    );
+    this.accessorId = token.accessorId;
+    this.secretId = pulumi.secret(
+      consul.getAclTokenSecretIdOutput({ accessorId: token.accessorId }, { parent: this, provider })
+        .secretId,
+    );
+    this.registerOutputs({ accessorId: this.accessorId });
+  }
+}
