@@ -20,6 +20,8 @@ export interface RegistrationOptions {
   readonly retainOnDelete: boolean;
   /** URN of the `deletedWith` resource (`""` for none). */
   readonly deletedWith: string;
+  /** `ignoreChanges`. */
+  readonly ignoreChanges: string[];
 }
 
 /** One resource registration seen by the mocks. */
@@ -74,6 +76,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getDeletedwith(): string;
+  getIgnorechangesList(): string[];
 }
 
 /**
@@ -95,6 +98,7 @@ function captureOptions(): Map<string, RegistrationOptions> {
       replaceOnChanges: req.getReplaceonchangesList(),
       retainOnDelete: req.getRetainondelete() ?? false,
       deletedWith: req.getDeletedwith(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return original(req, callback);
   };
@@ -123,6 +127,7 @@ export async function installMocks(
             replaceOnChanges: [],
             retainOnDelete: false,
             deletedWith: "",
+            ignoreChanges: [],
           },
           inputs,
           provider: args.provider,
