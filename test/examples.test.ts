@@ -4,7 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ProgramRun, ofType, runProgram } from "./harness";
+import { ProgramRun, mockSeed, mockTokenSecret, ofType, reveal, runProgram } from "./harness";
+import { aclTokenFromSeed } from "../components/core/shared-secrets";
 
 const N_HOSTS = path.join(__dirname, "..", "examples", "n-hosts");
 const CONTAINER = "docker:index/container:Container";
@@ -87,6 +88,54 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
         hosts.map((o) => `${o.address}:8302`),
       );
     });
+  });
+
+  it("is secure like the program: ACL tokens per agent and registrator, DNS read per host, TLS", async () => {
+    const hosts = defaultHosts();
+    const run = await runHosts(hosts);
+    const management = aclTokenFromSeed(mockSeed("acl-management-token-seed"));
+    const tokensOf = (name: string): Record<string, string> => {
+      const container = run.registrations.find((r) => r.type === CONTAINER && r.name === name);
+      const envs = reveal(container?.inputs.envs) as string[];
+      const local = envs.find((e) => e.startsWith("CONSUL_LOCAL_CONFIG=")) ?? "=";
+      return (
+        JSON.parse(local.slice(local.indexOf("=") + 1)) as {
+          acl: { tokens: Record<string, string> };
+        }
+      ).acl.tokens;
+    };
+    for (const h of hosts) {
+      // Every global server may bootstrap ACLs (bootstrapExpect): each holds the management token.
+      assert.deepStrictEqual(tokensOf(`global-${h.name}-agent`), {
+        initial_management: management,
+        agent: aclTokenFromSeed(mockSeed(`agent-token-seed-${h.name}`)),
+      });
+      assert.deepStrictEqual(tokensOf(`internal-${h.name}-agent`), {
+        agent: mockTokenSecret(`accessor-of-internal-agent-token-${h.name}-token`),
+        replication: mockTokenSecret(`accessor-of-replication-token-${h.name}-token`),
+      });
+      const registrator = run.registrations.find(
+        (r) => r.type === CONTAINER && r.name === `registrator-${h.name}-container`,
+      );
+      assert.deepStrictEqual(reveal(registrator?.inputs.envs), [
+        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-registrator-token-${h.name}-token`)}`,
+      ]);
+    }
+    assert.deepStrictEqual(
+      ofType(run, "consul:index/aclPolicy:AclPolicy")
+        .map((p) => p.inputs.name)
+        .filter((n) => String(n).startsWith("dns-read-"))
+        .sort(),
+      hosts.map((h) => `dns-read-${h.name}`).sort(),
+    );
+    for (const h of hosts) {
+      const config = agentConfig(run, `global-${h.name}-agent`) as {
+        tls: { internal_rpc: { verify_server_hostname: boolean } };
+        addresses: { http: string };
+      };
+      assert.strictEqual(config.tls.internal_rpc.verify_server_hostname, true, h.name);
+      assert.ok(!config.addresses.http.includes(h.address), `${h.name}: plain HTTP on the LAN`);
+    }
   });
 
   it("takes N from the config: five hosts give five servers expecting five", async () => {

@@ -4,13 +4,19 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  AnonymousDnsAccess,
+  ConsulAclToken,
+  ConsulAclTokenArgs,
   GlobalConsul,
   InternalDc,
   Registrator,
   checkTopology,
   failOnProblems,
+  generatedAclToken,
   generatedCertificateAuthority,
   generatedGossipKey,
+  registratorRules,
+  replicationRules,
 } from "../../components";
 
 /** One host of the `hosts` config list. */
@@ -52,12 +58,14 @@ failOnProblems(
   }),
 );
 
-// One gossip key for every agent, kept secret (and never a resource ID in the state), and one CA
-// from which every server's TLS certificate is issued (RPC verified both ways, HTTPS on the host
-// address, plain HTTP only on loopback and the Docker bridge).
+// One gossip key for every agent, kept secret (and never a resource ID in the state); one CA from
+// which every server's TLS certificate is issued (RPC verified both ways, HTTPS on the host
+// address, plain HTTP only on loopback and the Docker bridge); one ACL management token, which
+// every global server holds (with bootstrapExpect any of them may bootstrap ACLs).
 const gossipKey = generatedGossipKey("gossip-key-seed");
 const ca = generatedCertificateAuthority("tls-ca-seed");
 const tls = { caCertificate: ca.certificatePem, caPrivateKey: ca.privateKeyPem };
+const managementToken = generatedAclToken("acl-management-token-seed");
 
 const providers = hosts.map((h) => new docker.Provider(`docker-${h.name}`, { host: h.dockerHost }));
 const globals = hosts.map(
@@ -71,9 +79,31 @@ const globals = hosts.map(
         retryJoin: hosts.filter((o) => o !== h).map(lanJoin),
         gossipKey,
         tls,
+        // Each server registers its own node-identity token with the management token at start.
+        acl: { managementToken, agentToken: generatedAclToken(`agent-token-seed-${h.name}`) },
       },
       { providers: [providers[i]] },
     ),
+);
+
+/** The API of host i's global server, for the ACL objects made through it. */
+const api = (i: number) => ({
+  address: globals[i].apiAddress,
+  datacenter: "dc1",
+  token: managementToken,
+  caCertificate: ca.certificatePem,
+});
+/** A least-privilege token made through host i's global server. */
+const token = (i: number, name: string, args: Omit<ConsulAclTokenArgs, "api">) =>
+  new ConsulAclToken(`${name}-${hosts[i].name}`, { api: api(i), ...args }).secretId;
+
+// Anonymous DNS read on every host (policies add up), so containers resolve names.
+hosts.forEach(
+  (h, i) =>
+    new AnonymousDnsAccess(`anonymous-dns-${h.name}`, {
+      api: api(i),
+      policyName: `dns-read-${h.name}`,
+    }),
 );
 const internals = hosts.map(
   (h, i) =>
@@ -88,6 +118,17 @@ const internals = hosts.map(
         primaryDatacenter: globals[0].datacenter,
         gossipKey,
         tls,
+        acl: {
+          agentToken: token(i, "internal-agent-token", {
+            description: `agent token of ${h.name}-vm${i + 1}`,
+            nodeIdentity: { nodeName: `${h.name}-vm${i + 1}`, datacenter: `vm${i + 1}` },
+          }),
+          replicationToken: token(i, "replication-token", {
+            description: `ACL replication of vm${i + 1}`,
+            rules: replicationRules(),
+            policyName: `replication-${h.name}`,
+          }),
+        },
       },
       { providers: [providers[i]] },
     ),
@@ -101,6 +142,11 @@ hosts.forEach(
         consulAddress: globals[i].localHttpAddress,
         containerName: "registrator-dc1",
         options: { hostIp: h.address },
+        aclToken: token(i, "registrator-token", {
+          description: `registrator of ${h.name}`,
+          rules: registratorRules(),
+          policyName: `registrator-${h.name}`,
+        }),
       },
       { providers: [providers[i]], dependsOn: [globals[i]] },
     ),
@@ -117,3 +163,5 @@ export const internalDatacenters = internals.map((d) => ({
 export const caCertificate = ca.certificatePem;
 /** The gossip key (secret). */
 export const sharedGossipKey = gossipKey;
+/** The ACL management token (secret). */
+export const aclManagementToken = managementToken;
