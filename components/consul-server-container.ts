@@ -238,6 +238,9 @@ export function serverTls(
   };
 }
 
+/** How long a server's container may take to leave and stop before it is removed, in seconds. */
+export const SERVER_STOP_GRACE_SECONDS = 30;
+
 /** What {@link declareConsulServer} needs to declare one server agent's Docker resources. */
 export interface ConsulServerDeclaration {
   /** The component the resources belong to; every resource is its child. */
@@ -356,6 +359,9 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       healthcheck,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,
+      // Stop (SIGTERM) before removing, on destroy and on replacement, so a server can leave its
+      // cluster gracefully (leave_on_terminate) rather than be killed and leave it without quorum.
+      destroyGraceSeconds: SERVER_STOP_GRACE_SECONDS,
     },
     {
       ...childOpts,

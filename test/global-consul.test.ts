@@ -54,6 +54,8 @@ describe("GlobalConsul", () => {
     assert.match((inputs.command as string[])[0], /\nexec docker-entrypoint\.sh agent$/);
     assert.strictEqual(inputs.wait, true);
     assert.strictEqual(inputs.waitTimeout, 120);
+    // Stopped (SIGTERM, leave_on_terminate) before it is removed, not killed.
+    assert.strictEqual(inputs.destroyGraceSeconds, 30);
     assert.deepStrictEqual(inputs.labels, [{ label: "SERVICE_IGNORE", value: "true" }]);
   });
 

@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 
 const PACKAGE = path.join(__dirname, "..", "component-package");
@@ -99,5 +100,36 @@ describe("the component package's schema (component-package/)", () => {
       !("Resource" in schema().typeDefinitions),
       Object.keys(schema().typeDefinitions).join(", "),
     );
+  });
+
+  it("has every input and output the YAML example uses (caught a renamed output once)", () => {
+    const program = yaml.load(
+      fs.readFileSync(path.join(__dirname, "..", "examples", "yaml", "Pulumi.yaml"), "utf8"),
+    ) as { resources: Record<string, { type: string; properties?: Record<string, unknown> }> };
+    const ours = Object.entries(program.resources).filter(([, r]) =>
+      r.type.startsWith("distributed-consul:"),
+    );
+    const componentOf = (type: string) => schema().components[type.split(":").pop() ?? ""];
+    const problems: string[] = [];
+    for (const [name, r] of ours) {
+      const component = componentOf(r.type);
+      if (!component) problems.push(`${name}: no component ${r.type}`);
+      for (const input of Object.keys(r.properties ?? {})) {
+        if (component && !(input in component.inputs)) problems.push(`${name}.${input}: no input`);
+      }
+    }
+    const text = fs.readFileSync(
+      path.join(__dirname, "..", "examples", "yaml", "Pulumi.yaml"),
+      "utf8",
+    );
+    for (const [, resource, output] of text.matchAll(/\$\{(\w+)\.(\w+)\}/g)) {
+      const r = program.resources[resource];
+      if (!r || !r.type.startsWith("distributed-consul:")) continue;
+      const component = componentOf(r.type);
+      if (component && !(output in component.outputs))
+        problems.push(`${resource}.${output}: no output`);
+    }
+    assert.deepStrictEqual(problems, []);
+    assert.ok(ours.length >= 4, "the example declares the components");
   });
 });

@@ -31,14 +31,14 @@ internal = consul.InternalDc(
 )
 consul.Registrator(
     "registratorGlobal",
-    consul_address=global_server.http_address,
+    consul_address=global_server.local_http_address,
     container_name="registrator-dc1",
     options={"host_ip": node_ip},
     opts=on_host,
 )
 consul.Registrator(
     "registratorInternal",
-    consul_address=internal.http_address,
+    consul_address=internal.local_http_address,
     container_name="registrator-vm1",
     options={"internal": True},
     opts=on_host,
@@ -58,6 +58,6 @@ service = consul.ConsulService(
     opts=on_host,
 )
 
-pulumi.export("globalHttpAddress", global_server.http_address)
+pulumi.export("globalApiAddress", global_server.api_address)
 pulumi.export("internalDatacenter", internal.datacenter)
 pulumi.export("serviceDnsNames", service.dns_names)

@@ -1,27 +1,48 @@
 // The real suite: both shipped stacks deployed on two Docker hosts, observed through Consul and
 // Docker. Steps run in order and build on each other (mocha --bail stops at the first failure);
-// `after` destroys whatever was deployed.
+// `after` destroys whatever was deployed. The shipped defaults are secure (ACLs with default deny,
+// TLS on server RPC, the API on the host address over HTTPS only), so every step observes Consul
+// over HTTPS, verified with the deployment's CA, with its management token unless it checks what
+// an anonymous caller gets.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { keySeed, renewalWindow, serverCertificate } from "../../components/core/certificates";
+import { caIdentityOf } from "../../components/core/server-tls";
 import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
 import { ScratchProject, exampleStack, hostStack, oneHostStack, scratchProject } from "./project";
 import {
+  ConsulAccess,
   Member,
   ServiceHealth,
   consulGet,
+  consulMembers,
   consulPut,
+  consulRequest,
   docker,
+  dockerLogs,
+  envOf,
   eventually,
+  inspectAll,
+  pemBodyLines,
   resolveFromContainer,
+  rpcPing,
+  tcpConnect,
 } from "./probes";
 
 const SERVICE = "elasticsearch";
+/** The API on the host address: HTTPS with TLS (the shipped stacks, examples/n-hosts). */
+const GLOBAL_HTTPS_PORT = 8501;
+const INTERNAL_HTTPS_PORT = 18501;
+/** Plain HTTP: on the host address only without TLS (examples/yaml, examples/python). */
 const GLOBAL_HTTP_PORT = 8500;
 const INTERNAL_HTTP_PORT = 18500;
+const GLOBAL_RPC_PORT = 8300;
+const INTERNAL_RPC_PORT = 18300;
 const INTERNAL_DC = ["vm1", "vm2"];
 /** The containers and volumes the two stacks make on host n (1-based). */
 const containersOf = (n: number): string[] => [
@@ -35,22 +56,50 @@ const volumesOf = (n: number): string[] => [
   `consul-dc1-node${n}-data`,
   `consul-vm${n}-node${n}-data`,
 ];
+/** The only container that may hold the management token: node1's bootstrap server. */
+const MANAGEMENT_TOKEN_HOLDER = "node1/consul-dc1-node1";
+/** What an agent logs when a request or its own operation is denied by ACLs. */
+const ACL_DENIAL =
+  /ACL not found|Coordinate update blocked by ACLs|Permission denied|blocked by ACLs/;
+/** How long the agents' logs are watched for ACL denials in steady state. */
+const QUIET_LOG_WINDOW_MS = 30_000;
 const STEP_MS = 6 * 60_000;
 
 let env: TestEnvironment;
 let project: ScratchProject | undefined;
 const stacks: Stack[] = [];
 let failed = false;
+/**
+ * How the probes reach the API of what is deployed now: the CA that verifies it (none: plain
+ * HTTP) and the management token (none without ACLs). Set by each step that deploys.
+ */
+let access: ConsulAccess = {};
 
 const hostAt = (i: number): TestHost => env.hosts[i];
-const globalHttp = (i: number): string => `${hostAt(i).ip}:${GLOBAL_HTTP_PORT}`;
-const internalHttp = (i: number): string => `${hostAt(i).ip}:${INTERNAL_HTTP_PORT}`;
+const globalApi = (i: number): string => `${hostAt(i).ip}:${GLOBAL_HTTPS_PORT}`;
+const internalApi = (i: number): string => `${hostAt(i).ip}:${INTERNAL_HTTPS_PORT}`;
+/** The same access, without a token: what an anonymous caller gets. */
+const anonymous = (): ConsulAccess => ({ ca: access.ca });
 const consulImage = (): string =>
   env.images["distributed-consul:consulImage"] ?? "hashicorp/consul:1.22.7";
+
+/** The CA and management token of the node1 stack's outputs. */
+function accessOf(outputs: OutputMap): ConsulAccess {
+  const ca = outputs.tlsCaCertificate?.value as unknown;
+  const token = outputs.aclManagementToken?.value as unknown;
+  assert.ok(
+    typeof ca === "string" && ca.startsWith("-----BEGIN CERTIFICATE-----"),
+    "tlsCaCertificate",
+  );
+  assert.ok(typeof token === "string" && token !== "", "aclManagementToken");
+  return { ca, token };
+}
 
 async function up(i: number): Promise<OutputMap> {
   const result = await stacks[i].up({ onOutput: (text) => project?.log(text) });
   assert.strictEqual(result.summary.result, "succeeded");
+  // node1 makes the CA and the management token (anew after a destroy).
+  if (i === 0) access = accessOf(result.outputs);
   return result.outputs;
 }
 
@@ -62,14 +111,14 @@ async function destroy(i: number): Promise<void> {
 /** dc1's Raft peers and leader as the global server on host i sees them. */
 async function raft(i: number): Promise<{ peers: string[]; leader: string }> {
   return {
-    peers: (await consulGet<string[]>(globalHttp(i), "/v1/status/peers")).sort(),
-    leader: await consulGet<string>(globalHttp(i), "/v1/status/leader"),
+    peers: (await consulGet<string[]>(globalApi(i), "/v1/status/peers", access)).sort(),
+    leader: await consulGet<string>(globalApi(i), "/v1/status/leader", access),
   };
 }
 
 /** Waits until both global servers agree on a leader among exactly the two expected peers. */
 async function assertTwoServerCluster(): Promise<void> {
-  const expected = env.hosts.map((h) => `${h.ip}:8300`).sort();
+  const expected = env.hosts.map((h) => `${h.ip}:${GLOBAL_RPC_PORT}`).sort();
   for (const i of [0, 1]) {
     const seen = await eventually(
       () => raft(i),
@@ -87,7 +136,7 @@ async function assertTwoServerCluster(): Promise<void> {
 async function assertWanPool(address: string): Promise<void> {
   const expected = ["node1-vm1.vm1", "node1.dc1", "node2-vm2.vm2", "node2.dc1"];
   const members = await eventually(
-    () => consulGet<Member[]>(address, "/v1/agent/members?wan=1"),
+    () => consulGet<Member[]>(address, "/v1/agent/members?wan=1", access),
     (m) => m.length === 4 && m.every((x) => x.Status === 1),
   );
   assert.deepStrictEqual(
@@ -142,6 +191,77 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/**
+ * Every secret the deployment handed to a container on either host, by where it was found: ACL
+ * tokens (registrators' CONSUL_HTTP_TOKEN, the servers' own tokens), the servers' TLS private keys
+ * (each line of the PEM body) and the gossip key in each server's CONSUL_LOCAL_CONFIG.
+ */
+async function containerSecrets(): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  for (const host of env.hosts) {
+    for (const { name, inspect } of await inspectAll(host)) {
+      const where = `${host.stack}/${name}`;
+      for (const variable of [
+        "CONSUL_HTTP_TOKEN",
+        "DISTRIBUTED_CONSUL_MANAGEMENT_TOKEN",
+        "DISTRIBUTED_CONSUL_AGENT_TOKEN",
+      ]) {
+        const value = envOf(inspect, variable);
+        if (value) secrets.set(`${where} ${variable}`, value);
+      }
+      const tlsKey = envOf(inspect, "DISTRIBUTED_CONSUL_TLS_KEY");
+      pemBodyLines(tlsKey ?? "").forEach((line, n) =>
+        secrets.set(`${where} TLS private key (line ${n + 1})`, line),
+      );
+      const local = envOf(inspect, "CONSUL_LOCAL_CONFIG");
+      if (local) {
+        const config = JSON.parse(local) as {
+          encrypt?: string;
+          acl?: { tokens?: Record<string, string> };
+        };
+        if (config.encrypt) secrets.set(`${where} gossip key`, config.encrypt);
+        for (const [token, value] of Object.entries(config.acl?.tokens ?? {})) {
+          secrets.set(`${where} acl.tokens.${token}`, value);
+        }
+      }
+    }
+  }
+  return secrets;
+}
+
+/**
+ * No secret is in plain text in the Pulumi backend: neither in either stack's export (as a user
+ * runs it, secrets encrypted) nor in any file of the file backend (state, backups, history).
+ */
+function assertNoSecretInBackend(secrets: ReadonlyMap<string, string>): void {
+  for (const stack of stacks) {
+    const state = project?.exportState(stack.name) ?? "";
+    assert.match(state, /"ciphertext":/, `${stack.name}: no encrypted value in the export`);
+    for (const [what, value] of secrets) {
+      assert.ok(!state.includes(value), `${stack.name}'s exported state holds ${what}`);
+    }
+  }
+  const files = filesUnder(project?.stateDir ?? "");
+  assert.ok(files.length > 0, "the file backend holds no file");
+  for (const file of files) {
+    const text = fs.readFileSync(file, "utf8");
+    for (const [what, value] of secrets) assert.ok(!text.includes(value), `${file} holds ${what}`);
+  }
+}
+
+/** The secrets node1's stack makes, by name: management token, the CA key's body, gossip key. */
+async function generatedSecrets(): Promise<Map<string, string>> {
+  const outputs = await stacks[0].outputs();
+  const secrets = new Map<string, string>([
+    ["the management token", String(outputs.aclManagementToken.value)],
+    ["the gossip key", String(outputs.gossipKey.value)],
+  ]);
+  pemBodyLines(String(outputs.tlsCaKey.value)).forEach((line, n) =>
+    secrets.set(`the CA private key (line ${n + 1})`, line),
+  );
+  return secrets;
+}
+
 describe("real deployment of node1 and node2 on two Docker hosts", function () {
   this.timeout(STEP_MS);
 
@@ -179,30 +299,39 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     }
   });
 
-  it("1. up of node1 alone gives a working one-server cluster", async () => {
+  it("1. up of node1 alone gives a working one-server cluster, its API on HTTPS, its secrets secret", async () => {
     const outputs = await up(0);
     assert.strictEqual(outputs.globalJoinAddress.value, `${hostAt(0).ip}:8301`);
-    assert.strictEqual(outputs.gossipKey.secret, true);
+    assert.strictEqual(outputs.globalApiAddress.value, globalApi(0));
+    assert.strictEqual(outputs.internalApiAddress.value, internalApi(0));
+    for (const secret of ["gossipKey", "aclManagementToken", "tlsCaKey"]) {
+      assert.strictEqual(outputs[secret].secret, true, `${secret} is not a secret output`);
+    }
+    assert.strictEqual(outputs.tlsCaCertificate.secret, false);
     const seen = await eventually(
       () => raft(0),
       (r) => r.leader !== "",
     );
     assert.deepStrictEqual(seen, {
-      peers: [`${hostAt(0).ip}:8300`],
-      leader: `${hostAt(0).ip}:8300`,
+      peers: [`${hostAt(0).ip}:${GLOBAL_RPC_PORT}`],
+      leader: `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`,
     });
   });
 
   it("2. up of node2 joins it: two alive servers with a leader, four WAN members on host addresses", async () => {
-    await up(1);
+    const outputs = await up(1);
+    // node2 trusts the CA node1 made (read from node1's stack), and serves its API on HTTPS.
+    assert.strictEqual(outputs.tlsCaCertificate.value, access.ca);
+    assert.strictEqual(outputs.globalApiAddress.value, globalApi(1));
     await assertTwoServerCluster();
-    await assertWanPool(globalHttp(0));
-    await assertWanPool(internalHttp(1));
+    await assertWanPool(globalApi(0));
+    await assertWanPool(internalApi(1));
   });
 
   it("3. registrator puts each host's service into dc1 at the host IP and into the internal DC at the container IP", async () => {
     const global = await eventually(
-      () => consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}?dc=dc1`),
+      () =>
+        consulGet<ServiceHealth[]>(globalApi(0), `/v1/health/service/${SERVICE}?dc=dc1`, access),
       (entries) =>
         entries.length === 2 && entries.every((e) => e.Checks.every((c) => c.Status === "passing")),
     );
@@ -221,7 +350,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     for (const i of [0, 1]) {
       const containerIp = await serviceContainerIp(i);
       const internal = await eventually(
-        () => consulGet<ServiceHealth[]>(internalHttp(i), `/v1/health/service/${SERVICE}`),
+        () => consulGet<ServiceHealth[]>(internalApi(i), `/v1/health/service/${SERVICE}`, access),
         (entries) => entries.length === 1 && entries[0].Checks.every((c) => c.Status === "passing"),
       );
       assert.deepStrictEqual(
@@ -234,6 +363,8 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
   });
 
   it("4. containers on each host resolve dc1 to both hosts and their own DC to the local instance", async () => {
+    // With ACLs on (default deny), DNS answers through the anonymous token's dns-read policies,
+    // in dc1 and (replicated) in each internal datacenter.
     const bothHosts = env.hosts.map((h) => h.ip).sort();
     for (const i of [0, 1]) {
       const local = [await serviceContainerIp(i)];
@@ -259,7 +390,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     assert.deepStrictEqual(back, local);
   });
 
-  it("6. a second preview of each stack proposes no change", async () => {
+  it("6. a second preview of each stack proposes no change (no certificate or token churn); aclEnabled false is warned about; a rename with an alias changes nothing", async () => {
     for (const stack of stacks) {
       const preview = await stack.preview({
         expectNoChanges: true,
@@ -268,6 +399,53 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       });
       const changes = Object.entries(preview.changeSummary).filter(([op]) => op !== "same");
       assert.deepStrictEqual(changes, [], `${stack.name}: ${preview.stdout}`);
+      assert.doesNotMatch(preview.stdout, /aclEnabled is false/, stack.name);
+    }
+    // A preview changes nothing: the setting is removed again right after.
+    await stacks[0].setConfig("distributed-consul:aclEnabled", { value: "false" });
+    try {
+      const preview = await stacks[0].preview({ onOutput: (text) => project?.log(text) });
+      assert.match(
+        preview.stdout,
+        /warning: distributed-consul:aclEnabled is false: Consul's ACLs are off/,
+      );
+    } finally {
+      await stacks[0].removeConfig("distributed-consul:aclEnabled");
+    }
+    // Renaming a component, as a composing program would: with an alias nothing changes (the
+    // children are named from the component's name, so they follow it); without one the Consul
+    // server would be deleted and made again.
+    const program = path.join(project!.dir, "index.ts");
+    const original = fs.readFileSync(program, "utf8");
+    const renamed = (alias: boolean): string => {
+      const from = 'new GlobalConsul(\n  "global",';
+      const options = "  { providers: [dockerProvider] },\n);\n\n/** A least-privilege token";
+      assert.ok(original.includes(from) && original.includes(options), "index.ts changed shape");
+      return original
+        .replace(from, 'new GlobalConsul(\n  "dc1-server",')
+        .replace(
+          options,
+          options.replace(
+            "{ providers: [dockerProvider] }",
+            alias
+              ? '{ providers: [dockerProvider], aliases: [{ name: "global" }] }'
+              : "{ providers: [dockerProvider] }",
+          ),
+        );
+    };
+    try {
+      fs.writeFileSync(program, renamed(true));
+      const withAlias = await stacks[0].preview({ onOutput: (text) => project?.log(text) });
+      const changes = Object.entries(withAlias.changeSummary).filter(([op]) => op !== "same");
+      assert.deepStrictEqual(changes, [], `renamed with an alias: ${withAlias.stdout}`);
+      fs.writeFileSync(program, renamed(false));
+      const without = await stacks[0].preview({ onOutput: (text) => project?.log(text) });
+      assert.ok(
+        (without.changeSummary.delete ?? 0) > 0,
+        `renamed without an alias: ${without.stdout}`,
+      );
+    } finally {
+      fs.writeFileSync(program, original);
     }
   });
 
@@ -275,10 +453,11 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     const outputs = await stacks[0].outputs();
     const gossipKey = String(outputs.gossipKey.value);
     assert.strictEqual(Buffer.from(gossipKey, "base64").length, 32);
-    for (const address of [globalHttp(0), globalHttp(1), internalHttp(0), internalHttp(1)]) {
+    for (const address of [globalApi(0), globalApi(1), internalApi(0), internalApi(1)]) {
       const rings = await consulGet<{ Keys: Record<string, number> }[]>(
         address,
         "/v1/operator/keyring",
+        access,
       );
       for (const ring of rings)
         assert.deepStrictEqual(Object.keys(ring.Keys), [gossipKey], address);
@@ -294,28 +473,31 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       "*.keyring",
     );
     assert.strictEqual(keyrings, "");
-    for (const stack of stacks) {
-      const state = project?.exportState(stack.name) ?? "";
-      assert.match(state, /"ciphertext":/, `${stack.name}: no encrypted value in the export`);
-      assert.ok(!state.includes(gossipKey), `${stack.name}'s exported state holds the gossip key`);
-    }
-    for (const file of filesUnder(project?.stateDir ?? "")) {
-      assert.ok(!fs.readFileSync(file, "utf8").includes(gossipKey), `${file} holds the gossip key`);
-    }
+    // The management token, the CA key and the gossip key, and every token and TLS key a
+    // container was given: none in the exports nor in any file of the backend.
+    const secrets = new Map([...(await generatedSecrets()), ...(await containerSecrets())]);
+    assert.ok(
+      [...secrets.keys()].some((what) => what.includes("TLS private key")),
+      `no server TLS key found in the containers: ${[...secrets.keys()].join(", ")}`,
+    );
+    assertNoSecretInBackend(secrets);
   });
 
   it("8. replacing a Consul server (a logLevel change) keeps the KV data, and the cluster has a leader again", async () => {
-    assert.strictEqual(await consulPut<boolean>(globalHttp(0), "/v1/kv/e2e/kept", "before"), true);
+    assert.strictEqual(
+      await consulPut<boolean>(globalApi(0), "/v1/kv/e2e/kept", "before", access),
+      true,
+    );
     const before = await stacks[0].outputs();
     await stacks[0].setConfig("distributed-consul:logLevel", { value: "debug" });
     const after = await up(0);
     assert.notStrictEqual(after.globalContainerId.value, before.globalContainerId.value);
     await assertTwoServerCluster();
     const value = await eventually(
-      () => fetch(`http://${globalHttp(0)}/v1/kv/e2e/kept?raw`).then((r) => r.text()),
-      (text) => text === "before",
+      () => consulRequest(globalApi(0), "GET", "/v1/kv/e2e/kept?raw", access),
+      (r) => r.status === 200 && r.body === "before",
     );
-    assert.strictEqual(value, "before");
+    assert.deepStrictEqual(value, { status: 200, body: "before" });
   });
 
   it("9. a crashed agent (its process killed inside the container) comes back by itself and rejoins", async () => {
@@ -329,7 +511,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     const after = await eventually(restarts, (n) => n > before);
     assert.ok(after > before, `restart count ${before} → ${after}`);
     await assertTwoServerCluster();
-    await assertWanPool(globalHttp(0));
+    await assertWanPool(globalApi(0));
   });
 
   it("10. destroy of both stacks removes what up made; up of both again gives a healthy cluster", async () => {
@@ -337,83 +519,182 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     await up(0);
     await up(1);
     await assertTwoServerCluster();
-    await assertWanPool(globalHttp(0));
+    await assertWanPool(globalApi(0));
   });
 
-  it("11. with aclEnabled on both stacks: default deny, DNS and registrator still work, the token stays secret", async () => {
-    await destroyBoth();
-    for (const stack of stacks) {
-      await stack.setConfig("distributed-consul:aclEnabled", { value: "true" });
-    }
-    const outputs = await up(0);
-    await up(1);
-    assert.strictEqual(outputs.aclManagementToken.secret, true);
-    const token = String(outputs.aclManagementToken.value);
-    await assertTwoServerCluster();
+  it("11. the default deployment is locked down: ACLs deny, no plain HTTP or RPC without a CA certificate, no denials in the logs, secrets only where needed", async () => {
+    const { ca, token } = access;
+    if (!ca || !token) throw new Error("step 11 needs node1's CA and management token");
+    const watchedSince = Date.now();
 
-    // Anonymous requests: reads and writes outside services and nodes are refused.
-    for (const [method, apiPath] of [
-      ["PUT", "/v1/kv/e2e/anonymous"],
-      ["GET", "/v1/acl/tokens"],
-    ]) {
-      const response = await fetch(`http://${globalHttp(0)}${apiPath}`, {
+    // (f) Only node1's bootstrap server holds the management token (it bootstraps ACLs and
+    // registers its own agent token with it); no container holds the CA's private key; each
+    // registrator has a token of its own.
+    const caKeyLines = [...(await generatedSecrets())]
+      .filter(([what]) => what.startsWith("the CA private key"))
+      .map(([, line]) => line);
+    assert.ok(caKeyLines.length > 0, "no CA key in node1's outputs");
+    const registratorTokens = new Map<string, string>();
+    for (const host of env.hosts) {
+      const containers = await inspectAll(host);
+      assert.ok(containers.length >= containersOf(1).length, `${host.stack}: ${containers.length}`);
+      for (const { name, inspect, json } of containers) {
+        const where = `${host.stack}/${name}`;
+        if (where !== MANAGEMENT_TOKEN_HOLDER) {
+          assert.ok(!json.includes(token), `docker inspect of ${where} shows the management token`);
+        }
+        for (const line of caKeyLines) {
+          assert.ok(!json.includes(line), `docker inspect of ${where} shows the CA private key`);
+        }
+        if (name.startsWith("registrator-")) {
+          const own = envOf(inspect, "CONSUL_HTTP_TOKEN");
+          assert.ok(own, `${where} has no CONSUL_HTTP_TOKEN`);
+          assert.notStrictEqual(own, token, `${where} registers with the management token`);
+          registratorTokens.set(where, own);
+        }
+      }
+    }
+    assert.strictEqual(registratorTokens.size, 4, [...registratorTokens.keys()].join(", "));
+    assert.strictEqual(
+      new Set(registratorTokens.values()).size,
+      4,
+      "the registrators share a token",
+    );
+
+    // (g) The second generation of secrets (step 10 made them anew) is not in the backend either.
+    assertNoSecretInBackend(
+      new Map([...(await generatedSecrets()), ...(await containerSecrets())]),
+    );
+
+    // (c) consul members from this machine over HTTPS, the token only in the environment.
+    const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-ca-"));
+    try {
+      const caFile = path.join(caDir, "ca.pem");
+      fs.writeFileSync(caFile, ca);
+      const alive = (members: { name: string; status: string }[]): string[] =>
+        members
+          .filter((m) => m.status === "alive")
+          .map((m) => m.name)
+          .sort();
+      for (const i of [0, 1]) {
+        assert.deepStrictEqual(
+          alive(await consulMembers(globalApi(i), caFile, token)),
+          ["node1", "node2"],
+          `consul members at ${globalApi(i)} with the management token`,
+        );
+      }
+      // Without a token too: the anonymous token may read nodes (the dns-read policies DNS
+      // needs), and /v1/agent/members shows the nodes it may read.
+      assert.deepStrictEqual(alive(await consulMembers(globalApi(0), caFile)), ["node1", "node2"]);
+    } finally {
+      fs.rmSync(caDir, { recursive: true, force: true });
+    }
+
+    // (e) In steady state no agent logs an ACL denial (the one "ACL not found" of node1's first
+    // boot, before its agent token is registered, is long past). Nothing above was denied; the
+    // checks below are, so the window closes here.
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, watchedSince + QUIET_LOG_WINDOW_MS - Date.now())),
+    );
+    for (const [i, host] of env.hosts.entries()) {
+      for (const container of [
+        `consul-dc1-node${i + 1}`,
+        `consul-${INTERNAL_DC[i]}-node${i + 1}`,
+      ]) {
+        const logs = await dockerLogs(host, container, watchedSince);
+        const denials = logs.filter((line) => ACL_DENIAL.test(line));
+        assert.deepStrictEqual(denials, [], `${host.stack}/${container} logs ACL denials`);
+      }
+    }
+
+    // (a) Anonymous requests outside services and nodes are refused; the management token works.
+    for (const [method, apiPath, body] of [
+      ["PUT", "/v1/kv/e2e/anonymous", "x"],
+      ["PUT", "/v1/agent/service/register", JSON.stringify({ Name: "e2e-anonymous" })],
+      ["GET", "/v1/acl/tokens", undefined],
+    ] as const) {
+      const response = await consulRequest(globalApi(0), method, apiPath, anonymous(), body);
+      assert.strictEqual(response.status, 403, `anonymous ${method} ${apiPath}: ${response.body}`);
+    }
+    assert.strictEqual(
+      await consulPut<boolean>(globalApi(0), "/v1/kv/e2e/managed", "x", access),
+      true,
+    );
+    // A registrator's token registers services, nothing more.
+    const registratorToken = registratorTokens.get(`${hostAt(0).stack}/registrator-dc1`);
+    for (const [method, apiPath, body] of [
+      ["PUT", "/v1/kv/e2e/registrator", "x"],
+      ["GET", "/v1/acl/tokens", undefined],
+    ] as const) {
+      const response = await consulRequest(
+        globalApi(0),
         method,
-        body: method === "PUT" ? "x" : undefined,
-        signal: AbortSignal.timeout(5000),
+        apiPath,
+        { ca, token: registratorToken },
+        body,
+      );
+      assert.strictEqual(
+        response.status,
+        403,
+        `registrator's ${method} ${apiPath}: ${response.body}`,
+      );
+    }
+
+    // (b) Plain HTTP is not on the host addresses; HTTPS is.
+    for (const [i, host] of env.hosts.entries()) {
+      for (const port of [GLOBAL_HTTP_PORT, INTERNAL_HTTP_PORT]) {
+        assert.strictEqual(await tcpConnect(host.ip, port), "ECONNREFUSED", `${host.ip}:${port}`);
+      }
+      for (const address of [globalApi(i), internalApi(i)]) {
+        const leader = await consulRequest(address, "GET", "/v1/status/leader", anonymous());
+        assert.strictEqual(leader.status, 200, `${address}: ${leader.body}`);
+      }
+    }
+
+    // (d) Server RPC takes only TLS clients with a certificate of the cluster's CA: none, or one
+    // of another CA, is refused; one the CA signed gets an answer (the positive control).
+    const validity = renewalWindow(new Date());
+    const seed = (purpose: string): Buffer => keySeed(randomBytes(48).toString("hex"), purpose);
+    const clientOf = (caIdentity: { keySeed: Buffer; commonName: string }) =>
+      serverCertificate({
+        ca: caIdentity,
+        keySeed: seed("e2e client"),
+        commonName: "e2e-client",
+        dnsNames: ["e2e-client.dc1.consul"],
+        ipAddresses: [],
+        ...validity,
       });
-      assert.strictEqual(response.status, 403, `anonymous ${method} ${apiPath}`);
-    }
-    const withToken = await fetch(`http://${globalHttp(0)}/v1/kv/e2e/managed`, {
-      method: "PUT",
-      body: "x",
-      headers: { "X-Consul-Token": token },
-      signal: AbortSignal.timeout(5000),
-    });
-    assert.strictEqual(withToken.status, 200);
-
-    // registrator registers with its token; DNS answers through the anonymous dns-read policy,
-    // in dc1 and (replicated) in each internal datacenter.
-    const global = await eventually(
-      () =>
-        consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}?dc=dc1`, token),
-      (entries) => entries.length === 2,
+    const signedByCa = clientOf(
+      caIdentityOf({
+        certificatePem: ca,
+        privateKeyPem: String((await stacks[0].outputs()).tlsCaKey.value),
+      }),
     );
-    assert.deepStrictEqual(
-      global.map((e) => e.Service.Address).sort(),
-      env.hosts.map((h) => h.ip).sort(),
-    );
-    const bothHosts = env.hosts.map((h) => h.ip).sort();
-    for (const i of [0, 1]) {
-      const local = [await serviceContainerIp(i)];
-      const dc1 = await eventually(
-        () => resolveOn(i, `${SERVICE}.service.dc1.consul`),
-        (a) => a.length === 2,
-      );
-      assert.deepStrictEqual(dc1, bothHosts, `dc1 from ${hostAt(i).stack}`);
-      const own = await eventually(
-        () => resolveOn(i, `${SERVICE}.service.consul`),
-        (a) => a.length === 1,
-      );
-      assert.deepStrictEqual(own, local, `${INTERNAL_DC[i]} from ${hostAt(i).stack}`);
-    }
-
-    for (const stack of stacks) {
-      const preview = await stack.preview({ expectNoChanges: true });
-      assert.deepStrictEqual(
-        Object.keys(preview.changeSummary).filter((op) => op !== "same"),
-        [],
-        stack.name,
-      );
-      assert.ok(!(project?.exportState(stack.name) ?? "").includes(token), stack.name);
-    }
-    for (const file of filesUnder(project?.stateDir ?? "")) {
-      assert.ok(!fs.readFileSync(file, "utf8").includes(token), `${file} holds the ACL token`);
+    const otherCa = clientOf({ keySeed: seed("other ca"), commonName: "another CA" });
+    const rpcTargets: [TestHost, number, string][] = [
+      [hostAt(0), GLOBAL_RPC_PORT, "server.dc1.consul"],
+      [hostAt(0), INTERNAL_RPC_PORT, `server.${INTERNAL_DC[0]}.consul`],
+      [hostAt(1), GLOBAL_RPC_PORT, "server.dc1.consul"],
+    ];
+    for (const [host, port, servername] of rpcTargets) {
+      const target = `${host.ip}:${port}`;
+      const none = await rpcPing(host.ip, port, { ca, servername });
+      assert.strictEqual(none.answered, false, `${target} answered a client without certificate`);
+      const foreign = await rpcPing(host.ip, port, { ca, servername, clientCertificate: otherCa });
+      assert.strictEqual(foreign.answered, false, `${target} answered a certificate of another CA`);
+      const signed = await rpcPing(host.ip, port, {
+        ca,
+        servername,
+        clientCertificate: signedByCa,
+      });
+      assert.strictEqual(signed.answered, true, `${target}: ${JSON.stringify(signed)}`);
     }
   });
 
   it("12. with ACLs on, destroy of node2 and then node1 succeeds and leaves nothing behind", async () => {
-    // node2's server goes first, so dc1 has no quorum while node1 is destroyed: its Consul
-    // objects must not need the API to go (deletedWith their agent).
+    // node2's server goes first, and dc1 has no quorum from then on: no Consul object left to
+    // delete may need the API (node2's own agent token, made through node1's API, included; and
+    // node1's objects, deletedWith their agent).
     await destroyBoth();
   });
 
@@ -423,8 +704,23 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     stacks.push(example);
     const result = await example.up({ onOutput: (text) => project?.log(text) });
     assert.strictEqual(result.summary.result, "succeeded");
+    // Secure like the program: the API is HTTPS, verified with the example's CA, and ACLs deny
+    // what the anonymous token is not granted.
+    assert.strictEqual(result.outputs.aclManagementToken.secret, true);
+    access = {
+      ca: String(result.outputs.caCertificate.value),
+      token: String(result.outputs.aclManagementToken.value),
+    };
+    const servers = result.outputs.globalServers.value as { join: string; api: string }[];
+    assert.deepStrictEqual(
+      servers.map((s) => s.api),
+      [globalApi(0), globalApi(1)],
+    );
+    assert.strictEqual(await tcpConnect(hostAt(0).ip, GLOBAL_HTTP_PORT), "ECONNREFUSED");
     await assertTwoServerCluster();
-    await assertWanPool(globalHttp(0));
+    await assertWanPool(globalApi(0));
+    const anonymousPut = await consulRequest(globalApi(1), "PUT", "/v1/kv/e2e/x", anonymous(), "x");
+    assert.strictEqual(anonymousPut.status, 403, anonymousPut.body);
     const preview = await example.preview({ expectNoChanges: true });
     assert.deepStrictEqual(
       Object.keys(preview.changeSummary).filter((op) => op !== "same"),
@@ -465,16 +761,23 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
           `distributed-consul:nodeIp is not set: using ${hostAt(0).ip.replace(/\./g, "\\.")} \\(eth0\\)`,
         ),
       );
+      // The shipped defaults: ACLs and TLS; the CA certificate is a plain output, the rest secret.
       const outputs = JSON.parse(cli("stack", "output", "--json", "-s", "node1")) as Record<
         string,
         unknown
       >;
       assert.strictEqual(outputs.globalJoinAddress, `${hostAt(0).ip}:8301`);
+      assert.strictEqual(outputs.globalApiAddress, globalApi(0));
+      assert.strictEqual(outputs.aclManagementToken, "[secret]");
+      assert.strictEqual(outputs.tlsCaKey, "[secret]");
+      access = { ca: String(outputs.tlsCaCertificate) };
       const seen = await eventually(
         () => raft(0),
         (r) => r.leader !== "",
       );
-      assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
+      assert.strictEqual(seen.leader, `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`);
+      const anonymousPut = await consulRequest(globalApi(0), "PUT", "/v1/kv/e2e/x", access, "x");
+      assert.strictEqual(anonymousPut.status, 403, anonymousPut.body);
       local.log(cli("destroy", "--yes", "-s", "node1"));
       assert.deepStrictEqual(await leftoversOn(0), []);
       passed = true;
@@ -495,19 +798,22 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       stacks.push(stack);
       const result = await stack.up({ onOutput: (text) => project?.log(text) });
       assert.strictEqual(result.summary.result, "succeeded");
-      assert.strictEqual(result.outputs.globalHttpAddress.value, globalHttp(0));
-      const seen = await eventually(
-        () => raft(0),
-        (r) => r.leader !== "",
+      // Neither ACLs nor TLS: plain HTTP stays on the host address, anonymous.
+      access = {};
+      const plainHttp = `${hostAt(0).ip}:${GLOBAL_HTTP_PORT}`;
+      assert.strictEqual(result.outputs.globalApiAddress.value, plainHttp);
+      const leader = await eventually(
+        () => consulGet<string>(plainHttp, "/v1/status/leader", access),
+        (l) => l !== "",
       );
-      assert.strictEqual(seen.leader, `${hostAt(0).ip}:8300`);
+      assert.strictEqual(leader, `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`);
       const wan = await eventually(
-        () => consulGet<Member[]>(globalHttp(0), "/v1/agent/members?wan=1"),
+        () => consulGet<Member[]>(plainHttp, "/v1/agent/members?wan=1", access),
         (m) => m.length === 2 && m.every((x) => x.Status === 1),
       );
       assert.deepStrictEqual(wan.map((m) => m.Name).sort(), ["node1-vm1.vm1", "node1.dc1"]);
       const registered = await eventually(
-        () => consulGet<ServiceHealth[]>(globalHttp(0), `/v1/health/service/${SERVICE}`),
+        () => consulGet<ServiceHealth[]>(plainHttp, `/v1/health/service/${SERVICE}`, access),
         (e) => e.length === 1 && e[0].Checks.every((c) => c.Status === "passing"),
       );
       assert.deepStrictEqual(
@@ -515,8 +821,9 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
         [`${hostAt(0).ip}:9200`],
       );
       const rings = await consulGet<{ Keys: Record<string, number> }[]>(
-        globalHttp(0),
+        plainHttp,
         "/v1/operator/keyring",
+        access,
       );
       for (const ring of rings) assert.deepStrictEqual(Object.keys(ring.Keys), [gossipKey]);
       const preview = await stack.preview({ expectNoChanges: true });
