@@ -219,9 +219,13 @@ describe("agent configuration (pure core)", () => {
     assert.ok(!("tls" in buildAgentConfig(globalSettings())));
   });
 
-  it("makes global servers leave on SIGTERM, and not an internal DC's only server", () => {
+  it("makes global servers leave on SIGTERM and rejoin on start, and not an internal DC's only server", () => {
     assert.strictEqual(buildAgentConfig(globalSettings()).leave_on_terminate, true);
+    // …and rejoin the members they knew when they start again (a replaced bootstrap server has
+    // no retry_join).
+    assert.strictEqual(buildAgentConfig(globalSettings()).rejoin_after_leave, true);
     assert.strictEqual(buildAgentConfig(internalSettings(false)).leave_on_terminate, false);
+    assert.ok(!("rejoin_after_leave" in buildAgentConfig(internalSettings(false))));
   });
 
   it("produces only keys and types Consul accepts, for every server kind and option", () => {

@@ -213,6 +213,9 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     log_level: settings.logLevel,
     disable_update_check: true,
     leave_on_terminate: settings.leaveOnTerminate,
+    // After a graceful leave, a restarted agent rejoins the members it knew (its Serf snapshot),
+    // as after a crash: the bootstrap server has no retry_join to find the others again.
+    ...(settings.leaveOnTerminate ? { rejoin_after_leave: true } : {}),
     // The gossip key comes from configuration (`encrypt`), not from a keyring file in the data
     // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
     disable_keyring_file: true,
