@@ -52,15 +52,28 @@ function localConfigOf(run: ProgramRun, name: string): Record<string, unknown> {
   return JSON.parse(local.slice("CONSUL_LOCAL_CONFIG=".length)) as Record<string, unknown>;
 }
 
+// The shipped stacks, each run once and shared: the tests only read what a run registered.
+let node1Run: Promise<ProgramRun> | undefined;
+let node2Run: Promise<ProgramRun> | undefined;
+/** node1's shipped stack under mocks. */
+function node1Default(): Promise<ProgramRun> {
+  return (node1Run ??= runProgram(readStackConfig("node1"), {}, "node1"));
+}
+/** node2's shipped stack under mocks, reading node1's outputs. */
+function node2Default(): Promise<ProgramRun> {
+  return (node2Run ??= node1Outputs().then((outputs) =>
+    runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2"),
+  ));
+}
+
 /** node1's outputs, as the node2 stack's StackReference sees them. */
 async function node1Outputs(): Promise<Record<string, unknown>> {
-  const run = await runProgram(readStackConfig("node1"), {}, "node1");
-  return run.outputs;
+  return (await node1Default()).outputs;
 }
 
 describe("the program (index.ts) under mocks", () => {
   it("node1 alone is a complete bootstrap deployment", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     const config = agentConfigOf(run, "global-agent");
     assert.strictEqual(config.bootstrap, true);
     assert.strictEqual(config.advertise_addr, "192.168.99.100");
@@ -72,7 +85,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("node1 generates the gossip key and exports it only as a secret", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     const seeds = ofType(run, RANDOM_PASSWORD);
     assert.deepStrictEqual(seeds.map((r) => r.name).sort(), [
       "acl-management-token-seed",
@@ -86,8 +99,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("node2 joins node1's address and shares its gossip key, read from the node1 stack", async () => {
-    const outputs = await node1Outputs();
-    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const run = await node2Default();
     const refs = ofType(run, "pulumi:pulumi:StackReference");
     assert.deepStrictEqual(
       refs.map((r) => r.inputs.name),
@@ -113,8 +125,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("builds each stack's docker provider from its own config and routes every container to it", async () => {
-    const outputs = await node1Outputs();
-    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const run = await node2Default();
     const provider = theOne(run, "pulumi:providers:docker", "docker-node2");
     assert.strictEqual(provider.inputs.host, "ssh://docker@192.168.99.101");
     const dockerResources = run.registrations.filter((r) => r.type.startsWith("docker:index/"));
@@ -122,7 +133,7 @@ describe("the program (index.ts) under mocks", () => {
     for (const r of dockerResources) {
       assert.match(String(r.provider), /::docker-node2::docker-node2-id$/, `${r.type} ${r.name}`);
     }
-    const node1 = await runProgram(readStackConfig("node1"), {}, "node1");
+    const node1 = await node1Default();
     assert.strictEqual(
       theOne(node1, "pulumi:providers:docker", "docker-node1").inputs.host,
       "unix:///var/run/docker.sock",
@@ -130,7 +141,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("creates the prepared query only after the host's internal server is healthy", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     // Its consul provider is built from the internal server's httpAddress, which carries the
     // container (known once healthy): the engine creates the provider, then the query, after it.
     const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
@@ -172,7 +183,7 @@ describe("the program (index.ts) under mocks", () => {
   it("makes its random values only with RandomPassword, whose ID is not the value", async () => {
     // Resource IDs are never encrypted in state: RandomBytes, RandomString and RandomUuid use the
     // random value itself as their ID. Only RandomPassword's ID ("none") is safe for a secret.
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     const random = run.registrations.filter((r) => r.type.startsWith("random:"));
     assert.deepStrictEqual(random.map((r) => [r.type, r.name]).sort(), [
       [RANDOM_PASSWORD, "acl-management-token-seed"],
@@ -207,7 +218,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("keeps the gossip key out of every plain input", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     for (const r of run.registrations) {
       for (const [key, value] of Object.entries(r.inputs)) {
         if (isSecret(value)) continue;
@@ -239,7 +250,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("wires two registrators: host IP into dc1, container addresses into the host's DC", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     assert.deepStrictEqual(run.outputs.globalRegistratorCommand, [
       "-ip=192.168.99.100",
       "-resync=60",
@@ -283,7 +294,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("gives each registrator its own service:write token, only as a secret CONSUL_HTTP_TOKEN", async () => {
-    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const run = await node1Default();
     for (const [name, dc] of [
       ["registrator-global", "dc1"],
       ["registrator-internal", "vm1"],
@@ -314,8 +325,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("runs the original's Elasticsearch on each host, resolving through the host's Consul DNS", async () => {
-    const outputs = await node1Outputs();
-    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const run = await node2Default();
     const es = theOne(run, CONTAINER, "elasticsearch-container");
     assert.strictEqual(
       theOne(run, "docker:index/remoteImage:RemoteImage", "elasticsearch-image").inputs.name,
@@ -342,8 +352,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("declares elasticsearch.query.consul in the host's own DC, failing over to dc1 only", async () => {
-    const outputs = await node1Outputs();
-    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const run = await node2Default();
     const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
     assert.strictEqual(provider.inputs.address, "192.168.99.101:18501");
     assert.strictEqual(provider.inputs.datacenter, "vm2");
@@ -404,7 +413,7 @@ describe("the program (index.ts) under mocks", () => {
   });
 
   it("by default, gives every agent its own node-identity token and anonymous DNS read on every host", async () => {
-    const node1 = await runProgram(readStackConfig("node1"), {}, "node1");
+    const node1 = await node1Default();
     const provider = theOne(node1, "pulumi:providers:consul", "anonymous-dns-consul");
     assert.strictEqual(provider.inputs.address, "192.168.99.100:8501");
     assert.strictEqual(provider.inputs.scheme, "https");
