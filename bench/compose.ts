@@ -8,14 +8,13 @@ import {
   AGENT_CONFIG_FILE,
   DATA_DIR,
   LOCAL_CONFIG_ENV,
-  buildAgentConfig,
   renderConfig,
 } from "../components/core/agent-config";
 import { AGENT_ENTRYPOINT, agentStartScript } from "../components/core/agent-start";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
 import { leaderHealthcheck } from "../components/core/health";
 import { registratorCommand } from "../components/core/registrator-args";
-import { globalServerSettings, internalServerSettings } from "../components/core/server-settings";
+import { globalAgentConfig, internalAgentConfig } from "../components/core/server-settings";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_RECURSORS,
@@ -130,31 +129,27 @@ function declareRaw(hosts: Host[]): void {
       );
     };
     const globalConfig = renderConfig(
-      buildAgentConfig(
-        globalServerSettings({
-          ...common,
-          nodeName: h.name,
-          hostAddress: h.address,
-          datacenter: "dc1",
-          bootstrap: false,
-          bootstrapExpect: hosts.length,
-          retryJoin: joins.filter((_, j) => j !== i),
-          ports: DEFAULT_GLOBAL_PORTS,
-        }),
-      ),
+      globalAgentConfig({
+        ...common,
+        nodeName: h.name,
+        hostAddress: h.address,
+        datacenter: "dc1",
+        bootstrap: false,
+        bootstrapExpect: hosts.length,
+        retryJoin: joins.filter((_, j) => j !== i),
+        ports: DEFAULT_GLOBAL_PORTS,
+      }),
     );
     server(`global-${h.name}`, "dc1", globalConfig, 8500, []);
     const internalConfig = renderConfig(
-      buildAgentConfig(
-        internalServerSettings({
-          ...common,
-          nodeName: h.name,
-          hostAddress: h.address,
-          datacenter: `vm${i + 1}`,
-          retryJoinWan: [`${h.address}:8302`],
-          ports: DEFAULT_INTERNAL_PORTS,
-        }),
-      ),
+      internalAgentConfig({
+        ...common,
+        nodeName: h.name,
+        hostAddress: h.address,
+        datacenter: `vm${i + 1}`,
+        retryJoinWan: [`${h.address}:8302`],
+        ports: DEFAULT_INTERNAL_PORTS,
+      }),
     );
     server(`internal-${h.name}`, `vm${i + 1}`, internalConfig, 18500, ["dc1"]);
     const image = new docker.RemoteImage(

@@ -5,12 +5,12 @@ import {
   DATA_DIR,
   LOCAL_CONFIG_ENV,
   TLS_FILES,
-  buildAgentConfig,
   buildAgentSecretConfig,
   renderConfig,
-  AgentSettings,
   AgentSecrets,
+  ConsulConfigDocument,
 } from "./core/agent-config";
+import { ServerSpec } from "./core/server-settings";
 import { leaderHealthcheck } from "./core/health";
 import { AGENT_ENTRYPOINT, AgentStart, agentStartScript } from "./core/agent-start";
 import { ServerIdentity, ServerTlsFiles, issueServerTls } from "./core/server-tls";
@@ -135,23 +135,17 @@ export interface ConsulServerTls {
   readonly caPrivateKey: pulumi.Input<string>;
 }
 
-/** The arguments every server component resolves, with the defaults applied. */
-export interface ResolvedServerArgs {
-  /** {@link ConsulServerArgs.nodeName}. */
-  readonly nodeName: string;
-  /** {@link ConsulServerArgs.hostAddress}. */
-  readonly hostAddress: string;
+/**
+ * The arguments every server component resolves, with the defaults applied: the common part of
+ * its {@link ServerSpec}, plus the image (which shapes the container, not the configuration).
+ */
+export type ResolvedServerArgs = Pick<
+  ServerSpec,
+  "nodeName" | "hostAddress" | "dockerBridgeAddress" | "recursors" | "ui" | "logLevel"
+> & {
   /** {@link ConsulServerArgs.image}, defaulted. */
   readonly image: string;
-  /** {@link ConsulServerArgs.dockerBridgeAddress}, defaulted. */
-  readonly dockerBridgeAddress: string;
-  /** {@link ConsulServerArgs.recursors}, defaulted. */
-  readonly recursors: string[];
-  /** {@link ConsulServerArgs.ui}, defaulted. */
-  readonly ui: boolean;
-  /** {@link ConsulServerArgs.logLevel}, defaulted. */
-  readonly logLevel: LogLevel;
-}
+};
 
 /**
  * The common arguments resolved (Inputs unwrapped) with their defaults: the one place a server
@@ -253,8 +247,8 @@ export interface ConsulServerDeclaration {
   readonly containerName: pulumi.Input<string>;
   /** Docker volume name for the Raft state, unique on the Docker host. */
   readonly volumeName: pulumi.Input<string>;
-  /** The agent's settings, resolved once its Input parts are known. */
-  readonly settings: pulumi.Output<AgentSettings>;
+  /** The agent's configuration document, built from its {@link ServerSpec}. */
+  readonly config: pulumi.Output<ConsulConfigDocument>;
   /** The secret part, written by the image's entrypoint from `CONSUL_LOCAL_CONFIG`. */
   readonly secrets: pulumi.Output<AgentSecrets>;
   /** What the container prepares before the agent starts (TLS key, own token). */
@@ -317,7 +311,7 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       startPeriod: check.startPeriod,
     };
   });
-  const agentConfig = decl.settings.apply((s) => renderConfig(buildAgentConfig(s)));
+  const agentConfig = decl.config.apply(renderConfig);
   // The secret part travels in CONSUL_LOCAL_CONFIG, which the image's entrypoint writes to
   // /consul/config/local.json. Pulumi marks a whole property secret when any element is, so
   // keeping secrets out of `uploads` keeps the agent config readable in `pulumi preview --diff`;

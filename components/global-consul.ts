@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
-import { globalServerSettings, hostPort } from "./core/server-settings";
+import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
 import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV, TLS_KEY_ENV } from "./core/agent-start";
 import {
   ConsulServerArgs,
@@ -129,17 +129,16 @@ export class GlobalConsul extends pulumi.ComponentResource {
         argumentCheck.onResolve(check({ ...common, datacenter, retryJoin }), this);
         return { ...common, datacenter, retryJoin };
       });
-    const settings = resolved.apply((r) =>
-      globalServerSettings({
-        ...r,
-        bootstrap: args.bootstrap ?? false,
-        bootstrapExpect: args.bootstrapExpect,
-        ports,
-        aclEnabled: args.acl !== undefined,
-        tls: args.tls !== undefined,
-        primaryDatacenter: r.datacenter,
-      }),
-    );
+    // The one shape of this server's settings, from which its configuration is built.
+    const spec = resolved.apply((r): GlobalServerSpec => ({
+      ...r,
+      bootstrap: args.bootstrap ?? false,
+      bootstrapExpect: args.bootstrapExpect,
+      ports,
+      aclEnabled: args.acl !== undefined,
+      tls: args.tls !== undefined,
+      primaryDatacenter: r.datacenter,
+    }));
     const acl = args.acl;
     const secrets = pulumi
       .all([args.gossipKey, acl?.managementToken, acl?.agentToken])
@@ -173,7 +172,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       image: resolved.image,
       containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
       volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
-      settings,
+      config: spec.apply(globalAgentConfig),
       secrets,
       start,
       tls: tls.publicFiles,
@@ -196,7 +195,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
     this.localHttpAddress = container.id.apply(() => hostPort("127.0.0.1", ports.http));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
-    this.retryJoin = settings.apply((s) => [...s.retryJoin]);
+    this.retryJoin = spec.apply((s) => [...s.retryJoin]);
     this.containerId = container.id;
     this.registerOutputs({
       nodeName: this.nodeName,

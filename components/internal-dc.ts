@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
 import { JoinList, checkTopology, joinListOf } from "./core/topology";
-import { hostPort, internalServerSettings } from "./core/server-settings";
+import { InternalServerSpec, hostPort, internalAgentConfig } from "./core/server-settings";
 import {
   ConsulServerArgs,
   KnownServerArgs,
@@ -135,14 +135,13 @@ export class InternalDc extends pulumi.ComponentResource {
         );
         return { ...common, datacenter, primaryDatacenter, retryJoinWan };
       });
-    const settings = resolved.apply((r) =>
-      internalServerSettings({
-        ...r,
-        ports,
-        aclEnabled: args.acl !== undefined,
-        tls: args.tls !== undefined,
-      }),
-    );
+    // The one shape of this server's settings, from which its configuration is built.
+    const spec = resolved.apply((r): InternalServerSpec => ({
+      ...r,
+      ports,
+      aclEnabled: args.acl !== undefined,
+      tls: args.tls !== undefined,
+    }));
     const secrets = pulumi
       .all([args.gossipKey, args.acl?.agentToken, args.acl?.replicationToken])
       .apply(([gossipKey, agentToken, replicationToken]) => ({
@@ -166,7 +165,7 @@ export class InternalDc extends pulumi.ComponentResource {
       image: resolved.image,
       containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
       volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
-      settings,
+      config: spec.apply(internalAgentConfig),
       secrets,
       start: pulumi.output({ tlsKey: args.tls !== undefined }),
       tls: tls.publicFiles,
@@ -193,7 +192,7 @@ export class InternalDc extends pulumi.ComponentResource {
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);
-    this.retryJoinWan = settings.apply((s) => [...s.retryJoinWan]);
+    this.retryJoinWan = spec.apply((s) => [...s.retryJoinWan]);
     this.containerId = container.id;
     this.registerOutputs({
       nodeName: this.nodeName,

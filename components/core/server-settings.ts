@@ -1,9 +1,12 @@
-import { AgentSettings, LogLevel } from "./agent-config";
+import { AgentSettings, ConsulConfigDocument, LogLevel, buildAgentConfig } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
 
 /**
  * Everything that decides one server agent's configuration, resolved and defaulted: the one
- * shape a server's settings have between a component's arguments and Consul's configuration.
+ * shape a server's settings have between a component's arguments and Consul's configuration
+ * document ({@link globalAgentConfig}, {@link internalAgentConfig}). The components resolve their
+ * arguments into it and hand it over; how it maps to Consul's keys (`AgentSettings`) is the
+ * core's own business.
  */
 export interface ServerSpec {
   /** Node name of this host (e.g. `node1`); unique across hosts. */
@@ -67,6 +70,16 @@ function apiAddresses(
     httpsAddresses: host.tls ? ["127.0.0.1", host.hostAddress] : [],
     tls: host.tls,
   };
+}
+
+/** Consul's configuration document of a global server. */
+export function globalAgentConfig(spec: GlobalServerSpec): ConsulConfigDocument {
+  return buildAgentConfig(globalServerSettings(spec));
+}
+
+/** Consul's configuration document of an internal datacenter's server. */
+export function internalAgentConfig(spec: InternalServerSpec): ConsulConfigDocument {
+  return buildAgentConfig(internalServerSettings(spec));
 }
 
 /**
