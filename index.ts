@@ -48,8 +48,8 @@ failOnProblems([
   ...checkStack(settings, problems, {
     gossipKey: given("gossipKey"),
     aclManagementToken: given("aclManagementToken") !== undefined,
-    tlsCaKey: given("tlsCaKey") !== undefined,
-    tlsCaCertificate: given("tlsCaCertificate") !== undefined,
+    tlsCaKey: given("tlsCaKey"),
+    tlsCaCertificate: given("tlsCaCertificate"),
     plainText: SECRET_KEYS.filter(
       (name) => given(name) !== undefined && !runtime.isConfigSecret(configKey(name)),
     ),

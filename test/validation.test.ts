@@ -1,6 +1,8 @@
 // The catalogue of bad input: each case is one mistake an operator can make in a stack's config,
 // and the exact message that must name the key and the fix.
 import * as assert from "assert";
+import { generateKeyPairSync } from "crypto";
+import { certificateAuthority, keySeed, serverCertificate } from "../components/core/certificates";
 import * as pulumi from "@pulumi/pulumi";
 import { readStack } from "../components/core/stack-settings";
 import { checkStack, stackTopology } from "../components/core/stack-topology";
@@ -10,11 +12,21 @@ import { NODE1_INTERFACES, Registration, readStackConfig, runProgram } from "./h
 
 const NS = "distributed-consul:";
 const GOOD_KEY = Buffer.alloc(32, 9).toString("base64");
+/** A CA as the bootstrap stack makes one, and another. */
+const caMadeFrom = (seed: string) =>
+  certificateAuthority({
+    keySeed: keySeed(seed.repeat(64), "ca"),
+    commonName: "configured CA",
+    notBefore: new Date("2026-01-01T00:00:00Z"),
+    notAfter: new Date("2036-01-01T00:00:00Z"),
+  });
+const CA = caMadeFrom("c");
+const OTHER_CA = caMadeFrom("d");
 /** The token and CA a stack with no bootstrap stack to read them from must configure. */
 const ACL_AND_CA = {
   aclManagementToken: "44444444-4444-4444-8444-444444444444",
-  tlsCaKey: "(a CA key)",
-  tlsCaCertificate: "(a CA certificate)",
+  tlsCaKey: CA.privateKeyPem,
+  tlsCaCertificate: CA.certificatePem,
 };
 
 /** A shipped stack's config with `overrides` (keys without namespace), as raw config text. */
@@ -37,8 +49,8 @@ function problemsOf(overrides: Record<string, unknown>, stack = "node2"): Proble
   return checkStack(settings, problems, {
     gossipKey: raw.gossipKey,
     aclManagementToken: raw.aclManagementToken !== undefined,
-    tlsCaKey: raw.tlsCaKey !== undefined,
-    tlsCaCertificate: raw.tlsCaCertificate !== undefined,
+    tlsCaKey: raw.tlsCaKey,
+    tlsCaCertificate: raw.tlsCaCertificate,
     plainText: [],
   });
 }
@@ -275,6 +287,51 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     },
     [
       `${NS}tlsCaKey: is not set and bootstrapStack is empty; make one CA (e.g. with the bootstrap stack, then copy its tlsCaKey and tlsCaCertificate outputs) and set the same on every stack: pulumi config set --secret ${NS}tlsCaKey < ca-key.pem.`,
+    ],
+  ],
+  [
+    "a CA certificate that is not PEM",
+    { tlsCaCertificate: "MIIB…", tlsCaKey: CA.privateKeyPem },
+    [
+      `${NS}tlsCaCertificate: is not a PEM certificate; give the CA's certificate (-----BEGIN CERTIFICATE-----…), e.g. the bootstrap stack's tlsCaCertificate output.`,
+    ],
+  ],
+  [
+    "a CA key of another CA",
+    { tlsCaCertificate: CA.certificatePem, tlsCaKey: OTHER_CA.privateKeyPem },
+    [
+      `${NS}tlsCaKey: does not belong to the certificate in ${NS}tlsCaCertificate; give the key and the certificate of the same CA.`,
+    ],
+  ],
+  [
+    "a CA key that is not Ed25519",
+    {
+      tlsCaCertificate: CA.certificatePem,
+      tlsCaKey: generateKeyPairSync("ec", { namedCurve: "P-256" })
+        .privateKey.export({ format: "pem", type: "pkcs8" })
+        .toString(),
+    },
+    [
+      `${NS}tlsCaKey: is not an Ed25519 private key (PEM, PKCS#8) as the bootstrap stack makes; give the CA's key, e.g. its tlsCaKey output.`,
+    ],
+  ],
+  [
+    "a server certificate given as the CA",
+    {
+      tlsCaCertificate: serverCertificate({
+        ca: { keySeed: keySeed("c".repeat(64), "ca"), commonName: "configured CA" },
+        keySeed: keySeed("e".repeat(64), "server"),
+        commonName: "server.dc1.consul",
+        dnsNames: ["server.dc1.consul"],
+        ipAddresses: [],
+        notBefore: new Date("2026-01-01T00:00:00Z"),
+        notAfter: new Date("2027-01-01T00:00:00Z"),
+      }).certificatePem,
+      tlsCaKey: CA.privateKeyPem,
+    },
+    [
+      `${NS}tlsCaCertificate: is not a CA certificate; give the certificate of the CA itself.`,
+      `${NS}tlsCaKey: does not belong to the certificate in ${NS}tlsCaCertificate; give the key and the certificate of the same CA.`,
     ],
   ],
   [

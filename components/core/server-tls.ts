@@ -1,4 +1,5 @@
-import { X509Certificate, createPrivateKey } from "crypto";
+import { KeyObject, X509Certificate, createPrivateKey } from "crypto";
+import { Problem, error } from "./problems";
 import {
   CaIdentity,
   CertificatePair,
@@ -96,4 +97,68 @@ export function issueServerTls(ca: CertificatePair, id: ServerIdentity, now: Dat
     certificate: issued.certificatePem,
     privateKey: issued.privateKeyPem,
   };
+}
+
+/**
+ * Problems with a CA given as PEM text (certificate and private key), each naming the key it is
+ * read from (`keyOf("certificate")`, `keyOf("privateKey")`): a certificate that does not parse,
+ * is not a CA or has expired, a key that is not the Ed25519 key this project makes, or a key and
+ * certificate of different CAs. `now` is when the check runs.
+ */
+export function checkCaPem(
+  certificatePem: string,
+  privateKeyPem: string,
+  keyOf: (part: "certificate" | "privateKey") => string,
+  now: Date,
+): Problem[] {
+  const problems: Problem[] = [];
+  let certificate: X509Certificate | undefined;
+  try {
+    certificate = new X509Certificate(certificatePem);
+  } catch {
+    problems.push(
+      error(
+        keyOf("certificate"),
+        "is not a PEM certificate; give the CA's certificate (-----BEGIN CERTIFICATE-----…), e.g. the bootstrap stack's tlsCaCertificate output.",
+      ),
+    );
+  }
+  if (certificate && !certificate.ca) {
+    problems.push(
+      error(
+        keyOf("certificate"),
+        "is not a CA certificate; give the certificate of the CA itself.",
+      ),
+    );
+  }
+  if (certificate && new Date(certificate.validTo).getTime() <= now.getTime()) {
+    problems.push(
+      error(
+        keyOf("certificate"),
+        `expired on ${new Date(certificate.validTo).toISOString()}; make a new CA (see the README, Security: rotating).`,
+      ),
+    );
+  }
+  let key: KeyObject | undefined;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    // Reported below.
+  }
+  if (!key || key.asymmetricKeyType !== "ed25519") {
+    problems.push(
+      error(
+        keyOf("privateKey"),
+        "is not an Ed25519 private key (PEM, PKCS#8) as the bootstrap stack makes; give the CA's key, e.g. its tlsCaKey output.",
+      ),
+    );
+  } else if (certificate && !certificate.checkPrivateKey(key)) {
+    problems.push(
+      error(
+        keyOf("privateKey"),
+        `does not belong to the certificate in ${keyOf("certificate")}; give the key and the certificate of the same CA.`,
+      ),
+    );
+  }
+  return problems;
 }

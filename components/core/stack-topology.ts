@@ -2,6 +2,7 @@ import { Problem, error } from "./problems";
 import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
 import { HostTopology, JoinList, KeyNamer, checkTopology } from "./topology";
 import { checkServiceContainer } from "./service-container";
+import { checkCaPem } from "./server-tls";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
 export const stackKeyOf: KeyNamer = (setting) => configKey(setting);
@@ -76,10 +77,10 @@ export interface ConfiguredSecrets {
   readonly gossipKey?: string;
   /** Whether `aclManagementToken` is configured. */
   readonly aclManagementToken: boolean;
-  /** Whether `tlsCaKey` (and so the CA) is configured. */
-  readonly tlsCaKey: boolean;
-  /** Whether `tlsCaCertificate` is configured. */
-  readonly tlsCaCertificate: boolean;
+  /** The CA's private key (PEM), when configured (checked for format only). */
+  readonly tlsCaKey?: string;
+  /** The CA certificate (PEM), when configured. */
+  readonly tlsCaCertificate?: string;
   /** Secret keys (`gossipKey`, …) configured in plain text instead of with `--secret`. */
   readonly plainText: readonly string[];
 }
@@ -123,7 +124,7 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
       ),
     );
   }
-  if (needsSource && !secrets.tlsCaKey) {
+  if (needsSource && secrets.tlsCaKey === undefined) {
     problems.push(
       error(
         configKey("tlsCaKey"),
@@ -131,8 +132,17 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
       ),
     );
   }
-  if (secrets.tlsCaKey !== secrets.tlsCaCertificate) {
-    const missing = secrets.tlsCaKey ? "tlsCaCertificate" : "tlsCaKey";
+  if (secrets.tlsCaKey !== undefined && secrets.tlsCaCertificate !== undefined) {
+    problems.push(
+      ...checkCaPem(
+        secrets.tlsCaCertificate,
+        secrets.tlsCaKey,
+        (part) => configKey(part === "certificate" ? "tlsCaCertificate" : "tlsCaKey"),
+        new Date(),
+      ),
+    );
+  } else if (secrets.tlsCaKey !== undefined || secrets.tlsCaCertificate !== undefined) {
+    const missing = secrets.tlsCaKey !== undefined ? "tlsCaCertificate" : "tlsCaKey";
     problems.push(
       error(
         configKey(missing),
