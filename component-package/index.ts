@@ -1,3 +1,10 @@
 // The component package's entry: the components Pulumi serves to YAML, Python and the other
 // languages. Their argument types are the schema.
-export { GlobalConsul, InternalDc, Registrator, ConsulService } from "../components";
+export {
+  GlobalConsul,
+  InternalDc,
+  Registrator,
+  ConsulService,
+  ConsulAclToken,
+  CertificateAuthority,
+} from "../components";

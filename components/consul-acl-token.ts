@@ -25,12 +25,15 @@ export interface ConsulAclTokenArgs {
    * Default: none.
    * @default none
    */
-  readonly nodeIdentity?: {
-    /** The agent's node name. */
-    readonly nodeName: pulumi.Input<string>;
-    /** The agent's datacenter. */
-    readonly datacenter: pulumi.Input<string>;
-  };
+  readonly nodeIdentity?: AclNodeIdentity;
+}
+
+/** A Consul node identity: `node:write` on one node of one datacenter, and `service:read`. */
+export interface AclNodeIdentity {
+  /** The agent's node name. Required. */
+  readonly nodeName: pulumi.Input<string>;
+  /** The agent's datacenter. Required. */
+  readonly datacenter: pulumi.Input<string>;
 }
 
 /**

@@ -77,3 +77,42 @@ export function generatedCertificateAuthority(
     privateKeyPem: pulumi.secret(pair.apply((p) => p.privateKeyPem)),
   };
 }
+
+/** Arguments of {@link CertificateAuthority}: none so far. */
+export interface CertificateAuthorityArgs {
+  /**
+   * Keep the CA's seed (and so the CA) when the component is deleted. Default `false`.
+   * @default false
+   */
+  readonly retainOnDelete?: boolean;
+}
+
+/**
+ * A CA for the agents' TLS as a component, for programs in any language (the component package):
+ * the same CA {@link generatedCertificateAuthority} makes, valid {@link CA_LIFETIME_DAYS} days, its
+ * key a Pulumi secret. Give `certificatePem` and `privateKeyPem` to the servers' `tls` argument.
+ */
+export class CertificateAuthority extends pulumi.ComponentResource {
+  /** The CA certificate (PEM), public. */
+  public readonly certificatePem: pulumi.Output<string>;
+  /** The CA's private key (PEM), a Pulumi secret. */
+  public readonly privateKeyPem: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: CertificateAuthorityArgs = {},
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("distributed-consul:index:CertificateAuthority", name, {}, opts);
+    const ca = generatedCertificateAuthority(`${name}-seed`, {
+      parent: this,
+      retainOnDelete: args.retainOnDelete ?? false,
+    });
+    this.certificatePem = ca.certificatePem;
+    this.privateKeyPem = ca.privateKeyPem;
+    this.registerOutputs({
+      certificatePem: this.certificatePem,
+      privateKeyPem: this.privateKeyPem,
+    });
+  }
+}

@@ -41,8 +41,9 @@ export { failOnProblems } from "./problems-error";
 export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
 export {
   CA_LIFETIME_DAYS,
+  CertificateAuthority,
   generatedAclToken,
   generatedCertificateAuthority,
   generatedGossipKey,
 } from "./generated-secrets";
-export type { GeneratedCertificateAuthority } from "./generated-secrets";
+export type { CertificateAuthorityArgs, GeneratedCertificateAuthority } from "./generated-secrets";

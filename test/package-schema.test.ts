@@ -9,7 +9,14 @@ import * as yaml from "js-yaml";
 import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 
 const PACKAGE = path.join(__dirname, "..", "component-package");
-const COMPONENTS = ["GlobalConsul", "InternalDc", "Registrator", "ConsulService"];
+const COMPONENTS = [
+  "GlobalConsul",
+  "InternalDc",
+  "Registrator",
+  "ConsulService",
+  "ConsulAclToken",
+  "CertificateAuthority",
+];
 
 let analyzed: AnalyzeResult | undefined;
 function schema(): AnalyzeResult {
@@ -21,7 +28,7 @@ function schema(): AnalyzeResult {
 }
 
 describe("the component package's schema (component-package/)", () => {
-  it("is named distributed-consul and holds the four components", () => {
+  it("is named distributed-consul and holds the components", () => {
     const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
       name: string;
     };
@@ -72,6 +79,18 @@ describe("the component package's schema (component-package/)", () => {
       "retryJoinWan",
     ]);
     assert.deepStrictEqual(required("Registrator"), ["consulAddress", "containerName"]);
+    assert.deepStrictEqual(required("ConsulAclToken"), ["api", "description"]);
+    assert.deepStrictEqual(inputs("ConsulAclToken"), [
+      "api",
+      "description",
+      "nodeIdentity",
+      "policyName",
+      "rules",
+    ]);
+    assert.deepStrictEqual(Object.keys(schema().components.CertificateAuthority.outputs).sort(), [
+      "certificatePem",
+      "privateKeyPem",
+    ]);
     assert.deepStrictEqual(required("ConsulService"), [
       "containerName",
       "dnsServer",
