@@ -327,12 +327,8 @@ const internal = new InternalDc(
 if (managementToken) {
   new AnonymousDnsAccess(
     "anonymous-dns",
-    {
-      api: primaryApi(global.apiAddress),
-      policyName: `dns-read-${settings.nodeName}`,
-      agent: settings.bootstrap ? global : undefined,
-    },
-    { dependsOn: [global] },
+    { api: primaryApi(global.apiAddress), policyName: `dns-read-${settings.nodeName}` },
+    aclObjectOptions(global),
   );
 }
 

@@ -6,5 +6,6 @@ export {
   Registrator,
   ConsulService,
   ConsulAclToken,
+  AnonymousDnsAccess,
   CertificateAuthority,
 } from "../components";

@@ -15,14 +15,6 @@ export interface AnonymousDnsAccessArgs {
    * should name the host, e.g. `dns-read-node1`. Required.
    */
   readonly policyName: pulumi.Input<string>;
-  /**
-   * The agent whose state holds the policy, when the same operation can delete it (the primary's
-   * server on this host): the ACL objects are then not deleted through the API (on `pulumi
-   * destroy` the other hosts' servers may already be gone, leaving no leader to ask). The ACL
-   * objects are written once it is healthy either way. Default: none.
-   * @default none
-   */
-  readonly agent?: pulumi.Resource;
 }
 
 /**
@@ -30,7 +22,9 @@ export interface AnonymousDnsAccessArgs {
  * nodes, attached to the anonymous token. Every host declares its own policy (the attachments add
  * up), so it holds in every topology, with one bootstrap host or with `bootstrapExpect`, and one
  * host's destroy leaves the others' DNS alone. Policies and the anonymous token replicate to the
- * other datacenters.
+ * other datacenters. The `deletedWith` option is passed on to the policy and the attachment: give
+ * it the primary's server on this host when the same operation can delete it (the objects are
+ * then not deleted through the API, which fails once the datacenter has no leader).
  */
 export class AnonymousDnsAccess extends pulumi.ComponentResource {
   /** The policy's name. */
@@ -39,11 +33,8 @@ export class AnonymousDnsAccess extends pulumi.ComponentResource {
   constructor(name: string, args: AnonymousDnsAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("distributed-consul:index:AnonymousDnsAccess", name, {}, opts);
     const provider = consulProvider(`${name}-consul`, args.api, this);
-    const childOpts = {
-      parent: this,
-      provider,
-      ...(args.agent ? { dependsOn: [args.agent], deletedWith: args.agent } : {}),
-    };
+    // `deletedWith` has no effect of its own on a component: the policy and attachment carry it.
+    const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith };
     const policy = new consul.AclPolicy(
       `${name}-policy`,
       {

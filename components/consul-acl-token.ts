@@ -39,8 +39,9 @@ export interface AclNodeIdentity {
 /**
  * One least-privilege ACL token made through the Consul API: a policy with its rules and/or a node
  * identity, and the token. Consul makes the secret; it is read back (`getAclTokenSecretId`) as a
- * Pulumi secret and is never an ID or a plain output. Give `deletedWith` the agent that holds the
- * token when that agent can go in the same operation (see the README, "Security").
+ * Pulumi secret and is never an ID or a plain output. The `deletedWith` option is passed on to the
+ * Consul objects: give it the agent whose state holds them when it can go in the same operation
+ * (they are then not deleted through the API, which fails once the datacenter has no leader).
  */
 export class ConsulAclToken extends pulumi.ComponentResource {
   /** The token's accessor ID (not secret: it names the token, it does not authorize). */
@@ -58,7 +59,8 @@ export class ConsulAclToken extends pulumi.ComponentResource {
     }
     super("distributed-consul:index:ConsulAclToken", name, {}, opts);
     const provider = consulProvider(`${name}-consul`, args.api, this);
-    const childOpts = { parent: this, provider };
+    // `deletedWith` has no effect of its own on a component: its Consul objects carry it.
+    const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith };
     const policy =
       args.rules === undefined
         ? undefined

@@ -74,12 +74,6 @@ export interface ConsulServerArgs {
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
   /**
-   * ACLs: when set, enforced with default deny; every token stays a Pulumi secret. Default: ACLs
-   * off (anyone who reaches the API may do anything).
-   * @default ACLs off
-   */
-  readonly acl?: ConsulServerAcl;
-  /**
    * TLS: the cluster's CA, from which the component issues this server's certificate (names
    * `server.<datacenter>.consul`, `<nodeName>.server.<datacenter>.consul`, `localhost`, the host
    * address and 127.0.0.1). Server RPC is then TLS verified both ways, HTTPS listens on the host
@@ -104,27 +98,38 @@ export interface ConsulServerArgs {
   readonly keepDataOnDestroy?: boolean;
 }
 
-/** ACL settings of a server component; every token is handled as a Pulumi secret. */
-export interface ConsulServerAcl {
+/** ACL settings of a `GlobalConsul`; every token is handled as a Pulumi secret. */
+export interface GlobalConsulAcl {
   /**
-   * The agent's own token (`acl.tokens.agent`): a token with this node's identity, so the agent
-   * may update its own catalog entry and nothing else. Required.
-   */
-  readonly agentToken: pulumi.Input<string>;
-  /**
-   * `GlobalConsul` only: the management token. A server given it bootstraps ACLs with it
-   * (`initial_management`) and registers its own `agentToken` (node identity) with it once it
-   * answers; servers that join an existing cluster get an agent token made through it instead
-   * and are not given it. Default: none.
+   * The management token. A server given it bootstraps ACLs with it (`initial_management`) and
+   * registers its own agent token (node identity) with it once it answers: give it to the
+   * bootstrap server, or to every server with `bootstrapExpect`. A server that joins an existing
+   * cluster is not given it, but an `agentToken` made through the cluster's API. Default: none.
    * @default none
    */
   readonly managementToken?: pulumi.Input<string>;
   /**
-   * `InternalDc` only: the token this secondary datacenter replicates ACLs from the primary with
-   * (`acl.tokens.replication`; `acl:write`, `operator:write`, `service:read`, `intention:read`).
-   * Required for `InternalDc`.
+   * The agent's own token (`acl.tokens.agent`), with this node's identity (node:write on itself,
+   * nothing else). Default: with `managementToken`, one the component generates (a
+   * RandomPassword-derived UUID) and registers; without it, required.
+   * @default generated with managementToken
    */
-  readonly replicationToken?: pulumi.Input<string>;
+  readonly agentToken?: pulumi.Input<string>;
+}
+
+/** ACL settings of an `InternalDc`; every token is handled as a Pulumi secret. */
+export interface InternalDcAcl {
+  /**
+   * The agent's own token (`acl.tokens.agent`): a global token with this server's node identity
+   * (`<nodeName>-<datacenter>` in this datacenter), made through the primary's API. Required.
+   */
+  readonly agentToken: pulumi.Input<string>;
+  /**
+   * The token this secondary datacenter replicates ACLs from the primary with
+   * (`acl.tokens.replication`; `acl:write`, `operator:write`, `service:read`, `intention:read`).
+   * Required.
+   */
+  readonly replicationToken: pulumi.Input<string>;
 }
 
 /** TLS settings of a server component. */

@@ -2,8 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
 import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV, TLS_KEY_ENV } from "./core/agent-start";
+import { generatedAclToken } from "./generated-secrets";
 import {
   ConsulServerArgs,
+  GlobalConsulAcl,
   serverTls,
   KnownServerArgs,
   declareConsulServer,
@@ -48,6 +50,12 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    * @default dc1
    */
   readonly datacenter?: pulumi.Input<string>;
+  /**
+   * ACLs: when set, enforced with default deny in every datacenter (this one is the primary).
+   * Default: ACLs off (anyone who reaches the API may do anything).
+   * @default ACLs off
+   */
+  readonly acl?: GlobalConsulAcl;
   /**
    * Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`.
    * @default {}
@@ -117,6 +125,13 @@ export class GlobalConsul extends pulumi.ComponentResource {
         retryJoin: joinListOf(args.retryJoin ?? []),
       }),
     );
+    if (args.acl && args.acl.agentToken === undefined && args.acl.managementToken === undefined) {
+      throw new pulumi.ResourceError(
+        `GlobalConsul(${name}).acl.agentToken: is missing; give the token made for this server (node identity), or managementToken if this server bootstraps ACLs.`,
+        undefined,
+        true,
+      );
+    }
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
 
     const resolved = pulumi
@@ -140,8 +155,13 @@ export class GlobalConsul extends pulumi.ComponentResource {
       primaryDatacenter: r.datacenter,
     }));
     const acl = args.acl;
+    const agentToken =
+      acl?.agentToken ??
+      (acl?.managementToken !== undefined
+        ? generatedAclToken(`${name}-agent-token-seed`, { parent: this })
+        : undefined);
     const secrets = pulumi
-      .all([args.gossipKey, acl?.managementToken, acl?.agentToken])
+      .all([args.gossipKey, acl?.managementToken, agentToken])
       .apply(([gossipKey, managementToken, agentToken]) => ({
         gossipKey,
         // Only a server that may have to bootstrap ACLs holds it (the bootstrap server, or every
@@ -158,7 +178,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
         : undefined,
     }));
     const secretEnv = pulumi
-      .all([tls.privateKey, acl?.managementToken, acl?.agentToken])
+      .all([tls.privateKey, acl?.managementToken, agentToken])
       .apply(([privateKey, managementToken, agentToken]) => [
         ...(privateKey ? [`${TLS_KEY_ENV}=${privateKey}`] : []),
         ...(registersOwnToken

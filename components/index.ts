@@ -5,7 +5,12 @@
  */
 export * from "./global-consul";
 export * from "./internal-dc";
-export type { ConsulServerArgs, ConsulServerAcl, ConsulServerTls } from "./consul-server-container";
+export type {
+  ConsulServerArgs,
+  ConsulServerTls,
+  GlobalConsulAcl,
+  InternalDcAcl,
+} from "./consul-server-container";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";

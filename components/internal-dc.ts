@@ -4,6 +4,7 @@ import { JoinList, checkTopology, joinListOf } from "./core/topology";
 import { InternalServerSpec, hostPort, internalAgentConfig } from "./core/server-settings";
 import {
   ConsulServerArgs,
+  InternalDcAcl,
   KnownServerArgs,
   declareConsulServer,
   knownServerArgs,
@@ -39,6 +40,12 @@ export interface InternalDcArgs extends ConsulServerArgs {
    * @default dc1
    */
   readonly primaryDatacenter?: pulumi.Input<string>;
+  /**
+   * ACLs: when set, enforced with default deny, replicated from the primary datacenter. Default:
+   * ACLs off.
+   * @default ACLs off
+   */
+  readonly acl?: InternalDcAcl;
   /**
    * Port overrides. Default {@link DEFAULT_INTERNAL_PORTS}: Consul's ports plus 10000, and DNS on
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).

@@ -15,6 +15,7 @@ const COMPONENTS = [
   "Registrator",
   "ConsulService",
   "ConsulAclToken",
+  "AnonymousDnsAccess",
   "CertificateAuthority",
 ];
 

@@ -168,9 +168,13 @@ describe("the program (index.ts) under mocks", () => {
       deletedWith("consul:index/preparedQuery:PreparedQuery", "elasticsearch-query"),
       /::distributed-consul:index:InternalDc::internal$/,
     );
+    // A deletedWith given to a component has no effect of its own: its Consul objects carry it.
     for (const [type, name] of [
       ["consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy"],
       ["consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment", "anonymous-dns-anonymous"],
+      ["consul:index/aclToken:AclToken", "internal-agent-token-token"],
+      ["consul:index/aclPolicy:AclPolicy", "replication-token-policy"],
+      ["consul:index/aclToken:AclToken", "registrator-global-token-token"],
     ]) {
       assert.match(
         deletedWith(type, name),

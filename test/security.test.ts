@@ -9,7 +9,7 @@ import { CA_LIFETIME_DAYS, generatedCertificateAuthority } from "../components/g
 import { certificateAuthority, keySeed } from "../components/core/certificates";
 import { caIdentityOf, issueServerTls } from "../components/core/server-tls";
 import { TLS_FILES } from "../components/core/agent-config";
-import { TLS_KEY_ENV } from "../components/core/agent-start";
+import { AGENT_TOKEN_ENV, TLS_KEY_ENV } from "../components/core/agent-start";
 import {
   Registration,
   installMocks,
@@ -141,6 +141,42 @@ describe("server components with TLS and ACLs (mocks)", () => {
     };
     assert.deepStrictEqual(local.acl.tokens, { agent: "55555555-5555-4555-8555-555555555555" });
     assert.doesNotMatch((container.inputs.command as string[])[0], /acl token create/);
+  });
+
+  it("makes and registers its own agent token when given only the management token", async () => {
+    const registrations: Registration[] = [];
+    await installMocks(registrations);
+    const provider = new docker.Provider("d", { host: "unix:///var/run/docker.sock" });
+    const g = new GlobalConsul(
+      "boot",
+      { ...NODE2, bootstrap: true, acl: { managementToken: "management" }, tls },
+      { providers: [provider] },
+    );
+    await valueOf(g.containerId);
+    const container = theOne({ registrations }, CONTAINER, "boot-agent");
+    const local = JSON.parse(envOf(container, "CONSUL_LOCAL_CONFIG") ?? "{}") as {
+      acl: { tokens: Record<string, string> };
+    };
+    assert.strictEqual(local.acl.tokens.initial_management, "management");
+    assert.match(local.acl.tokens.agent, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+    assert.strictEqual(envOf(container, AGENT_TOKEN_ENV), local.acl.tokens.agent);
+    assert.match((container.inputs.command as string[])[0], /-node-identity='node2:dc1'/);
+    const seed = theOne(
+      { registrations },
+      "random:index/randomPassword:RandomPassword",
+      "boot-agent-token-seed",
+    );
+    assert.match(seed.options.parent, /GlobalConsul::boot$/);
+  });
+
+  it("refuses ACLs with neither an agent token nor the management token, before registering", async () => {
+    const registrations: Registration[] = [];
+    await installMocks(registrations);
+    assert.throws(
+      () => new GlobalConsul("g", { ...NODE2, retryJoin: ["192.168.99.100:8301"], acl: {} }),
+      /GlobalConsul\(g\)\.acl\.agentToken: is missing/,
+    );
+    assert.deepStrictEqual(registrations, []);
   });
 
   it("gives an internal server its agent and replication tokens and its own certificate", async () => {

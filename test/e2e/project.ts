@@ -129,6 +129,7 @@ export async function oneHostStack(
   env: TestEnvironment,
   language: "yaml" | "python",
   gossipKey: string,
+  managementToken: string,
 ): Promise<Stack> {
   const workspace = await LocalWorkspace.create({
     workDir: path.join(project.dir, "examples", language),
@@ -140,6 +141,7 @@ export async function oneHostStack(
     [`consul-${language}:nodeIp`]: { value: env.hosts[0].ip },
     [`consul-${language}:dockerHost`]: { value: env.hosts[0].dockerHost },
     [`consul-${language}:gossipKey`]: { value: gossipKey, secret: true },
+    [`consul-${language}:aclManagementToken`]: { value: managementToken, secret: true },
   });
   return stack;
 }

@@ -6,7 +6,7 @@
 // an anonymous caller gets.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { randomBytes } from "crypto";
+import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -35,10 +35,10 @@ import {
 } from "./probes";
 
 const SERVICE = "elasticsearch";
-/** The API on the host address: HTTPS with TLS (the shipped stacks, examples/n-hosts). */
+/** The API on the host address: HTTPS (every deployment here has TLS). */
 const GLOBAL_HTTPS_PORT = 8501;
 const INTERNAL_HTTPS_PORT = 18501;
-/** Plain HTTP: on the host address only without TLS (examples/yaml, examples/python). */
+/** Plain HTTP: only on loopback and the bridge, so refused on the host address. */
 const GLOBAL_HTTP_PORT = 8500;
 const INTERNAL_HTTP_PORT = 18500;
 const GLOBAL_RPC_PORT = 8300;
@@ -791,29 +791,44 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     [15, "yaml"],
     [16, "python"],
   ] as const) {
-    it(`${step}. examples/${language}: one host through the component package`, async () => {
+    it(`${step}. examples/${language}: one host through the component package, with ACLs and TLS`, async () => {
       if (!project) throw new Error("no scratch project");
       const gossipKey = randomBytes(32).toString("base64");
-      const stack = await oneHostStack(project, env, language, gossipKey);
+      const managementToken = randomUUID();
+      const stack = await oneHostStack(project, env, language, gossipKey, managementToken);
       stacks.push(stack);
       const result = await stack.up({ onOutput: (text) => project?.log(text) });
       assert.strictEqual(result.summary.result, "succeeded");
-      // Neither ACLs nor TLS: plain HTTP stays on the host address, anonymous.
-      access = {};
-      const plainHttp = `${hostAt(0).ip}:${GLOBAL_HTTP_PORT}`;
-      assert.strictEqual(result.outputs.globalApiAddress.value, plainHttp);
+      // Secure like the program, through the package's components: HTTPS with the example's CA,
+      // ACLs with the configured management token, no plain HTTP on the host address.
+      access = { ca: String(result.outputs.caCertificate.value), token: managementToken };
+      const api = `${hostAt(0).ip}:${GLOBAL_HTTPS_PORT}`;
+      assert.strictEqual(result.outputs.globalApiAddress.value, api);
+      assert.strictEqual(
+        await tcpConnect(hostAt(0).ip, GLOBAL_HTTP_PORT),
+        "ECONNREFUSED",
+        "plain HTTP is not on the host address",
+      );
+      const anonymousPut = await consulRequest(
+        api,
+        "PUT",
+        "/v1/kv/e2e/anonymous",
+        anonymous(),
+        "x",
+      );
+      assert.strictEqual(anonymousPut.status, 403, anonymousPut.body);
       const leader = await eventually(
-        () => consulGet<string>(plainHttp, "/v1/status/leader", access),
+        () => consulGet<string>(api, "/v1/status/leader", access),
         (l) => l !== "",
       );
       assert.strictEqual(leader, `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`);
       const wan = await eventually(
-        () => consulGet<Member[]>(plainHttp, "/v1/agent/members?wan=1", access),
+        () => consulGet<Member[]>(api, "/v1/agent/members?wan=1", access),
         (m) => m.length === 2 && m.every((x) => x.Status === 1),
       );
       assert.deepStrictEqual(wan.map((m) => m.Name).sort(), ["node1-vm1.vm1", "node1.dc1"]);
       const registered = await eventually(
-        () => consulGet<ServiceHealth[]>(plainHttp, `/v1/health/service/${SERVICE}`, access),
+        () => consulGet<ServiceHealth[]>(api, `/v1/health/service/${SERVICE}`, access),
         (e) => e.length === 1 && e[0].Checks.every((c) => c.Status === "passing"),
       );
       assert.deepStrictEqual(
@@ -821,7 +836,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
         [`${hostAt(0).ip}:9200`],
       );
       const rings = await consulGet<{ Keys: Record<string, number> }[]>(
-        plainHttp,
+        api,
         "/v1/operator/keyring",
         access,
       );
