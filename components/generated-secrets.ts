@@ -78,7 +78,7 @@ export function generatedCertificateAuthority(
   };
 }
 
-/** Arguments of {@link CertificateAuthority}: none so far. */
+/** Arguments of {@link CertificateAuthority}. */
 export interface CertificateAuthorityArgs {
   /**
    * Keep the CA's seed (and so the CA) when the component is deleted. Default `false`.
