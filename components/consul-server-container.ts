@@ -10,9 +10,9 @@ import {
   AgentSecrets,
   ConsulConfigDocument,
 } from "./core/agent-config";
-import { ServerSpec } from "./core/server-settings";
+import { ServerSpec, hostPort } from "./core/server-settings";
 import { leaderHealthcheck } from "./core/health";
-import { AGENT_ENTRYPOINT, AgentStart, agentStartScript } from "./core/agent-start";
+import { AGENT_ENTRYPOINT, AgentStart, TLS_KEY_ENV, agentStartScript } from "./core/agent-start";
 import { ServerIdentity, ServerTlsFiles, issueServerTls } from "./core/server-tls";
 import { HostTopology, componentKeyNamer } from "./core/topology";
 import {
@@ -207,9 +207,38 @@ export function serverHostTopology(
 /** A server's TLS files as the container gets them: public ones readable, the key a secret. */
 export interface ServerTlsOutputs {
   /** The CA certificate and this server's certificate (public; uploaded, readable in diffs). */
-  readonly publicFiles: pulumi.Output<Omit<ServerTlsFiles, "privateKey"> | undefined>;
+  readonly publicFiles: pulumi.Output<Omit<ServerTlsFiles, "privateKey">>;
   /** This server's private key, a Pulumi secret. */
-  readonly privateKey: pulumi.Output<string | undefined>;
+  readonly privateKey: pulumi.Output<string>;
+}
+
+/** The addresses a server component exports for its API, known once its container is healthy. */
+export interface ServerApiOutputs {
+  /** `host:https` with TLS, `host:http` without. */
+  readonly apiAddress: pulumi.Output<string>;
+  /** The CA certificate that verifies {@link apiAddress}, with TLS. */
+  readonly caCertificate: pulumi.Output<string | undefined>;
+  /** `127.0.0.1:http`, for containers on the host's network. */
+  readonly localHttpAddress: pulumi.Output<string>;
+}
+
+/**
+ * A server's API outputs. They carry the container (known once it is healthy), so whatever is
+ * given them (a consul provider, a registrator) waits for the agent.
+ */
+export function serverApiOutputs(
+  container: docker.Container,
+  hostAddress: pulumi.Output<string>,
+  ports: AgentPorts,
+  tls: ConsulServerTls | undefined,
+): ServerApiOutputs {
+  return {
+    apiAddress: pulumi
+      .all([container.id, hostAddress])
+      .apply(([, host]) => hostPort(host, tls ? ports.https : ports.http)),
+    caCertificate: pulumi.output(tls?.caCertificate),
+    localHttpAddress: container.id.apply(() => hostPort("127.0.0.1", ports.http)),
+  };
 }
 
 /**
@@ -219,10 +248,8 @@ export interface ServerTlsOutputs {
 export function serverTls(
   tls: ConsulServerTls | undefined,
   identity: pulumi.Output<ServerIdentity>,
-): ServerTlsOutputs {
-  if (tls === undefined) {
-    return { publicFiles: pulumi.output(undefined), privateKey: pulumi.output(undefined) };
-  }
+): ServerTlsOutputs | undefined {
+  if (tls === undefined) return undefined;
   const now = new Date();
   const files = pulumi
     .all([tls.caCertificate, tls.caPrivateKey, identity])
@@ -256,11 +283,15 @@ export interface ConsulServerDeclaration {
   readonly config: pulumi.Output<ConsulConfigDocument>;
   /** The secret part, written by the image's entrypoint from `CONSUL_LOCAL_CONFIG`. */
   readonly secrets: pulumi.Output<AgentSecrets>;
-  /** What the container prepares before the agent starts (TLS key, own token). */
-  readonly start: pulumi.Output<AgentStart>;
-  /** The agent's public TLS files, when it has TLS. */
-  readonly tls?: pulumi.Output<Omit<ServerTlsFiles, "privateKey"> | undefined>;
-  /** Secret environment variables for the start script (TLS key, tokens to register). */
+  /**
+   * What else the container prepares before the agent starts (its own token); writing the TLS key
+   * follows from `tls`. Default: nothing else.
+   * @default nothing else
+   */
+  readonly start?: pulumi.Output<Omit<AgentStart, "tlsKey">>;
+  /** The agent's TLS files (see {@link serverTls}), when it has TLS. */
+  readonly tls?: ServerTlsOutputs;
+  /** Secret environment variables for the start script besides the TLS key (tokens to register). */
   readonly secretEnv?: pulumi.Output<string[]>;
   /** Extra environment variables (e.g. `CONSUL_ALLOW_PRIVILEGED_PORTS`). */
   readonly env?: readonly string[];
@@ -323,16 +354,19 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
   // `envs` is wrapped in pulumi.secret unconditionally: the gossip key and tokens are never plain.
   const envs = pulumi.secret(
     pulumi
-      .all([decl.secrets, decl.secretEnv ?? []])
-      .apply(([s, secretEnv]) => [
+      .all([decl.secrets, decl.tls?.privateKey, decl.secretEnv ?? []])
+      .apply(([s, tlsKey, secretEnv]) => [
         ...(decl.env ?? []),
         `${LOCAL_CONFIG_ENV}=${renderConfig(buildAgentSecretConfig(s))}`,
+        ...(tlsKey === undefined ? [] : [`${TLS_KEY_ENV}=${tlsKey}`]),
         ...secretEnv,
       ]),
   );
-  const script = decl.start.apply(agentStartScript);
+  const script = pulumi
+    .output(decl.start ?? {})
+    .apply((start) => agentStartScript({ ...start, tlsKey: decl.tls !== undefined }));
   // The CA and the certificate are public: uploaded beside the configuration, readable in diffs.
-  const uploads = pulumi.all([agentConfig, decl.tls]).apply(([config, tls]) => [
+  const uploads = pulumi.all([agentConfig, decl.tls?.publicFiles]).apply(([config, tls]) => [
     { file: AGENT_CONFIG_FILE, content: config },
     ...(tls
       ? [

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
-import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV, TLS_KEY_ENV } from "./core/agent-start";
+import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "./core/agent-start";
 import { generatedAclToken } from "./generated-secrets";
 import {
   ConsulServerArgs,
   GlobalConsulAcl,
+  serverApiOutputs,
   serverTls,
   KnownServerArgs,
   declareConsulServer,
@@ -172,19 +173,17 @@ export class GlobalConsul extends pulumi.ComponentResource {
     const tls = serverTls(args.tls, resolved);
     const registersOwnToken = acl?.managementToken !== undefined;
     const start = resolved.apply((r) => ({
-      tlsKey: args.tls !== undefined,
       registerAgentToken: registersOwnToken
         ? { nodeName: r.nodeName, datacenter: r.datacenter, httpPort: ports.http }
         : undefined,
     }));
     const secretEnv = pulumi
-      .all([tls.privateKey, acl?.managementToken, agentToken])
-      .apply(([privateKey, managementToken, agentToken]) => [
-        ...(privateKey ? [`${TLS_KEY_ENV}=${privateKey}`] : []),
-        ...(registersOwnToken
+      .all([acl?.managementToken, agentToken])
+      .apply(([managementToken, agentToken]) =>
+        registersOwnToken
           ? [`${MANAGEMENT_TOKEN_ENV}=${managementToken}`, `${AGENT_TOKEN_ENV}=${agentToken}`]
-          : []),
-      ]);
+          : [],
+      );
 
     const { container } = declareConsulServer({
       parent: this,
@@ -195,7 +194,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       config: spec.apply(globalAgentConfig),
       secrets,
       start,
-      tls: tls.publicFiles,
+      tls,
       secretEnv,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
@@ -207,12 +206,11 @@ export class GlobalConsul extends pulumi.ComponentResource {
     this.datacenter = resolved.datacenter;
     this.lanJoinAddress = at(ports.serfLan);
     this.wanAddress = at(ports.serfWan);
-    // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
-    this.apiAddress = pulumi
-      .all([container.id, resolved])
-      .apply(([, r]) => hostPort(r.hostAddress, args.tls ? ports.https : ports.http));
-    this.caCertificate = pulumi.output(args.tls?.caCertificate);
-    this.localHttpAddress = container.id.apply(() => hostPort("127.0.0.1", ports.http));
+    ({
+      apiAddress: this.apiAddress,
+      caCertificate: this.caCertificate,
+      localHttpAddress: this.localHttpAddress,
+    } = serverApiOutputs(container, resolved.hostAddress, ports, args.tls));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
     this.retryJoin = spec.apply((s) => [...s.retryJoin]);

@@ -10,9 +10,9 @@ import {
   knownServerArgs,
   resolveServerArgs,
   serverHostTopology,
+  serverApiOutputs,
   serverTls,
 } from "./consul-server-container";
-import { TLS_KEY_ENV } from "./core/agent-start";
 import { ArgumentCheck, known } from "./input-checks";
 import { Problem } from "./core/problems";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
@@ -164,7 +164,6 @@ export class InternalDc extends pulumi.ComponentResource {
         hostAddress: r.hostAddress,
       })),
     );
-    const secretEnv = tls.privateKey.apply((key) => (key ? [`${TLS_KEY_ENV}=${key}`] : []));
 
     const { container } = declareConsulServer({
       parent: this,
@@ -174,9 +173,7 @@ export class InternalDc extends pulumi.ComponentResource {
       volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
       config: spec.apply(internalAgentConfig),
       secrets,
-      start: pulumi.output({ tlsKey: args.tls !== undefined }),
-      tls: tls.publicFiles,
-      secretEnv,
+      tls,
       // The image's entrypoint grants the binary cap_net_bind_service when this is set, so the
       // unprivileged consul user can bind DNS on port 53.
       env: Object.values(ports).some((p) => p < 1024) ? ["CONSUL_ALLOW_PRIVILEGED_PORTS=yes"] : [],
@@ -190,12 +187,11 @@ export class InternalDc extends pulumi.ComponentResource {
     this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.datacenter}`;
     this.datacenter = resolved.datacenter;
     this.wanAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.serfWan));
-    // Known once the container is healthy: whatever is given it (a consul provider) waits for it.
-    this.apiAddress = pulumi
-      .all([container.id, resolved])
-      .apply(([, r]) => hostPort(r.hostAddress, args.tls ? ports.https : ports.http));
-    this.caCertificate = pulumi.output(args.tls?.caCertificate);
-    this.localHttpAddress = container.id.apply(() => hostPort("127.0.0.1", ports.http));
+    ({
+      apiAddress: this.apiAddress,
+      caCertificate: this.caCertificate,
+      localHttpAddress: this.localHttpAddress,
+    } = serverApiOutputs(container, resolved.hostAddress, ports, args.tls));
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);

@@ -125,6 +125,17 @@ interface Ed25519Key {
   readonly keyId: Buffer;
 }
 
+/**
+ * The 32-byte seed of an Ed25519 private key given as PKCS#8 DER, the form {@link ed25519Key}
+ * makes; `undefined` for any other key.
+ */
+export function ed25519SeedOf(pkcs8: Buffer): Buffer | undefined {
+  const prefix = pkcs8.subarray(0, ED25519_PKCS8_PREFIX.length);
+  return pkcs8.length === ED25519_PKCS8_PREFIX.length + 32 && prefix.equals(ED25519_PKCS8_PREFIX)
+    ? pkcs8.subarray(ED25519_PKCS8_PREFIX.length)
+    : undefined;
+}
+
 function ed25519Key(seed: Buffer, what: string): Ed25519Key {
   if (!Buffer.isBuffer(seed) || seed.length !== 32) {
     throw new Error(`the ${what} key seed must be 32 bytes (see keySeed()).`);

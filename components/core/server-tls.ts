@@ -3,13 +3,11 @@ import { Problem, error } from "./problems";
 import {
   CaIdentity,
   CertificatePair,
+  ed25519SeedOf,
   keySeed,
   renewalWindow,
   serverCertificate,
 } from "./certificates";
-
-/** PKCS#8 DER of an Ed25519 private key: this 16-byte prefix, then the 32-byte seed. */
-const ED25519_PKCS8_PREFIX = "302e020100300506032b657004220420";
 
 /**
  * The issuing identity of a CA given as PEM (certificate and Ed25519 private key, as
@@ -23,13 +21,14 @@ export function caIdentityOf(ca: CertificatePair): CaIdentity {
   } catch {
     throw new Error("the CA private key is not a PEM private key.");
   }
-  if (der.length !== 48 || der.subarray(0, 16).toString("hex") !== ED25519_PKCS8_PREFIX) {
+  const seed = ed25519SeedOf(der);
+  if (!seed) {
     throw new Error("the CA private key is not an Ed25519 key made by certificateAuthority.");
   }
   const subject = new X509Certificate(ca.certificatePem).subject;
   const match = /^CN=([^\n]+)$/.exec(subject);
   if (!match) throw new Error(`the CA certificate's subject "${subject}" is not a single CN.`);
-  return { keySeed: der.subarray(16), commonName: match[1] };
+  return { keySeed: seed, commonName: match[1] };
 }
 
 /** The TLS files of one server agent (PEM). */
