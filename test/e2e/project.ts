@@ -1,6 +1,6 @@
 // The project as a user has it, in a scratch folder: the shipped program and stack files plus
 // per-host overrides, deployed through Pulumi's Automation API on a file backend.
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,8 +8,8 @@ import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost } from "./environment";
 
 const ROOT = path.join(__dirname, "..", "..");
-/** What a deployment reads: the program, its components and the shipped project and stack files. */
-const PROJECT_FILES = [
+/** The program: what a user's upgrade to a new release replaces (see {@link replaceProgram}). */
+const PROGRAM_FILES = [
   "index.ts",
   "components",
   "Pulumi.yaml",
@@ -17,9 +17,11 @@ const PROJECT_FILES = [
   "Pulumi.node2.yaml",
   "package.json",
   "tsconfig.json",
-  "examples",
-  "component-package",
 ];
+/** What a deployment reads: the program, and the examples and component package built on it. */
+const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package"];
+/** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
+const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
 /** A copy of the project with its own file backend; the checkout's stack files stay untouched. */
 export interface ScratchProject {
@@ -42,15 +44,23 @@ export interface ScratchProject {
   remove(): void;
 }
 
-/** Copies the project (node_modules linked, not copied) next to a fresh file backend. */
-export function scratchProject(): ScratchProject {
+/**
+ * Copies the project (node_modules linked, not copied) next to a fresh file backend: the working
+ * tree's files, or those of commit `revision` read from git (an earlier release, to upgrade from;
+ * it runs with the working tree's node_modules).
+ */
+export function scratchProject(revision?: string): ScratchProject {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
   const dir = path.join(base, "project");
   const stateDir = path.join(base, "state");
   fs.mkdirSync(dir);
   fs.mkdirSync(stateDir);
-  for (const entry of PROJECT_FILES) {
-    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  try {
+    if (revision === undefined) copyFromWorkingTree(PROJECT_FILES, dir);
+    else extractFromGit(revision, PROJECT_FILES, dir);
+  } catch (e) {
+    fs.rmSync(base, { recursive: true, force: true });
+    throw e;
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   const logFile = path.join(base, "pulumi.log");
@@ -75,6 +85,68 @@ export function scratchProject(): ScratchProject {
     log: (text) => fs.appendFileSync(logFile, text),
     remove: () => fs.rmSync(base, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Replaces the scratch copy's program ({@link PROGRAM_FILES}) with the working tree's, as a user's
+ * upgrade does; state and backend stay. Each stack file keeps its `encryptionsalt` (without it the
+ * stack's secrets could not be read); the host overrides are set again by {@link hostStack}.
+ */
+export function replaceProgram(project: ScratchProject): void {
+  const salts = new Map<string, string>();
+  for (const entry of PROGRAM_FILES) {
+    const file = path.join(project.dir, entry);
+    const isFile = fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+    const salt = isFile ? ENCRYPTION_SALT.exec(fs.readFileSync(file, "utf8")) : null;
+    if (salt) salts.set(entry, salt[0]);
+    fs.rmSync(file, { recursive: true, force: true });
+  }
+  copyFromWorkingTree(PROGRAM_FILES, project.dir);
+  for (const [entry, salt] of salts) {
+    const file = path.join(project.dir, entry);
+    const text = fs.readFileSync(file, "utf8");
+    fs.writeFileSync(file, `${text}${text.endsWith("\n") ? "" : "\n"}${salt}\n`);
+  }
+}
+
+function copyFromWorkingTree(entries: readonly string[], dir: string): void {
+  for (const entry of entries) {
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+}
+
+/**
+ * Writes `entries` as they are at commit `revision` (those that exist there) into `dir`. Throws
+ * one error saying why when the checkout has no such commit (e.g. a shallow clone).
+ */
+function extractFromGit(revision: string, entries: readonly string[], dir: string): void {
+  const git = (...args: string[]) =>
+    spawnSync("git", ["-C", ROOT, ...args], { maxBuffer: 256 * 1024 * 1024 });
+  const commit = git("rev-parse", "--verify", "--quiet", `${revision}^{commit}`);
+  if (commit.status !== 0) {
+    const shallow = git("rev-parse", "--is-shallow-repository").stdout?.toString().trim();
+    const why =
+      shallow === "true"
+        ? "it is a shallow clone: fetch the full history (`git fetch --unshallow`; in CI, a checkout with full depth)"
+        : shallow === "false"
+          ? "its history does not hold that commit: fetch it from the project's repository"
+          : "it is not a git clone (`git rev-parse` failed): run the suite in a clone of the repository";
+    throw new Error(
+      `The upgrade step deploys commit ${revision}, read from git in ${ROOT}, but ${why}.`,
+    );
+  }
+  const id = commit.stdout.toString().trim();
+  const present = git("ls-tree", "--name-only", id, "--", ...entries);
+  const names = present.stdout.toString().split("\n").filter(Boolean);
+  if (present.status !== 0 || names.length === 0) {
+    throw new Error(
+      `git ls-tree ${id} found none of ${entries.join(", ")}: ${present.stderr.toString()}`,
+    );
+  }
+  const archive = git("archive", "--format=tar", id, "--", ...names);
+  if (archive.status !== 0)
+    throw new Error(`git archive ${id} failed: ${archive.stderr.toString()}`);
+  execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
 }
 
 /** The overrides that point a shipped stack file at a test host. */

@@ -1,0 +1,224 @@
+// The real suite's upgrade step: both stacks deployed by the previous release's program (read from
+// git), then updated in place with this working tree's program. Nothing may be replaced or
+// deleted: every container keeps its id and no secret is made anew. It runs after the two-hosts
+// suite (mocha sorts the files) on the same, by then empty, hosts; `after` destroys what it made.
+import * as assert from "assert";
+import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
+import { ScratchProject, hostStack, replaceProgram, scratchProject } from "./project";
+import { docker } from "./probes";
+
+/** The previous release: stacks it deployed must upgrade in place. */
+const PREVIOUS_RELEASE = "1e5d316";
+/** What an upgrade must not do to any resource: each loses (or would lose) the resource's id. */
+const FORBIDDEN: readonly OpType[] = ["replace", "delete", "create-replacement", "delete-replaced"];
+/** Secret outputs the upgrade must keep: joining stacks and every agent rely on them. */
+const KEPT_SECRETS = ["gossipKey", "aclManagementToken"];
+/**
+ * Steps that change nothing: `read` is a StackReference reading the bootstrap stack's outputs,
+ * which every preview of a joining stack does.
+ */
+const UNCHANGED: readonly OpType[] = ["same", "read"];
+const STEP_MS = 6 * 60_000;
+
+let env: TestEnvironment;
+let project: ScratchProject | undefined;
+const stacks: Stack[] = [];
+let failed = false;
+/** Container id by `host/name`, on both hosts, as the previous release left them. */
+let containersBefore: Map<string, string>;
+/** Every secret output of each stack, by `stack.output`, as the previous release left them. */
+let secretsBefore: Map<string, string>;
+
+/** Every container on the given hosts (running or not), by `host/name`, with its full id. */
+async function containerIds(hosts: readonly TestHost[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const host of hosts) {
+    const lines = await docker(host, "ps", "-a", "--no-trunc", "--format", "{{.Names}} {{.ID}}");
+    for (const line of lines.split("\n").filter(Boolean)) {
+      const [name, id] = line.split(" ");
+      ids.set(`${host.stack}/${name}`, id);
+    }
+  }
+  return ids;
+}
+
+/** Whatever containers and volumes a host holds, named. */
+async function holdings(host: TestHost): Promise<string[]> {
+  const containers = await docker(host, "ps", "-a", "--format", "container {{.Names}}");
+  const volumes = await docker(host, "volume", "ls", "--format", "volume {{.Name}}");
+  return `${containers}\n${volumes}`.split("\n").filter(Boolean);
+}
+
+/** Each secret output of the stacks, by `stack.output` (values compared, never printed). */
+async function secretOutputs(): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  for (const stack of stacks) {
+    const outputs = await stack.outputs();
+    for (const name of KEPT_SECRETS) {
+      assert.ok(outputs[name]?.secret === true, `${stack.name} exports no secret ${name}`);
+    }
+    for (const [name, output] of Object.entries(outputs)) {
+      if (output.secret) secrets.set(`${stack.name}.${name}`, JSON.stringify(output.value));
+    }
+  }
+  return secrets;
+}
+
+/** One resource step of a preview: what it would do to which resource, and the keys that differ. */
+interface Step {
+  readonly op: OpType;
+  readonly urn: string;
+  readonly diffs: readonly string[];
+}
+
+/**
+ * A preview of `stack`: each resource step it plans (from its events), and the ops of its summary
+ * that change something (a cross-check: a change the events missed still shows there).
+ */
+async function preview(
+  stack: Stack,
+): Promise<{ steps: Step[]; changed: (readonly [OpType, number])[] }> {
+  const steps: Step[] = [];
+  const onEvent = (event: EngineEvent): void => {
+    const step = event.resourcePreEvent?.metadata;
+    if (step) steps.push({ op: step.op, urn: step.urn, diffs: step.keys ?? step.diffs ?? [] });
+  };
+  const result = await stack.preview({ onEvent, onOutput: (text) => project?.log(text) });
+  assert.ok(steps.length > 0, `${stack.name}: the preview sent no resource event`);
+  const changed = (Object.entries(result.changeSummary) as [OpType, number][]).filter(
+    ([op, count]) => !UNCHANGED.includes(op) && count > 0,
+  );
+  return { steps, changed };
+}
+
+/** One line per step, for a failure message or the report: `op urn (keys)`. */
+const describeSteps = (steps: readonly Step[]): string =>
+  steps
+    .map((s) => `\n  ${s.op} ${s.urn}${s.diffs.length ? ` (${s.diffs.join(", ")})` : ""}`)
+    .join("");
+
+async function up(stack: Stack): Promise<void> {
+  const result = await stack.up({ onOutput: (text) => project?.log(text) });
+  assert.strictEqual(result.summary.result, "succeeded", stack.name);
+}
+
+describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE}) updated with this program`, function () {
+  this.timeout(STEP_MS);
+
+  before(async function () {
+    env = readTestEnvironment();
+    // Every container on the hosts is compared below: they must start empty.
+    for (const host of env.hosts) {
+      assert.deepStrictEqual(
+        await holdings(host),
+        [],
+        `${host.stack} (${host.dockerHost}) is not empty: the upgrade step compares every ` +
+          `container on it. Remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
+      );
+    }
+    project = scratchProject(PREVIOUS_RELEASE);
+    for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") failed = true;
+  });
+
+  after(async function () {
+    for (const stack of [...stacks].reverse()) {
+      await stack.destroy({ onOutput: (text) => project?.log(text) }).catch((e: unknown) => {
+        failed = true;
+        console.error(`destroy of ${stack.name} failed: ${String(e)}`);
+      });
+    }
+    if (failed && project) {
+      console.error(`Pulumi's output and the scratch project are kept in ${project.logFile}`);
+    } else {
+      project?.remove();
+    }
+    // Only once this step has deployed: hosts found busy in `before` are not its to clear.
+    if (project) {
+      for (const host of env.hosts) {
+        assert.deepStrictEqual(
+          await holdings(host),
+          [],
+          `${host.stack} is not empty after destroy`,
+        );
+      }
+    }
+  });
+
+  it(`1. the previous release (${PREVIOUS_RELEASE}) deploys node1, then node2`, async () => {
+    for (const stack of stacks) await up(stack);
+    containersBefore = await containerIds(env.hosts);
+    assert.ok(containersBefore.size > 0, "no container on the hosts after up");
+    secretsBefore = await secretOutputs();
+  });
+
+  it("2. with this program, each stack's preview replaces and deletes nothing, and up keeps every container and secret", async () => {
+    if (!project) throw new Error("no scratch project");
+    replaceProgram(project);
+    for (const [i, host] of env.hosts.entries()) {
+      // The shipped stack file is the new one: point it at the test host again.
+      stacks[i] = await hostStack(project, env, host);
+      const { steps, changed } = await preview(stacks[i]);
+      const forbidden = steps.filter((s) => FORBIDDEN.includes(s.op));
+      // What the new program creates instead: the names an alias needs.
+      const creates = steps.filter((s) => s.op === "create");
+      assert.deepStrictEqual(
+        [
+          ...forbidden.map((s) => `${s.op} ${s.urn}`),
+          ...changed
+            .filter(([op]) => FORBIDDEN.includes(op))
+            .map(([op, count]) => `summary: ${count} ${op}`),
+        ],
+        [],
+        `${host.stack}: the upgrade would replace or delete (add aliases for these):` +
+          describeSteps(forbidden) +
+          (creates.length ? `\nwhile it creates:${describeSteps(creates)}` : ""),
+      );
+      const changes = steps.filter((s) => !UNCHANGED.includes(s.op));
+      const unchanged = steps.length - changes.length;
+      console.log(
+        `      ${host.stack}: the upgrade's preview lists ${unchanged} unchanged (same, read)` +
+          (changes.length
+            ? `, and:${describeSteps(changes).replace(/\n {2}/g, "\n        ")}`
+            : ""),
+      );
+      await up(stacks[i]);
+    }
+    const containersAfter = await containerIds(env.hosts);
+    const changed = [...new Set([...containersBefore.keys(), ...containersAfter.keys()])].filter(
+      (name) => containersBefore.get(name) !== containersAfter.get(name),
+    );
+    assert.deepStrictEqual(
+      changed.map(
+        (name) =>
+          `${name}: ${containersBefore.get(name) ?? "absent"} → ${containersAfter.get(name) ?? "absent"}`,
+      ),
+      [],
+      "containers made anew, removed or added by the upgrade",
+    );
+    const secretsAfter = await secretOutputs();
+    for (const [name, value] of secretsBefore) {
+      // Compared, never printed: the message names the output only.
+      assert.ok(secretsAfter.get(name) === value, `${name} changed (or is gone) after the upgrade`);
+    }
+  });
+
+  it("3. a second preview of each stack proposes no change", async () => {
+    for (const stack of stacks) {
+      const { steps, changed } = await preview(stack);
+      const changes = steps.filter((s) => !UNCHANGED.includes(s.op));
+      assert.deepStrictEqual(
+        [
+          ...changes.map((s) => `${s.op} ${s.urn}`),
+          ...changed.map(([op, count]) => `summary: ${count} ${op}`),
+        ],
+        [],
+        `${stack.name}: the second preview proposes:${describeSteps(changes)}`,
+      );
+    }
+  });
+});
