@@ -78,6 +78,30 @@ export function generatedCertificateAuthority(
   };
 }
 
+/**
+ * Every secret the hosts of one cluster share, made once: a gossip key, an ACL management token
+ * and a CA, from seeds named `<name>-gossip-key-seed`, `<name>-acl-management-token-seed` and
+ * `<name>-tls-ca-seed`. Give the result to every host's `secrets` (e.g. with `bootstrapExpect`,
+ * where no host bootstraps alone); a single bootstrapping `ConsulHost` makes its own.
+ */
+export function generatedClusterSecrets(
+  name: string,
+  opts?: pulumi.CustomResourceOptions,
+): {
+  gossipKey: pulumi.Output<string>;
+  aclManagementToken: pulumi.Output<string>;
+  tlsCaCertificate: pulumi.Output<string>;
+  tlsCaKey: pulumi.Output<string>;
+} {
+  const ca = generatedCertificateAuthority(`${name}-tls-ca-seed`, opts);
+  return {
+    gossipKey: generatedGossipKey(`${name}-gossip-key-seed`, opts),
+    aclManagementToken: generatedAclToken(`${name}-acl-management-token-seed`, opts),
+    tlsCaCertificate: ca.certificatePem,
+    tlsCaKey: ca.privateKeyPem,
+  };
+}
+
 /** Arguments of {@link CertificateAuthority}. */
 export interface CertificateAuthorityArgs {
   /**

@@ -1,8 +1,10 @@
 /**
- * The public surface of distributed-consul for programs that compose it: the components, their
+ * The public surface of distributed-consul for programs that compose it: `ConsulHost` (one whole
+ * host) and the building blocks it is made of, their
  * argument types, the pinned defaults, the whole-cluster topology check and the derivation of a
  * shared gossip key. The stack program's own config reading and checks are not part of it.
  */
+export * from "./consul-host";
 export * from "./global-consul";
 export * from "./internal-dc";
 export type {
@@ -49,6 +51,7 @@ export {
   CertificateAuthority,
   generatedAclToken,
   generatedCertificateAuthority,
+  generatedClusterSecrets,
   generatedGossipKey,
 } from "./generated-secrets";
 export type { CertificateAuthorityArgs, GeneratedCertificateAuthority } from "./generated-secrets";

@@ -53,20 +53,19 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
       hosts.map((h) => h.dockerHost),
     );
     for (const c of ofType(run, CONTAINER)) {
-      const host = hosts.find(
-        (h) => c.name.endsWith(`-${h.name}-agent`) || c.name.endsWith(`-${h.name}-container`),
-      );
+      const host = hosts.find((h) => c.name.startsWith(`${h.name}-`));
       assert.ok(host, c.name);
       assert.match(String(c.provider), new RegExp(`::docker-${host.name}::`), c.name);
     }
-    assert.strictEqual(ofType(run, CONTAINER).length, 9);
+    // Each host: its two servers and two registrators (no service unless given).
+    assert.strictEqual(ofType(run, CONTAINER).length, 12);
   });
 
   it("starts every global server with bootstrapExpect N, joining the others; none bootstraps alone", async () => {
     const hosts = defaultHosts();
     const run = await runHosts(hosts);
     for (const h of hosts) {
-      const config = agentConfig(run, `global-${h.name}-agent`);
+      const config = agentConfig(run, `${h.name}-global-agent`);
       assert.strictEqual(config.bootstrap_expect, 3, h.name);
       assert.ok(!("bootstrap" in config), h.name);
       assert.deepStrictEqual(
@@ -77,23 +76,23 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     }
   });
 
-  it("WAN-joins every internal datacenter to every global server, through the globals' Outputs", async () => {
+  it("WAN-joins every internal datacenter to every global server, its own host's first", async () => {
     const hosts = defaultHosts();
     const run = await runHosts(hosts);
     hosts.forEach((h, i) => {
-      const config = agentConfig(run, `internal-${h.name}-agent`);
+      const config = agentConfig(run, `${h.name}-internal-agent`);
       assert.strictEqual(config.datacenter, `vm${i + 1}`);
-      assert.deepStrictEqual(
-        config.retry_join_wan,
-        hosts.map((o) => `${o.address}:8302`),
-      );
+      assert.deepStrictEqual(config.retry_join_wan, [
+        `${h.address}:8302`,
+        ...hosts.filter((o) => o !== h).map((o) => `${o.address}:8302`),
+      ]);
     });
   });
 
   it("is secure like the program: ACL tokens per agent and registrator, DNS read per host, TLS", async () => {
     const hosts = defaultHosts();
     const run = await runHosts(hosts);
-    const management = aclTokenFromSeed(mockSeed("acl-management-token-seed"));
+    const management = aclTokenFromSeed(mockSeed("cluster-acl-management-token-seed"));
     const tokensOf = (name: string): Record<string, string> => {
       const container = run.registrations.find((r) => r.type === CONTAINER && r.name === name);
       const envs = reveal(container?.inputs.envs) as string[];
@@ -106,19 +105,19 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     };
     for (const h of hosts) {
       // Every global server may bootstrap ACLs (bootstrapExpect): each holds the management token.
-      assert.deepStrictEqual(tokensOf(`global-${h.name}-agent`), {
+      assert.deepStrictEqual(tokensOf(`${h.name}-global-agent`), {
         initial_management: management,
-        agent: aclTokenFromSeed(mockSeed(`agent-token-seed-${h.name}`)),
+        agent: aclTokenFromSeed(mockSeed(`${h.name}-global-agent-token-seed`)),
       });
-      assert.deepStrictEqual(tokensOf(`internal-${h.name}-agent`), {
-        agent: mockTokenSecret(`accessor-of-internal-agent-token-${h.name}-token`),
-        replication: mockTokenSecret(`accessor-of-replication-token-${h.name}-token`),
+      assert.deepStrictEqual(tokensOf(`${h.name}-internal-agent`), {
+        agent: mockTokenSecret(`accessor-of-${h.name}-internal-agent-token-token`),
+        replication: mockTokenSecret(`accessor-of-${h.name}-replication-token-token`),
       });
       const registrator = run.registrations.find(
-        (r) => r.type === CONTAINER && r.name === `registrator-${h.name}-container`,
+        (r) => r.type === CONTAINER && r.name === `${h.name}-registrator-global-container`,
       );
       assert.deepStrictEqual(reveal(registrator?.inputs.envs), [
-        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-registrator-token-${h.name}-token`)}`,
+        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-${h.name}-registrator-global-token-token`)}`,
       ]);
     }
     assert.deepStrictEqual(
@@ -129,7 +128,7 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
       hosts.map((h) => `dns-read-${h.name}`).sort(),
     );
     for (const h of hosts) {
-      const config = agentConfig(run, `global-${h.name}-agent`) as {
+      const config = agentConfig(run, `${h.name}-global-agent`) as {
         tls: { internal_rpc: { verify_server_hostname: boolean } };
         addresses: { http: string };
       };
@@ -146,7 +145,7 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     }));
     const run = await runHosts(hosts);
     assert.strictEqual(ofType(run, "distributed-consul:index:GlobalConsul").length, 5);
-    assert.strictEqual(agentConfig(run, "global-edge4-agent").bootstrap_expect, 5);
+    assert.strictEqual(agentConfig(run, "edge4-global-agent").bootstrap_expect, 5);
   });
 
   it("refuses two hosts with one address at preview, naming the config entry", async () => {

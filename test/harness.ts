@@ -22,6 +22,16 @@ export interface RegistrationOptions {
   readonly deletedWith: string;
   /** `ignoreChanges`. */
   readonly ignoreChanges: string[];
+  /** `aliases`, as the SDK sends them (alias specs; only the fields the tests read). */
+  readonly aliases: RegisteredAlias[];
+}
+
+/** One alias of a registration: a former name and whether it had no parent then. */
+export interface RegisteredAlias {
+  /** The former name (`""` when unchanged). */
+  readonly name: string;
+  /** The former parent was the stack itself. */
+  readonly noParent: boolean;
 }
 
 /** One resource registration seen by the mocks. */
@@ -77,6 +87,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
+  getAliasesList(): { getSpec(): { getName(): string; getNoparent(): boolean } | undefined }[];
 }
 
 /**
@@ -99,6 +110,10 @@ function captureOptions(): Map<string, RegistrationOptions> {
       retainOnDelete: req.getRetainondelete() ?? false,
       deletedWith: req.getDeletedwith(),
       ignoreChanges: req.getIgnorechangesList(),
+      aliases: req.getAliasesList().flatMap((alias) => {
+        const spec = alias.getSpec();
+        return spec ? [{ name: spec.getName(), noParent: spec.getNoparent() }] : [];
+      }),
     });
     return original(req, callback);
   };
@@ -128,6 +143,7 @@ export async function installMocks(
             retainOnDelete: false,
             deletedWith: "",
             ignoreChanges: [],
+            aliases: [],
           },
           inputs,
           provider: args.provider,

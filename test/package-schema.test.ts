@@ -10,6 +10,7 @@ import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/an
 
 const PACKAGE = path.join(__dirname, "..", "component-package");
 const COMPONENTS = [
+  "ConsulHost",
   "GlobalConsul",
   "InternalDc",
   "Registrator",
@@ -92,6 +93,14 @@ describe("the component package's schema (component-package/)", () => {
       "certificatePem",
       "privateKeyPem",
     ]);
+    assert.deepStrictEqual(required("ConsulHost"), [
+      "hostAddress",
+      "internalDatacenter",
+      "nodeName",
+    ]);
+    // What the next host needs comes out as one object, and goes back in as one argument.
+    assert.ok("cluster" in schema().components.ConsulHost.outputs);
+    assert.ok("cluster" in schema().components.ConsulHost.inputs);
     assert.deepStrictEqual(required("ConsulService"), [
       "containerName",
       "dnsServer",
@@ -150,6 +159,10 @@ describe("the component package's schema (component-package/)", () => {
         problems.push(`${resource}.${output}: no output`);
     }
     assert.deepStrictEqual(problems, []);
-    assert.ok(ours.length >= 4, "the example declares the components");
+    assert.deepStrictEqual(
+      ours.map(([, r]) => r.type),
+      ["distributed-consul:ConsulHost"],
+      "the example is one ConsulHost",
+    );
   });
 });

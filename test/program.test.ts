@@ -19,8 +19,8 @@ const CONTAINER = "docker:index/container:Container";
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 /** The key and token node1 derives from its (mocked) random seeds. */
-const MOCK_GOSSIP_KEY = gossipKeyFromSeed(mockSeed("gossip-key-seed"));
-const MOCK_UUID = aclTokenFromSeed(mockSeed("acl-management-token-seed"));
+const MOCK_GOSSIP_KEY = gossipKeyFromSeed(mockSeed("host-gossip-key-seed"));
+const MOCK_UUID = aclTokenFromSeed(mockSeed("host-acl-management-token-seed"));
 /** A key given in config, unrelated to the generated one. */
 const CONFIGURED_GOSSIP_KEY = Buffer.alloc(32, 7).toString("base64");
 /** A CA given in config (what a stack without a bootstrap stack to read it from needs). */
@@ -74,7 +74,7 @@ async function node1Outputs(): Promise<Record<string, unknown>> {
 describe("the program (index.ts) under mocks", () => {
   it("node1 alone is a complete bootstrap deployment", async () => {
     const run = await node1Default();
-    const config = agentConfigOf(run, "global-agent");
+    const config = agentConfigOf(run, "host-global-agent");
     assert.strictEqual(config.bootstrap, true);
     assert.strictEqual(config.advertise_addr, "192.168.99.100");
     assert.deepStrictEqual(config.retry_join, []);
@@ -88,14 +88,14 @@ describe("the program (index.ts) under mocks", () => {
     const run = await node1Default();
     const seeds = ofType(run, RANDOM_PASSWORD);
     assert.deepStrictEqual(seeds.map((r) => r.name).sort(), [
-      "acl-management-token-seed",
-      "global-agent-token-seed",
-      "gossip-key-seed",
-      "tls-ca-seed",
+      "host-acl-management-token-seed",
+      "host-global-agent-token-seed",
+      "host-gossip-key-seed",
+      "host-tls-ca-seed",
     ]);
     assert.strictEqual(run.outputs.gossipKey, MOCK_GOSSIP_KEY);
     assert.strictEqual(await pulumi.isSecret(run.exports.gossipKey as pulumi.Output<string>), true);
-    assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
+    assert.strictEqual(localConfigOf(run, "host-global-agent").encrypt, MOCK_GOSSIP_KEY);
   });
 
   it("node2 joins node1's address and shares its gossip key, read from the node1 stack", async () => {
@@ -105,12 +105,12 @@ describe("the program (index.ts) under mocks", () => {
       refs.map((r) => r.inputs.name),
       [BOOTSTRAP_STACK],
     );
-    const config = agentConfigOf(run, "global-agent");
+    const config = agentConfigOf(run, "host-global-agent");
     assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
     assert.ok(!("bootstrap" in config) && !("bootstrap_expect" in config));
     assert.strictEqual(config.advertise_addr, "192.168.99.101");
     assert.deepStrictEqual(consulSchemaProblems(config), []);
-    assert.strictEqual(localConfigOf(run, "global-agent").encrypt, MOCK_GOSSIP_KEY);
+    assert.strictEqual(localConfigOf(run, "host-global-agent").encrypt, MOCK_GOSSIP_KEY);
     assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
   });
 
@@ -121,7 +121,9 @@ describe("the program (index.ts) under mocks", () => {
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.105:8301"]),
     };
     const run = await runProgram(config, { [BOOTSTRAP_STACK]: outputs }, "node2");
-    assert.deepStrictEqual(agentConfigOf(run, "global-agent").retry_join, ["192.168.99.105:8301"]);
+    assert.deepStrictEqual(agentConfigOf(run, "host-global-agent").retry_join, [
+      "192.168.99.105:8301",
+    ]);
   });
 
   it("builds each stack's docker provider from its own config and routes every container to it", async () => {
@@ -144,17 +146,17 @@ describe("the program (index.ts) under mocks", () => {
     const run = await node1Default();
     // Its consul provider is built from the internal server's httpAddress, which carries the
     // container (known once healthy): the engine creates the provider, then the query, after it.
-    const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
+    const provider = theOne(run, "pulumi:providers:consul", "host-elasticsearch-consul");
     // HTTPS on the host address, the agent's certificate verified with the stack's CA.
     assert.strictEqual(provider.inputs.address, "192.168.99.100:18501");
     assert.strictEqual(provider.inputs.scheme, "https");
     assert.strictEqual(provider.inputs.caPem, run.outputs.tlsCaCertificate);
     assert.ok(
-      provider.options.dependencies.some((urn) => urn.endsWith("::internal-agent")),
+      provider.options.dependencies.some((urn) => urn.endsWith("::host-internal-agent")),
       provider.options.dependencies.join(", "),
     );
-    const registrator = theOne(run, CONTAINER, "registrator-global-container");
-    assert.ok(registrator.options.parent.endsWith("::registrator-global"));
+    const registrator = theOne(run, CONTAINER, "host-registrator-global-container");
+    assert.ok(registrator.options.parent.endsWith("::host-registrator-global"));
   });
 
   it("skips deleting Consul objects through the API when their agent goes in the same operation", async () => {
@@ -165,20 +167,23 @@ describe("the program (index.ts) under mocks", () => {
     const deletedWith = (type: string, name: string): string =>
       theOne(run, type, name).options.deletedWith;
     assert.match(
-      deletedWith("consul:index/preparedQuery:PreparedQuery", "elasticsearch-query"),
-      /::distributed-consul:index:InternalDc::internal$/,
+      deletedWith("consul:index/preparedQuery:PreparedQuery", "host-elasticsearch-query"),
+      /[:$]distributed-consul:index:InternalDc::host-internal$/,
     );
     // A deletedWith given to a component has no effect of its own: its Consul objects carry it.
     for (const [type, name] of [
-      ["consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy"],
-      ["consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment", "anonymous-dns-anonymous"],
-      ["consul:index/aclToken:AclToken", "internal-agent-token-token"],
-      ["consul:index/aclPolicy:AclPolicy", "replication-token-policy"],
-      ["consul:index/aclToken:AclToken", "registrator-global-token-token"],
+      ["consul:index/aclPolicy:AclPolicy", "host-anonymous-dns-policy"],
+      [
+        "consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment",
+        "host-anonymous-dns-anonymous",
+      ],
+      ["consul:index/aclToken:AclToken", "host-internal-agent-token-token"],
+      ["consul:index/aclPolicy:AclPolicy", "host-replication-token-policy"],
+      ["consul:index/aclToken:AclToken", "host-registrator-global-token-token"],
     ]) {
       assert.match(
         deletedWith(type, name),
-        /::distributed-consul:index:GlobalConsul::global$/,
+        /[:$]distributed-consul:index:GlobalConsul::host-global$/,
         name,
       );
     }
@@ -190,10 +195,10 @@ describe("the program (index.ts) under mocks", () => {
     const run = await node1Default();
     const random = run.registrations.filter((r) => r.type.startsWith("random:"));
     assert.deepStrictEqual(random.map((r) => [r.type, r.name]).sort(), [
-      [RANDOM_PASSWORD, "acl-management-token-seed"],
-      [RANDOM_PASSWORD, "global-agent-token-seed"],
-      [RANDOM_PASSWORD, "gossip-key-seed"],
-      [RANDOM_PASSWORD, "tls-ca-seed"],
+      [RANDOM_PASSWORD, "host-acl-management-token-seed"],
+      [RANDOM_PASSWORD, "host-global-agent-token-seed"],
+      [RANDOM_PASSWORD, "host-gossip-key-seed"],
+      [RANDOM_PASSWORD, "host-tls-ca-seed"],
     ]);
     const token = run.exports.aclManagementToken as pulumi.Output<string>;
     assert.strictEqual(await pulumi.isSecret(token), true);
@@ -234,7 +239,7 @@ describe("the program (index.ts) under mocks", () => {
   it("a joining stack whose bootstrap stack lacks the outputs fails naming bootstrapStack", async () => {
     await assert.rejects(
       runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: {} }, "node2"),
-      /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "(gossipKey|globalJoinAddress)"/,
+      /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "(gossipKey|globalJoinAddress|tlsCaCertificate)"/,
     );
   });
 
@@ -300,8 +305,8 @@ describe("the program (index.ts) under mocks", () => {
   it("gives each registrator its own service:write token, only as a secret CONSUL_HTTP_TOKEN", async () => {
     const run = await node1Default();
     for (const [name, dc] of [
-      ["registrator-global", "dc1"],
-      ["registrator-internal", "vm1"],
+      ["host-registrator-global", "dc1"],
+      ["host-registrator-internal", "vm1"],
     ]) {
       const envs = theOne(run, CONTAINER, `${name}-container`).inputs.envs;
       assert.ok(isSecret(envs), name);
@@ -330,9 +335,9 @@ describe("the program (index.ts) under mocks", () => {
 
   it("runs the original's Elasticsearch on each host, resolving through the host's Consul DNS", async () => {
     const run = await node2Default();
-    const es = theOne(run, CONTAINER, "elasticsearch-container");
+    const es = theOne(run, CONTAINER, "host-elasticsearch-container");
     assert.strictEqual(
-      theOne(run, "docker:index/remoteImage:RemoteImage", "elasticsearch-image").inputs.name,
+      theOne(run, "docker:index/remoteImage:RemoteImage", "host-elasticsearch-image").inputs.name,
       "elasticsearch:9.5.3",
     );
     assert.deepStrictEqual(es.inputs.dns, ["172.17.0.1"]);
@@ -357,11 +362,15 @@ describe("the program (index.ts) under mocks", () => {
 
   it("declares elasticsearch.query.consul in the host's own DC, failing over to dc1 only", async () => {
     const run = await node2Default();
-    const provider = theOne(run, "pulumi:providers:consul", "elasticsearch-consul");
+    const provider = theOne(run, "pulumi:providers:consul", "host-elasticsearch-consul");
     assert.strictEqual(provider.inputs.address, "192.168.99.101:18501");
     assert.strictEqual(provider.inputs.datacenter, "vm2");
-    const query = theOne(run, "consul:index/preparedQuery:PreparedQuery", "elasticsearch-query");
-    assert.match(String(query.provider), /::elasticsearch-consul::/);
+    const query = theOne(
+      run,
+      "consul:index/preparedQuery:PreparedQuery",
+      "host-elasticsearch-query",
+    );
+    assert.match(String(query.provider), /::host-elasticsearch-consul::/);
     assert.strictEqual(query.inputs.service, "elasticsearch");
     assert.strictEqual(query.inputs.onlyPassing, true);
     assert.deepStrictEqual(query.inputs.failover, { datacenters: ["dc1"] });
@@ -378,7 +387,7 @@ describe("the program (index.ts) under mocks", () => {
       }),
     };
     const run = await runProgram(lighter, {}, "node1");
-    const web = theOne(run, CONTAINER, "web-container");
+    const web = theOne(run, CONTAINER, "host-web-container");
     assert.deepStrictEqual(web.inputs.ports, [
       { internal: 80, external: 8080, protocol: "tcp", ip: "192.168.99.100" },
     ]);
@@ -418,44 +427,44 @@ describe("the program (index.ts) under mocks", () => {
 
   it("by default, gives every agent its own node-identity token and anonymous DNS read on every host", async () => {
     const node1 = await node1Default();
-    const provider = theOne(node1, "pulumi:providers:consul", "anonymous-dns-consul");
+    const provider = theOne(node1, "pulumi:providers:consul", "host-anonymous-dns-consul");
     assert.strictEqual(provider.inputs.address, "192.168.99.100:8501");
     assert.strictEqual(provider.inputs.scheme, "https");
     assert.strictEqual(provider.inputs.datacenter, "dc1");
     assert.ok(isSecret(provider.inputs.token), "the management token stays secret");
-    const policy = theOne(node1, "consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy");
+    const policy = theOne(node1, "consul:index/aclPolicy:AclPolicy", "host-anonymous-dns-policy");
     assert.strictEqual(policy.inputs.name, "dns-read-node1");
     assert.match(String(policy.inputs.rules), /service_prefix "" \{\n {2}policy = "read"\n\}/);
     assert.match(String(policy.inputs.rules), /node_prefix "" \{\n {2}policy = "read"\n\}/);
     const attachment = theOne(
       node1,
       "consul:index/aclTokenPolicyAttachment:AclTokenPolicyAttachment",
-      "anonymous-dns-anonymous",
+      "host-anonymous-dns-anonymous",
     );
     assert.strictEqual(attachment.inputs.tokenId, "00000000-0000-0000-0000-000000000002");
     assert.strictEqual(attachment.inputs.policy, "dns-read-node1");
     // The bootstrap server holds the management token and registers its own agent token with it.
-    const node1Agent = aclTokenFromSeed(mockSeed("global-agent-token-seed"));
-    const node1Global = localConfigOf(node1, "global-agent") as {
+    const node1Agent = aclTokenFromSeed(mockSeed("host-global-agent-token-seed"));
+    const node1Global = localConfigOf(node1, "host-global-agent") as {
       acl: { tokens: Record<string, string> };
     };
     assert.deepStrictEqual(node1Global.acl.tokens, {
       initial_management: MOCK_UUID,
       agent: node1Agent,
     });
-    const script = (theOne(node1, CONTAINER, "global-agent").inputs.command as string[])[0];
+    const script = (theOne(node1, CONTAINER, "host-global-agent").inputs.command as string[])[0];
     assert.match(script, /-node-identity='node1:dc1'/);
-    const node1Internal = localConfigOf(node1, "internal-agent") as {
+    const node1Internal = localConfigOf(node1, "host-internal-agent") as {
       acl: { tokens: Record<string, string> };
     };
     assert.deepStrictEqual(node1Internal.acl.tokens, {
-      agent: mockTokenSecret("accessor-of-internal-agent-token-token"),
-      replication: mockTokenSecret("accessor-of-replication-token-token"),
+      agent: mockTokenSecret("accessor-of-host-internal-agent-token-token"),
+      replication: mockTokenSecret("accessor-of-host-replication-token-token"),
     });
     const internalToken = theOne(
       node1,
       "consul:index/aclToken:AclToken",
-      "internal-agent-token-token",
+      "host-internal-agent-token-token",
     );
     assert.deepStrictEqual(internalToken.inputs.nodeIdentities, [
       { nodeName: "node1-vm1", datacenter: "vm1" },
@@ -467,27 +476,31 @@ describe("the program (index.ts) under mocks", () => {
       "node2",
     );
     assert.strictEqual(
-      theOne(node2, "consul:index/aclPolicy:AclPolicy", "anonymous-dns-policy").inputs.name,
+      theOne(node2, "consul:index/aclPolicy:AclPolicy", "host-anonymous-dns-policy").inputs.name,
       "dns-read-node2",
     );
     // A joining server gets a token made beforehand through the bootstrap host's API, and never
     // the management token.
-    const remote = theOne(node2, "pulumi:providers:consul", "global-agent-token-consul");
+    const remote = theOne(node2, "pulumi:providers:consul", "host-global-agent-token-consul");
     assert.strictEqual(remote.inputs.address, "192.168.99.100:8501");
-    const node2Token = theOne(node2, "consul:index/aclToken:AclToken", "global-agent-token-token");
+    const node2Token = theOne(
+      node2,
+      "consul:index/aclToken:AclToken",
+      "host-global-agent-token-token",
+    );
     assert.deepStrictEqual(node2Token.inputs.nodeIdentities, [
       { nodeName: "node2", datacenter: "dc1" },
     ]);
-    const node2Global = localConfigOf(node2, "global-agent") as {
+    const node2Global = localConfigOf(node2, "host-global-agent") as {
       acl: { tokens: Record<string, string> };
     };
     assert.deepStrictEqual(node2Global.acl.tokens, {
-      agent: mockTokenSecret("accessor-of-global-agent-token-token"),
+      agent: mockTokenSecret("accessor-of-host-global-agent-token-token"),
     });
     for (const r of ofType(node2, CONTAINER)) {
       assert.ok(!JSON.stringify(reveal(r.inputs.envs) ?? []).includes(MOCK_UUID), r.name);
     }
-    assert.deepStrictEqual(agentConfigOf(node2, "internal-agent").primary_datacenter, "dc1");
+    assert.deepStrictEqual(agentConfigOf(node2, "host-internal-agent").primary_datacenter, "dc1");
     assert.strictEqual(
       await pulumi.isSecret(node1.exports.aclManagementToken as pulumi.Output<string>),
       true,
@@ -547,14 +560,14 @@ describe("the program (index.ts) under mocks", () => {
       ...CONFIGURED_SECRETS,
     };
     const run = await runProgram(config, {}, "node1");
-    const global = agentConfigOf(run, "global-agent");
+    const global = agentConfigOf(run, "host-global-agent");
     assert.strictEqual(global.bootstrap_expect, 3);
     assert.ok(!("bootstrap" in global));
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
     // Each server holds the configured management token and registers its own agent token.
     assert.deepStrictEqual(
       ofType(run, RANDOM_PASSWORD).map((r) => r.name),
-      ["global-agent-token-seed"],
+      ["host-global-agent-token-seed"],
     );
     assert.deepStrictEqual(run.warnings, []);
   });
@@ -566,6 +579,6 @@ describe("the program (index.ts) under mocks", () => {
     };
     const run = await runProgram(config, {}, "node1");
     assert.deepStrictEqual(run.outputs.globalRetryJoin, ["192.168.99.101:8301"]);
-    assert.strictEqual(agentConfigOf(run, "global-agent").bootstrap, true);
+    assert.strictEqual(agentConfigOf(run, "host-global-agent").bootstrap, true);
   });
 });

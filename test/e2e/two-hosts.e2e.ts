@@ -412,26 +412,20 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     } finally {
       await stacks[0].removeConfig("distributed-consul:aclEnabled");
     }
-    // Renaming a component, as a composing program would: with an alias nothing changes (the
-    // children are named from the component's name, so they follow it); without one the Consul
-    // server would be deleted and made again.
+    // Renaming the host component, as a composing program would: with an alias nothing changes
+    // (the children are named from the component's name, so they follow it); without one the
+    // Consul servers would be deleted and made again.
     const program = path.join(project!.dir, "index.ts");
     const original = fs.readFileSync(program, "utf8");
     const renamed = (alias: boolean): string => {
-      const from = 'new GlobalConsul(\n  "global",';
-      const options = "  { providers: [dockerProvider] },\n);\n\n/** A least-privilege token";
-      assert.ok(original.includes(from) && original.includes(options), "index.ts changed shape");
-      return original
-        .replace(from, 'new GlobalConsul(\n  "dc1-server",')
-        .replace(
-          options,
-          options.replace(
-            "{ providers: [dockerProvider] }",
-            alias
-              ? '{ providers: [dockerProvider], aliases: [{ name: "global" }] }'
-              : "{ providers: [dockerProvider] }",
-          ),
-        );
+      const from = 'new ConsulHost("host", args, { providers: [dockerProvider] });';
+      assert.ok(original.includes(from), "index.ts changed shape");
+      return original.replace(
+        from,
+        alias
+          ? 'new ConsulHost("consul-host", args, { providers: [dockerProvider], aliases: [{ name: "host" }] });'
+          : 'new ConsulHost("consul-host", args, { providers: [dockerProvider] });',
+      );
     };
     try {
       fs.writeFileSync(program, renamed(true));
