@@ -230,6 +230,8 @@ const global = new GlobalConsul(
     recursors: [...settings.recursors],
     ui: settings.ui,
     logLevel: settings.logLevel,
+    // Turned off only by config (warned about above and by the component).
+    aclEnabled: settings.aclEnabled,
     acl:
       managementToken && globalAgentToken
         ? {
@@ -312,6 +314,7 @@ const internal = new InternalDc(
     recursors: [...settings.recursors],
     ui: settings.ui,
     logLevel: settings.logLevel,
+    aclEnabled: settings.aclEnabled,
     acl: tokens
       ? { agentToken: tokens.internalAgent, replicationToken: tokens.replication }
       : undefined,
@@ -342,6 +345,7 @@ const globalRegistrator = new Registrator(
     containerName: `registrator-${settings.globalDatacenter}`,
     image: registratorImage,
     options: { ...registratorOptions, hostIp: settings.nodeIp },
+    aclEnabled: settings.aclEnabled,
     aclToken: tokens?.registrator(settings.globalDatacenter),
   },
   { providers: [dockerProvider], dependsOn: [global] },
@@ -354,6 +358,7 @@ const internalRegistrator = registerInternal
         containerName: `registrator-${settings.internalDatacenter}`,
         image: registratorImage,
         options: { ...registratorOptions, internal: true },
+        aclEnabled: settings.aclEnabled,
         aclToken: tokens?.registrator(settings.internalDatacenter),
       },
       { providers: [dockerProvider], dependsOn: [internal] },
@@ -384,6 +389,7 @@ const consulService = service.enabled
               // Only the global datacenter: other hosts' internal datacenters hold container
               // addresses that are unreachable from this host.
               failover: { datacenters: [settings.globalDatacenter] },
+              aclEnabled: settings.aclEnabled,
               token: managementToken
                 ? hostToken(
                     "query-token",
