@@ -17,7 +17,7 @@ import { LogLevel } from "./core/agent-config";
 import { RegistratorFlags } from "./core/registrator-args";
 import { ServicePort } from "./core/service-registration";
 import { hostPort } from "./core/server-settings";
-import { DEFAULT_GLOBAL_DATACENTER } from "./defaults";
+import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_PROTECTION_ENABLED } from "./defaults";
 
 /**
  * What a host needs to join a cluster, as one object: a {@link ConsulHost}'s `cluster` output,
@@ -194,7 +194,8 @@ export interface ConsulHostArgs {
   readonly globalDatacenter?: string;
   /**
    * ACLs with default deny and a least-privilege token for every agent, registrator and query.
-   * `false` turns them off (warned about at every preview). Default `true`.
+   * `false` turns them off: each server, registrator and query then warns at every preview.
+   * TLS and gossip encryption are always on. Default `true`.
    * @default true
    */
   readonly aclEnabled?: boolean;
@@ -326,13 +327,9 @@ export class ConsulHost extends pulumi.ComponentResource {
     }
     super("distributed-consul:index:ConsulHost", name, {}, opts);
 
-    const aclEnabled = args.aclEnabled ?? true;
-    if (!aclEnabled) {
-      void pulumi.log.warn(
-        `${component}.aclEnabled is false: Consul's ACLs are off, so anyone who reaches an agent's API may read and write everything, KV and catalog included. Remove the setting to turn them back on.`,
-        this,
-      );
-    }
+    // With ACLs off, each child that goes without them (servers, registrators, the query) warns
+    // at every preview, naming itself.
+    const aclEnabled = args.aclEnabled ?? DEFAULT_PROTECTION_ENABLED;
     const globalDatacenter = args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
     // The cluster's values as they resolve (pulumi.output unwraps nested Inputs).
     const cluster = pulumi.output(args.cluster ?? {}) as pulumi.Output<Partial<ConsulCluster>>;
@@ -461,6 +458,7 @@ export class ConsulHost extends pulumi.ComponentResource {
         recursors: args.recursors,
         ui: args.ui,
         logLevel: args.logLevel,
+        aclEnabled,
         acl:
           managementToken && globalAgentToken
             ? {
@@ -544,6 +542,7 @@ export class ConsulHost extends pulumi.ComponentResource {
         recursors: args.recursors,
         ui: args.ui,
         logLevel: args.logLevel,
+        aclEnabled,
         acl: tokens
           ? { agentToken: tokens.internalAgent, replicationToken: tokens.replication }
           : undefined,
@@ -579,6 +578,7 @@ export class ConsulHost extends pulumi.ComponentResource {
           options: pulumi
             .all([registratorOptions, args.hostAddress])
             .apply(([options, hostIp]) => ({ ...options, hostIp })),
+          aclEnabled,
           aclToken: tokens?.registrator("global", globalDatacenter),
         },
         { dependsOn: [global] },
@@ -594,6 +594,7 @@ export class ConsulHost extends pulumi.ComponentResource {
                 containerName: pulumi.interpolate`registrator-${internalDc}`,
                 image: args.registrator?.image,
                 options: registratorOptions.apply((options) => ({ ...options, internal: true })),
+                aclEnabled,
                 aclToken: tokens?.registrator("internal", internalDc),
               },
               { dependsOn: [internal] },
@@ -629,6 +630,7 @@ export class ConsulHost extends pulumi.ComponentResource {
                       // Only the global datacenter: other hosts' internal datacenters hold container
                       // addresses that are unreachable from this host.
                       failover: { datacenters: [globalDatacenter] },
+                      aclEnabled,
                       token: managementToken
                         ? hostToken(
                             "query-token",

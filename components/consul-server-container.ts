@@ -19,10 +19,14 @@ import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_PROTECTION_ENABLED,
   DEFAULT_RECURSORS,
   DEFAULT_UI,
 } from "./defaults";
 import { known } from "./input-checks";
+import { ServerRole, ServerSecurity, serverSecurity } from "./core/secure-defaults";
+import { Problem } from "./core/problems";
+import { failOnProblems } from "./problems-error";
 import { AgentPorts } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
 
@@ -54,10 +58,31 @@ export interface ConsulServerArgs {
    */
   readonly dockerBridgeAddress?: pulumi.Input<string>;
   /**
-   * Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: none (no encryption).
-   * @default none
+   * Gossip key shared by every agent (32 bytes, base64); kept a Pulumi secret. Default: a
+   * bootstrap `GlobalConsul` makes one (its `gossipKey` output); every other server needs it,
+   * unless `gossipEncryption: false`.
+   * @default made by a bootstrap GlobalConsul; required otherwise
    */
   readonly gossipKey?: pulumi.Input<string>;
+  /**
+   * Encrypt gossip with `gossipKey`. `false` runs gossip unencrypted, warned about at every
+   * preview and update; `gossipKey` must not be given then. Default `true`.
+   * @default true
+   */
+  readonly gossipEncryption?: boolean;
+  /**
+   * Enforce ACLs with default deny (see `acl`). `false` turns them off, warned about at every
+   * preview and update; `acl` must not be given then. Default `true`.
+   * @default true
+   */
+  readonly aclEnabled?: boolean;
+  /**
+   * TLS from the CA in `tls`. `false` runs without TLS (plain RPC, plain HTTP also on the host
+   * address), warned about at every preview and update; `tls` must not be given then. Default
+   * `true`.
+   * @default true
+   */
+  readonly tlsEnabled?: boolean;
   /**
    * Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`.
    * @default ["1.1.1.1", "8.8.8.8"]
@@ -77,9 +102,10 @@ export interface ConsulServerArgs {
    * TLS: the cluster's CA, from which the component issues this server's certificate (names
    * `server.<datacenter>.consul`, `<nodeName>.server.<datacenter>.consul`, `localhost`, the host
    * address and 127.0.0.1). Server RPC is then TLS verified both ways, HTTPS listens on the host
-   * address and plain HTTP only on loopback and the Docker bridge. Default: no TLS (plain HTTP
-   * also on the host address).
-   * @default no TLS
+   * address and plain HTTP only on loopback and the Docker bridge. Default: a bootstrap
+   * `GlobalConsul` makes its own CA (its `caCertificate` and `caPrivateKey` outputs); every other
+   * server needs it, unless `tlsEnabled: false`.
+   * @default made by a bootstrap GlobalConsul; required otherwise
    */
   readonly tls?: ConsulServerTls;
   /**
@@ -202,6 +228,44 @@ export function serverHostTopology(
     recursors: args.recursors,
     images: args.image === undefined ? {} : { image: args.image },
   };
+}
+
+/**
+ * A server's security decision (see `core/secure-defaults`) from its arguments; `acl` is the
+ * component's own ACL argument, whose shape differs between `GlobalConsul` and `InternalDc`.
+ */
+export function serverSecurityOf(
+  component: string,
+  role: ServerRole,
+  args: ConsulServerArgs,
+  acl: object | undefined,
+): ServerSecurity {
+  return serverSecurity({
+    component,
+    role,
+    acl: { enabled: args.aclEnabled ?? DEFAULT_PROTECTION_ENABLED, given: acl !== undefined },
+    tls: { enabled: args.tlsEnabled ?? DEFAULT_PROTECTION_ENABLED, given: args.tls !== undefined },
+    gossip: {
+      enabled: args.gossipEncryption ?? DEFAULT_PROTECTION_ENABLED,
+      given: args.gossipKey !== undefined,
+    },
+  });
+}
+
+/**
+ * A given gossip key, checked when it resolves: an Output that resolves to nothing (another
+ * server's `gossipKey` output with encryption off, an empty config value) would otherwise leave
+ * gossip unencrypted without a word. Fails with `whenEmpty` on `resource`.
+ */
+export function checkedGossipKey(
+  gossipKey: pulumi.Input<string>,
+  whenEmpty: Problem,
+  resource: pulumi.Resource,
+): pulumi.Output<string> {
+  return pulumi.output(gossipKey).apply((key) => {
+    if (typeof key !== "string" || key === "") failOnProblems([whenEmpty], resource);
+    return key;
+  });
 }
 
 /** A server's TLS files as the container gets them: public ones readable, the key a secret. */

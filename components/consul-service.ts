@@ -16,6 +16,9 @@ import { checkDatacenter } from "./core/validators";
 import { consulProvider } from "./consul-api";
 import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
+import { DEFAULT_PROTECTION_ENABLED } from "./defaults";
+import { clientTokenCheck, missingToken } from "./core/secure-defaults";
+import { failOnProblems } from "./problems-error";
 
 /** Default restart policy of a service container: back after a crash or a Docker restart. */
 export const DEFAULT_SERVICE_RESTART = "unless-stopped";
@@ -41,10 +44,18 @@ export interface ConsulServicePreparedQuery {
   readonly failover: PreparedQueryFailover;
   /**
    * ACL token for the Consul API (`query:write` on the query's name, read on services and nodes
-   * is enough); always handled as a Pulumi secret. Default: none (no ACLs).
-   * @default none
+   * is enough: a `ConsulAclToken` with `preparedQueryRules(name)`); always handled as a Pulumi
+   * secret. Required unless `aclEnabled: false`.
+   * @default required unless aclEnabled is false
    */
   readonly token?: pulumi.Input<string>;
+  /**
+   * Write the query with `token`. `false`: the query is written anonymously, which works only
+   * against an agent without ACLs; warned about at every preview and update, and `token` must
+   * not be given then. Default `true`.
+   * @default true
+   */
+  readonly aclEnabled?: boolean;
   /**
    * CA certificate (PEM) of the agent at `consulAddress`: the query is then written over HTTPS,
    * the agent verified (give the agent component's `apiAddress` and `caCertificate`). Default:
@@ -201,16 +212,30 @@ export class ConsulService extends pulumi.ComponentResource {
   constructor(name: string, args: ConsulServiceArgs, options?: ConsulServiceOptions) {
     const { queryDeletedWith, ...opts } = options ?? {};
     const component = `ConsulService(${name})`;
+    const queryAt = `${component}.preparedQuery`;
+    const queryAclEnabled = args.preparedQuery?.aclEnabled ?? DEFAULT_PROTECTION_ENABLED;
+    const queryToken = args.preparedQuery?.token;
+    const token = args.preparedQuery
+      ? clientTokenCheck({
+          client: "preparedQuery",
+          at: queryAt,
+          enabled: queryAclEnabled,
+          token: queryToken === undefined ? "absent" : queryToken === "" ? "empty" : "present",
+        })
+      : { errors: [], optOuts: [] };
     // Checked before anything is registered, this component included.
-    const argumentCheck = new ArgumentCheck(
-      checkArgs(component, args, {
+    const argumentCheck = new ArgumentCheck([
+      ...checkArgs(component, args, {
         image: known(args.image),
         containerName: known(args.containerName),
         hostAddress: known(args.hostAddress),
         dnsServer: known(args.dnsServer),
       }),
-    );
+      ...token.errors,
+    ]);
     super("distributed-consul:index:ConsulService", name, {}, opts);
+    // Writing the query without a token is said at every run.
+    failOnProblems(token.optOuts, this);
 
     const resolved = pulumi
       .all([args.image, args.containerName, args.hostAddress, args.dnsServer])
@@ -261,7 +286,16 @@ export class ConsulService extends pulumi.ComponentResource {
         {
           address: query.consulAddress,
           datacenter: query.datacenter,
-          token: query.token,
+          token:
+            queryAclEnabled && queryToken !== undefined
+              ? pulumi.output(queryToken).apply((t) => {
+                  // An Output that resolves to nothing would leave the query denied.
+                  if (typeof t !== "string" || t === "") {
+                    failOnProblems([missingToken("preparedQuery", queryAt, "is empty")], this);
+                  }
+                  return t;
+                })
+              : undefined,
           caCertificate: query.caCertificate,
         },
         this,

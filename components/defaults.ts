@@ -37,5 +37,11 @@ export const DEFAULT_REGISTRATOR_OPTIONS = {
   retryIntervalMs: 2000,
 } as const;
 
+/**
+ * Whether each protection of a building block (ACLs, TLS, gossip encryption, a client's ACL
+ * token) is on unless its flag is set: always, so that turning one off is an explicit argument.
+ */
+export const DEFAULT_PROTECTION_ENABLED = true;
+
 /** Seconds `pulumi up` waits for a Consul container to report healthy. */
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;

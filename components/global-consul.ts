@@ -2,11 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
 import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "./core/agent-start";
-import { generatedAclToken } from "./generated-secrets";
+import {
+  generatedAclToken,
+  generatedCertificateAuthority,
+  generatedGossipKey,
+  GeneratedCertificateAuthority,
+} from "./generated-secrets";
 import {
   ConsulServerArgs,
+  ConsulServerTls,
   GlobalConsulAcl,
+  checkedGossipKey,
   serverApiOutputs,
+  serverSecurityOf,
   serverTls,
   KnownServerArgs,
   declareConsulServer,
@@ -16,7 +24,10 @@ import {
 } from "./consul-server-container";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
 import { ArgumentCheck, known } from "./input-checks";
+import { failOnProblems } from "./problems-error";
 import { JoinList, checkTopology, joinListOf } from "./core/topology";
+import { Problem, error } from "./core/problems";
+import { ServerRole, isOn, missingServerValue } from "./core/secure-defaults";
 
 /** How the topology check's settings are called among {@link GlobalConsulArgs}. */
 const GLOBAL_CONSUL_ARGS: Record<string, string> = {
@@ -52,9 +63,10 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    */
   readonly datacenter?: pulumi.Input<string>;
   /**
-   * ACLs: when set, enforced with default deny in every datacenter (this one is the primary).
-   * Default: ACLs off (anyone who reaches the API may do anything).
-   * @default ACLs off
+   * ACLs, enforced with default deny in every datacenter (this one is the primary). Default: a
+   * bootstrap server makes its management token (`{ managementToken }`, see the
+   * `managementToken` output); every other server needs it, unless `aclEnabled: false`.
+   * @default made by a bootstrap server; required otherwise
    */
   readonly acl?: GlobalConsulAcl;
   /**
@@ -67,7 +79,10 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
 /**
  * This host's server of the global datacenter (`dc1`) that spans all hosts. The bootstrap host
  * elects itself; the others `retry_join` it. Host networking, configuration uploaded as JSON,
- * Raft state on a named volume, healthy only once a leader is known.
+ * Raft state on a named volume, healthy only once a leader is known. Secure unless told
+ * otherwise: ACLs with default deny, TLS verified both ways, gossip encryption; the bootstrap
+ * server makes what it is not given (gossip key, management token, CA) and offers it as outputs
+ * for the servers that join.
  */
 export class GlobalConsul extends pulumi.ComponentResource {
   /** The agent's node name. */
@@ -98,15 +113,31 @@ export class GlobalConsul extends pulumi.ComponentResource {
   public readonly retryJoin: pulumi.Output<string[]>;
   /** The Docker container id. */
   public readonly containerId: pulumi.Output<string>;
+  /**
+   * The gossip key this server uses (given or made), for the servers that join; a Pulumi secret.
+   * `undefined` with `gossipEncryption: false`.
+   */
+  public readonly gossipKey: pulumi.Output<string | undefined>;
+  /**
+   * The ACL management token, when this server holds it (given or made); a Pulumi secret.
+   * `undefined` otherwise.
+   */
+  public readonly managementToken: pulumi.Output<string | undefined>;
+  /**
+   * The CA's private key (given or made), with which joining servers' certificates are issued; a
+   * Pulumi secret. `undefined` with `tlsEnabled: false`.
+   */
+  public readonly caPrivateKey: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GlobalConsulArgs, opts?: pulumi.ComponentResourceOptions) {
+    const component = `GlobalConsul(${name})`;
     const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.ports };
     const check = (values: KnownServerArgs & { datacenter?: string; retryJoin: JoinList }) =>
       checkTopology({
         quorum: false,
         hosts: [
           {
-            ...serverHostTopology(`GlobalConsul(${name})`, GLOBAL_CONSUL_ARGS, values),
+            ...serverHostTopology(component, GLOBAL_CONSUL_ARGS, values),
             global: {
               datacenter: values.datacenter,
               bootstrap: args.bootstrap ?? false,
@@ -117,23 +148,60 @@ export class GlobalConsul extends pulumi.ComponentResource {
           },
         ],
       });
+    const role: ServerRole = args.bootstrap
+      ? "bootstrap"
+      : args.bootstrapExpect !== undefined
+        ? "bootstrapExpect"
+        : "joining";
+    const security = serverSecurityOf(component, role, args, args.acl);
+    const aclProblems: Problem[] =
+      args.acl && args.acl.agentToken === undefined && args.acl.managementToken === undefined
+        ? [
+            error(
+              `${component}.acl.agentToken`,
+              "is missing; give the token made for this server (node identity), or managementToken if this server bootstraps ACLs.",
+            ),
+          ]
+        : [];
     // Checked before anything is registered, this component included; Outputs once resolved.
     const datacenterArg = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
-    const argumentCheck = new ArgumentCheck(
-      check({
+    const argumentCheck = new ArgumentCheck([
+      ...check({
         ...knownServerArgs(args),
         datacenter: known(datacenterArg),
         retryJoin: joinListOf(args.retryJoin ?? []),
       }),
-    );
-    if (args.acl && args.acl.agentToken === undefined && args.acl.managementToken === undefined) {
-      throw new pulumi.ResourceError(
-        `GlobalConsul(${name}).acl.agentToken: is missing; give the token made for this server (node identity), or managementToken if this server bootstraps ACLs.`,
-        undefined,
-        true,
-      );
-    }
+      ...security.errors,
+      ...aclProblems,
+    ]);
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
+    // Every protection turned off is said at every run.
+    failOnProblems(security.optOuts, this);
+
+    // What this server is not given and bootstraps with, it makes, as children.
+    const childOpts = { parent: this };
+    const gossipKey =
+      security.gossip === "generated"
+        ? generatedGossipKey(`${name}-gossip-key-seed`, childOpts)
+        : security.gossip === "given" && args.gossipKey !== undefined
+          ? checkedGossipKey(
+              args.gossipKey,
+              missingServerValue(component, role, "gossip", "is empty"),
+              this,
+            )
+          : undefined;
+    const acl: GlobalConsulAcl | undefined =
+      security.acl === "generated"
+        ? { managementToken: generatedAclToken(`${name}-management-token-seed`, childOpts) }
+        : security.acl === "given"
+          ? args.acl
+          : undefined;
+    const tlsArg: ConsulServerTls | undefined =
+      security.tls === "generated"
+        ? caOf(generatedCertificateAuthority(`${name}-tls-ca-seed`, childOpts))
+        : security.tls === "given"
+          ? args.tls
+          : undefined;
 
     const resolved = pulumi
       .all([
@@ -151,18 +219,17 @@ export class GlobalConsul extends pulumi.ComponentResource {
       bootstrap: args.bootstrap ?? false,
       bootstrapExpect: args.bootstrapExpect,
       ports,
-      aclEnabled: args.acl !== undefined,
-      tls: args.tls !== undefined,
+      aclEnabled: isOn(security.acl),
+      tls: isOn(security.tls),
       primaryDatacenter: r.datacenter,
     }));
-    const acl = args.acl;
     const agentToken =
       acl?.agentToken ??
       (acl?.managementToken !== undefined
-        ? generatedAclToken(`${name}-agent-token-seed`, { parent: this })
+        ? generatedAclToken(`${name}-agent-token-seed`, childOpts)
         : undefined);
     const secrets = pulumi
-      .all([args.gossipKey, acl?.managementToken, agentToken])
+      .all([gossipKey, acl?.managementToken, agentToken])
       .apply(([gossipKey, managementToken, agentToken]) => ({
         gossipKey,
         // Only a server that may have to bootstrap ACLs holds it (the bootstrap server, or every
@@ -170,7 +237,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
         initialManagementToken: managementToken,
         agentToken,
       }));
-    const tls = serverTls(args.tls, resolved);
+    const tls = serverTls(tlsArg, resolved);
     const registersOwnToken = acl?.managementToken !== undefined;
     const start = resolved.apply((r) => ({
       registerAgentToken: registersOwnToken
@@ -210,11 +277,14 @@ export class GlobalConsul extends pulumi.ComponentResource {
       apiAddress: this.apiAddress,
       caCertificate: this.caCertificate,
       localHttpAddress: this.localHttpAddress,
-    } = serverApiOutputs(container, resolved.hostAddress, ports, args.tls));
+    } = serverApiOutputs(container, resolved.hostAddress, ports, tlsArg));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
     this.retryJoin = spec.apply((s) => [...s.retryJoin]);
     this.containerId = container.id;
+    this.gossipKey = pulumi.secret(pulumi.output(gossipKey));
+    this.managementToken = pulumi.secret(pulumi.output(acl?.managementToken));
+    this.caPrivateKey = pulumi.secret(pulumi.output(tlsArg?.caPrivateKey));
     this.registerOutputs({
       nodeName: this.nodeName,
       datacenter: this.datacenter,
@@ -226,6 +296,15 @@ export class GlobalConsul extends pulumi.ComponentResource {
       ports: this.ports,
       retryJoin: this.retryJoin,
       containerId: this.containerId,
+      caCertificate: this.caCertificate,
+      gossipKey: this.gossipKey,
+      managementToken: this.managementToken,
+      caPrivateKey: this.caPrivateKey,
     });
   }
+}
+
+/** A generated CA in the shape of the `tls` argument. */
+function caOf(ca: GeneratedCertificateAuthority): ConsulServerTls {
+  return { caCertificate: ca.certificatePem, caPrivateKey: ca.privateKeyPem };
 }

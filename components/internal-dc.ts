@@ -6,6 +6,8 @@ import {
   ConsulServerArgs,
   InternalDcAcl,
   KnownServerArgs,
+  checkedGossipKey,
+  serverSecurityOf,
   declareConsulServer,
   knownServerArgs,
   resolveServerArgs,
@@ -14,6 +16,8 @@ import {
   serverTls,
 } from "./consul-server-container";
 import { ArgumentCheck, known } from "./input-checks";
+import { failOnProblems } from "./problems-error";
+import { isOn, missingServerValue } from "./core/secure-defaults";
 import { Problem } from "./core/problems";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
 import { checkDatacenter } from "./core/validators";
@@ -41,9 +45,9 @@ export interface InternalDcArgs extends ConsulServerArgs {
    */
   readonly primaryDatacenter?: pulumi.Input<string>;
   /**
-   * ACLs: when set, enforced with default deny, replicated from the primary datacenter. Default:
-   * ACLs off.
-   * @default ACLs off
+   * ACLs, enforced with default deny, replicated from the primary datacenter. Required unless
+   * `aclEnabled: false`: an internal datacenter's tokens are made through the primary's API.
+   * @default required unless aclEnabled is false
    */
   readonly acl?: InternalDcAcl;
   /**
@@ -61,6 +65,8 @@ export interface InternalDcArgs extends ConsulServerArgs {
  * the global server's, and serves Consul DNS on port 53 of the Docker bridge address for this
  * host's containers: its own datacenter as `<svc>.service.consul`, others through WAN
  * forwarding as `<svc>.service.<dc>.consul`. Its node name is `<nodeName>-<datacenter>`.
+ * Secure unless told otherwise: it needs the global servers' gossip key and CA and its own ACL
+ * tokens, and refuses to start without them unless the matching protection is turned off.
  */
 export class InternalDc extends pulumi.ComponentResource {
   /** The agent's node name. */
@@ -117,16 +123,30 @@ export class InternalDc extends pulumi.ComponentResource {
         ? []
         : checkDatacenter(`${component}.primaryDatacenter`, values.primaryDatacenter)),
     ];
+    const security = serverSecurityOf(component, "internal", args, args.acl);
     // Checked before anything is registered, this component included; Outputs once resolved.
-    const argumentCheck = new ArgumentCheck(
-      check({
+    const argumentCheck = new ArgumentCheck([
+      ...check({
         ...knownServerArgs(args),
         datacenter: known(args.datacenter),
         primaryDatacenter: known(primaryArg),
         retryJoinWan: joinListOf(args.retryJoinWan),
       }),
-    );
+      ...security.errors,
+    ]);
     super("distributed-consul:index:InternalDc", name, {}, opts);
+    // Every protection turned off is said at every run.
+    failOnProblems(security.optOuts, this);
+    const gossipKey =
+      security.gossip === "given" && args.gossipKey !== undefined
+        ? checkedGossipKey(
+            args.gossipKey,
+            missingServerValue(component, "internal", "gossip", "is empty"),
+            this,
+          )
+        : undefined;
+    const acl = security.acl === "given" ? args.acl : undefined;
+    const tlsArg = security.tls === "given" ? args.tls : undefined;
 
     const resolved = pulumi
       .all([
@@ -146,18 +166,18 @@ export class InternalDc extends pulumi.ComponentResource {
     const spec = resolved.apply((r): InternalServerSpec => ({
       ...r,
       ports,
-      aclEnabled: args.acl !== undefined,
-      tls: args.tls !== undefined,
+      aclEnabled: isOn(security.acl),
+      tls: isOn(security.tls),
     }));
     const secrets = pulumi
-      .all([args.gossipKey, args.acl?.agentToken, args.acl?.replicationToken])
+      .all([gossipKey, acl?.agentToken, acl?.replicationToken])
       .apply(([gossipKey, agentToken, replicationToken]) => ({
         gossipKey,
         agentToken,
         replicationToken,
       }));
     const tls = serverTls(
-      args.tls,
+      tlsArg,
       resolved.apply((r) => ({
         nodeName: `${r.nodeName}-${r.datacenter}`,
         datacenter: r.datacenter,
@@ -191,7 +211,7 @@ export class InternalDc extends pulumi.ComponentResource {
       apiAddress: this.apiAddress,
       caCertificate: this.caCertificate,
       localHttpAddress: this.localHttpAddress,
-    } = serverApiOutputs(container, resolved.hostAddress, ports, args.tls));
+    } = serverApiOutputs(container, resolved.hostAddress, ports, tlsArg));
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);

@@ -11,7 +11,9 @@ import {
 import { checkContainerName, checkPinnedImage } from "./core/service-container";
 import { ArgumentCheck, known } from "./input-checks";
 import { checkTopology } from "./core/topology";
-import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
+import { DEFAULT_PROTECTION_ENABLED, DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
+import { clientTokenCheck, missingToken } from "./core/secure-defaults";
+import { failOnProblems } from "./problems-error";
 
 /** Where the Docker engine's socket is on a stock Linux Docker host. */
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
@@ -39,11 +41,19 @@ export interface RegistratorArgs {
   /** Docker container name, fixed and unique on the Docker host (e.g. `registrator-dc1`). Required. */
   readonly containerName: pulumi.Input<string>;
   /**
-   * Consul ACL token registrator authenticates with, passed as `CONSUL_HTTP_TOKEN` and kept a
-   * Pulumi secret. Default: none (anonymous).
-   * @default none
+   * Consul ACL token registrator authenticates with (`service:write`, e.g. a `ConsulAclToken`
+   * with `registratorRules()`), passed as `CONSUL_HTTP_TOKEN` and kept a Pulumi secret. Required
+   * unless `aclEnabled: false`.
+   * @default required unless aclEnabled is false
    */
   readonly aclToken?: pulumi.Input<string>;
+  /**
+   * Authenticate with `aclToken`. `false`: registrator calls its agent anonymously, which works
+   * only against an agent without ACLs; warned about at every preview and update, and `aclToken`
+   * must not be given then. Default `true`.
+   * @default true
+   */
+  readonly aclEnabled?: boolean;
   /**
    * Host path of the Docker engine socket, mounted read-only. Default `/var/run/docker.sock`.
    * @default /var/run/docker.sock
@@ -105,7 +115,8 @@ function checkArgs(component: string, args: KnownRegistratorArgs): Problem[] {
  * registrator on one Docker host: it watches the local Docker engine and registers containers'
  * published ports into the Consul agent at `consulAddress`. Host networking (service IDs carry the
  * host's name, so `-cleanup` touches only this host's entries), restarted unless stopped (it exits
- * when Docker's event stream closes), the Docker socket mounted read-only.
+ * when Docker's event stream closes), the Docker socket mounted read-only. It authenticates with
+ * an ACL token unless told that its agent has no ACLs (`aclEnabled: false`).
  */
 export class Registrator extends pulumi.ComponentResource {
   /** The Docker container id. */
@@ -121,18 +132,28 @@ export class Registrator extends pulumi.ComponentResource {
       ...options,
     });
     const knownOptions = args.options === undefined ? {} : known(args.options);
+    const aclEnabled = args.aclEnabled ?? DEFAULT_PROTECTION_ENABLED;
+    const token = clientTokenCheck({
+      client: "registrator",
+      at: component,
+      enabled: aclEnabled,
+      token: args.aclToken === undefined ? "absent" : args.aclToken === "" ? "empty" : "present",
+    });
     // Checked before anything is registered, this component included; Outputs once resolved.
-    const argumentCheck = new ArgumentCheck(
-      checkArgs(component, {
+    const argumentCheck = new ArgumentCheck([
+      ...checkArgs(component, {
         consulAddress: known(args.consulAddress),
         options: knownOptions === undefined ? undefined : withDefaults(knownOptions),
         image: known(image),
         containerName: known(args.containerName),
         dockerSocket: args.dockerSocket,
       }),
-    );
+      ...token.errors,
+    ]);
     // Nothing secret goes to super(): its args are recorded as the component's inputs.
     super("distributed-consul:index:Registrator", name, {}, opts);
+    // Running without a token is said at every run.
+    failOnProblems(token.optOuts, this);
 
     const resolved = pulumi
       .all([args.consulAddress, args.options ?? {}, image, args.containerName])
@@ -152,11 +173,14 @@ export class Registrator extends pulumi.ComponentResource {
     );
     // Wrapped unconditionally: the token is never plain, whether or not the caller marked it.
     const envs = pulumi.secret(
-      pulumi
-        .output(args.aclToken)
-        .apply((token) =>
-          token === undefined || token === "" ? [] : [`CONSUL_HTTP_TOKEN=${token}`],
-        ),
+      pulumi.output(aclEnabled ? args.aclToken : undefined).apply((token) => {
+        if (!aclEnabled) return [];
+        // An Output that resolves to nothing would leave registrator denied by its agent.
+        if (token === undefined || token === "") {
+          failOnProblems([missingToken("registrator", component, "is empty")], this);
+        }
+        return [`CONSUL_HTTP_TOKEN=${token}`];
+      }),
     );
 
     const childOpts = { parent: this };

@@ -5,6 +5,7 @@ import { GlobalConsul } from "../components/global-consul";
 import { InternalDc } from "../components/internal-dc";
 import { checkTopology, describeProblem, errorsOf } from "../components";
 import { Registration, installMocks, reveal, valueOf } from "./harness";
+import { passedOn } from "./secure-args";
 
 const HOSTS = [
   { nodeName: "node1", ip: "192.168.99.100", dc: "vm1" },
@@ -40,13 +41,28 @@ describe("composing several hosts in one program", () => {
       const provider = new docker.Provider(`docker-${h.nodeName}`, {
         host: `ssh://docker@${h.ip}`,
       });
+      // The bootstrap server makes the cluster's secrets; the others get them from its outputs
+      // (the agent tokens here stand for ones made through its API).
+      const boot = globals[0];
+      const shared =
+        i === 0
+          ? {}
+          : {
+              gossipKey: passedOn(boot.gossipKey),
+              tls: {
+                caCertificate: passedOn(boot.caCertificate),
+                caPrivateKey: passedOn(boot.caPrivateKey),
+              },
+            };
       const global = new GlobalConsul(
         `global-${h.nodeName}`,
         {
           nodeName: h.nodeName,
           hostAddress: h.ip,
           bootstrap: i === 0,
-          retryJoin: i === 0 ? [] : [globals[0].lanJoinAddress],
+          retryJoin: i === 0 ? [] : [boot.lanJoinAddress],
+          ...shared,
+          acl: i === 0 ? undefined : { agentToken: `agent-token-of-${h.nodeName}` },
         },
         { providers: [provider] },
       );
@@ -58,6 +74,12 @@ describe("composing several hosts in one program", () => {
           hostAddress: h.ip,
           datacenter: h.dc,
           retryJoinWan: globals.map((g) => g.wanAddress),
+          gossipKey: passedOn(globals[0].gossipKey),
+          tls: {
+            caCertificate: passedOn(globals[0].caCertificate),
+            caPrivateKey: passedOn(globals[0].caPrivateKey),
+          },
+          acl: { agentToken: `agent-token-of-${h.dc}`, replicationToken: `replication-${h.dc}` },
         },
         { providers: [provider] },
       );
@@ -88,8 +110,14 @@ describe("composing several hosts in one program", () => {
       "192.168.99.101:8302",
       "192.168.99.102:8302",
     ]);
-    // No secrets were given, so the secret part is empty.
-    const node1Global = containers.find((c) => c.name === "global-node1-agent");
-    assert.deepStrictEqual(reveal(node1Global?.inputs.envs), ["CONSUL_LOCAL_CONFIG={}\n"]);
+    // Every agent of every host has the gossip key the bootstrap server made.
+    const gossipKey = await valueOf(globals[0].gossipKey);
+    assert.ok(gossipKey);
+    for (const c of containers) {
+      const envs = reveal(c.inputs.envs) as string[];
+      const local = envs.find((e) => e.startsWith("CONSUL_LOCAL_CONFIG=")) ?? "=";
+      const secrets = JSON.parse(local.slice(local.indexOf("=") + 1)) as { encrypt?: string };
+      assert.strictEqual(secrets.encrypt, gossipKey, c.name);
+    }
   });
 });

@@ -187,7 +187,7 @@ describe("ConsulHost (mocks)", () => {
     );
   });
 
-  it("with aclEnabled false, makes no token and warns", async () => {
+  it("with aclEnabled false, makes no token, and every child without ACLs warns, naming itself", async () => {
     const run = await declared(() => {
       const host = new ConsulHost("node1", {
         nodeName: "node1",
@@ -203,10 +203,17 @@ describe("ConsulHost (mocks)", () => {
       0,
     );
     assert.strictEqual(configOf(theOne(run, CONTAINER, "node1-global-agent")).acl, undefined);
-    assert.ok(
-      run.warnings.some((w) => w.includes("ConsulHost(node1).aclEnabled is false")),
-      run.warnings.join("\n"),
-    );
+    for (const child of [
+      "GlobalConsul(node1-global)",
+      "InternalDc(node1-internal)",
+      "Registrator(node1-registrator-global)",
+      "Registrator(node1-registrator-internal)",
+    ]) {
+      assert.ok(
+        run.warnings.some((w) => w.includes(`${child}.aclEnabled`) && w.includes("is false")),
+        `${child}: ${run.warnings.join("\n")}`,
+      );
+    }
   });
 
   it("answers to every name the previous release's program gave at its root, so its stacks upgrade in place", async () => {

@@ -12,6 +12,7 @@ import {
   theOne,
   valueOf,
 } from "./harness";
+import { passedOn } from "./secure-args";
 
 const COMPONENT = "distributed-consul:index:ConsulService";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -62,6 +63,7 @@ function withQuery(agent: GlobalConsul): ConsulServiceArgs {
     preparedQuery: {
       name: "es",
       consulAddress: agent.apiAddress,
+      caCertificate: passedOn(agent.caCertificate),
       datacenter: "vm1",
       failover: { nearestN: 2, datacenters: ["dc1"] },
       token: "s3cr3t-token",
@@ -178,11 +180,13 @@ describe("ConsulService", () => {
     assert.strictEqual(await valueOf(run.component.queryName), undefined);
   });
 
-  it("builds its own Consul provider from the agent address, datacenter and secret token", async () => {
+  it("builds its own Consul provider from the agent address, CA, datacenter and secret token", async () => {
     const run = await deploy("es", withQuery);
     const provider = theOne(run, CONSUL_PROVIDER, "es-consul");
-    assert.strictEqual(provider.inputs.address, "192.168.99.100:8500");
-    assert.strictEqual(provider.inputs.scheme, "http");
+    // The agent (a bootstrap GlobalConsul) made its own CA: HTTPS, verified with it.
+    assert.strictEqual(provider.inputs.address, "192.168.99.100:8501");
+    assert.strictEqual(provider.inputs.scheme, "https");
+    assert.match(String(provider.inputs.caPem), /^-----BEGIN CERTIFICATE-----/);
     assert.strictEqual(provider.inputs.datacenter, "vm1");
     assert.ok(isSecret(provider.inputs.token), "the token must be secret");
     assert.strictEqual(reveal(provider.inputs.token), "s3cr3t-token");
@@ -230,11 +234,10 @@ describe("ConsulService", () => {
       const args = withQuery(agent);
       const query = args.preparedQuery;
       assert.ok(query);
-      return { ...args, preparedQuery: { ...query, service: "es-transport", token: undefined } };
+      return { ...args, preparedQuery: { ...query, service: "es-transport" } };
     });
     const query = theOne(run, QUERY, "es-query");
     assert.strictEqual(query.inputs.service, "es-transport");
-    assert.ok(!("token" in theOne(run, CONSUL_PROVIDER, "es-consul").inputs));
   });
 
   it("exports the container id, service names, query name and DNS names", async () => {
@@ -271,6 +274,7 @@ describe("ConsulService", () => {
             consulAddress: "192.168.99.100:18500",
             datacenter: "VM1",
             failover: { nearestN: 0 },
+            token: "s3cr3t-token",
           },
         }),
       (e: Error) => {

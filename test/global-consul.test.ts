@@ -5,6 +5,7 @@ import { GlobalConsul } from "../components/global-consul";
 import { DEFAULT_CONSUL_IMAGE } from "../components/defaults";
 import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
+import { TEST_AGENT_TOKEN, testGossipKey, testTls } from "./secure-args";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -28,11 +29,14 @@ async function deploy(
 }
 
 describe("GlobalConsul", () => {
+  // A joining server gets the cluster's secrets (see secure-defaults.test.ts for what it lacks).
   const joining = {
     nodeName: "node2",
     hostAddress: "192.168.99.101",
     retryJoin: ["192.168.99.100:8301"],
-    gossipKey: pulumi.secret(Buffer.alloc(32, 1).toString("base64")),
+    gossipKey: pulumi.secret(testGossipKey(1)),
+    acl: { agentToken: TEST_AGENT_TOKEN },
+    tls: testTls(),
   };
 
   it("pulls the pinned image and runs the container from its image id", async () => {
@@ -91,7 +95,7 @@ describe("GlobalConsul", () => {
       string,
       unknown
     >;
-    assert.strictEqual(secrets.encrypt, Buffer.alloc(32, 1).toString("base64"));
+    assert.strictEqual(secrets.encrypt, testGossipKey(1));
     assert.deepStrictEqual(consulSchemaProblems(secrets), []);
   });
 
@@ -152,8 +156,8 @@ describe("GlobalConsul", () => {
     assert.strictEqual(await valueOf(component.datacenter), "dc1");
     assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
     assert.strictEqual(await valueOf(component.wanAddress), "192.168.99.101:8302");
-    // Without TLS the API is plain HTTP on the host address; registrator uses loopback.
-    assert.strictEqual(await valueOf(component.apiAddress), "192.168.99.101:8500");
+    // The API is HTTPS on the host address; registrator uses plain HTTP on loopback.
+    assert.strictEqual(await valueOf(component.apiAddress), "192.168.99.101:8501");
     assert.strictEqual(await valueOf(component.localHttpAddress), "127.0.0.1:8500");
     assert.strictEqual(await valueOf(component.dnsAddress), "192.168.99.101:8600");
     assert.strictEqual(await valueOf(component.containerId), "g-agent-id");

@@ -299,6 +299,23 @@ export async function runProgram(
   }
 }
 
+/**
+ * Runs `body` and collects what it warned (`pulumi.log.warn`, which prints to console.warn without
+ * an engine) instead of printing it.
+ */
+export async function collectingWarnings<T>(
+  body: () => Promise<T>,
+): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (message: unknown) => warnings.push(String(message));
+  try {
+    return { result: await body(), warnings };
+  } finally {
+    console.warn = consoleWarn;
+  }
+}
+
 /** The registrations of one resource type. */
 export function ofType(run: { registrations: Registration[] }, type: string): Registration[] {
   return run.registrations.filter((r) => r.type === type);

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InternalDc } from "../components/internal-dc";
 import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
+import { testGossipKey, testTls } from "./secure-args";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -24,7 +25,10 @@ const node2 = {
   hostAddress: "192.168.99.101",
   datacenter: "vm2",
   retryJoinWan: [pulumi.output("192.168.99.101:8302"), "192.168.99.100:8302"],
-  gossipKey: pulumi.secret(Buffer.alloc(32, 3).toString("base64")),
+  // What an internal datacenter needs from the global servers (see secure-defaults.test.ts).
+  gossipKey: pulumi.secret(testGossipKey(3)),
+  acl: { agentToken: "agent-token", replicationToken: "replication-token" },
+  tls: testTls(),
 };
 
 describe("InternalDc", () => {
@@ -51,14 +55,15 @@ describe("InternalDc", () => {
       serf_lan: 18301,
       serf_wan: 18302,
       http: 18500,
-      // No TLS given: no HTTPS, and plain HTTP on the host address as the only way in.
-      https: -1,
+      // HTTPS on the host address; plain HTTP only on loopback and the bridge.
+      https: 18501,
       dns: 53,
       grpc: -1,
       grpc_tls: 18503,
     });
     assert.deepStrictEqual(config.addresses, {
-      http: "127.0.0.1 192.168.99.101 172.17.0.1",
+      http: "127.0.0.1 172.17.0.1",
+      https: "127.0.0.1 192.168.99.101",
       dns: "172.17.0.1",
     });
     assert.strictEqual(config.client_addr, "127.0.0.1");
@@ -75,7 +80,7 @@ describe("InternalDc", () => {
     assert.ok(envs.includes("CONSUL_ALLOW_PRIVILEGED_PORTS=yes"), String(envs.length));
     const local = envs.find((e) => e.startsWith("CONSUL_LOCAL_CONFIG=")) ?? "";
     const secrets = JSON.parse(local.slice("CONSUL_LOCAL_CONFIG=".length)) as { encrypt: string };
-    assert.strictEqual(secrets.encrypt, Buffer.alloc(32, 3).toString("base64"));
+    assert.strictEqual(secrets.encrypt, testGossipKey(3));
   });
 
   it("has the same image, volume, health gating and replacement rules as GlobalConsul", async () => {

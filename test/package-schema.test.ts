@@ -56,10 +56,12 @@ describe("the component package's schema (component-package/)", () => {
         .sort();
     assert.deepStrictEqual(inputs("GlobalConsul"), [
       "acl",
+      "aclEnabled",
       "bootstrap",
       "bootstrapExpect",
       "datacenter",
       "dockerBridgeAddress",
+      "gossipEncryption",
       "gossipKey",
       "hostAddress",
       "image",
@@ -70,9 +72,22 @@ describe("the component package's schema (component-package/)", () => {
       "recursors",
       "retryJoin",
       "tls",
+      "tlsEnabled",
       "ui",
       "waitTimeoutSeconds",
     ]);
+    // The opt-outs of the secure defaults, for every language.
+    for (const server of ["GlobalConsul", "InternalDc"]) {
+      for (const flag of ["aclEnabled", "tlsEnabled", "gossipEncryption"]) {
+        assert.ok(inputs(server).includes(flag), `${server}.${flag}`);
+      }
+    }
+    assert.ok(inputs("Registrator").includes("aclEnabled"));
+    // What a joining server needs from the bootstrap one, readable from every language.
+    const globalOutputs = Object.keys(schema().components.GlobalConsul.outputs);
+    for (const output of ["gossipKey", "managementToken", "caCertificate", "caPrivateKey"]) {
+      assert.ok(globalOutputs.includes(output), `GlobalConsul output ${output}`);
+    }
     assert.deepStrictEqual(required("GlobalConsul"), ["hostAddress", "nodeName"]);
     assert.deepStrictEqual(required("InternalDc"), [
       "datacenter",

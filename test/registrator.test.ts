@@ -3,7 +3,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Registrator, RegistratorArgs } from "../components/registrator";
 import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
-import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
+import {
+  Registration,
+  collectingWarnings,
+  installMocks,
+  isSecret,
+  reveal,
+  theOne,
+  valueOf,
+} from "./harness";
 
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -27,6 +35,7 @@ describe("Registrator", () => {
     consulAddress: pulumi.output("192.168.99.100:8500"),
     containerName: "registrator-dc1",
     options: { hostIp: "192.168.99.100" },
+    aclToken: TOKEN,
   };
   /** The flags every Registrator gets unless told otherwise: the same as the program's. */
   const DEFAULT_FLAGS = ["-resync=60", "-cleanup", "-retry-attempts=-1", "-retry-interval=2000"];
@@ -81,7 +90,11 @@ describe("Registrator", () => {
   });
 
   it("takes the same defaults as the program's registrators, each one overridable", async () => {
-    const plain = await deploy("r", { consulAddress: "127.0.0.1:8500", containerName: "reg" });
+    const plain = await deploy("r", {
+      consulAddress: "127.0.0.1:8500",
+      containerName: "reg",
+      aclToken: TOKEN,
+    });
     assert.deepStrictEqual(theOne(plain, CONTAINER, "r-container").inputs.command, [
       ...DEFAULT_FLAGS,
       "consul://127.0.0.1:8500",
@@ -89,6 +102,7 @@ describe("Registrator", () => {
     const tuned = await deploy("r", {
       consulAddress: "127.0.0.1:8500",
       containerName: "reg",
+      aclToken: TOKEN,
       options: { cleanup: false, resyncSeconds: 0, retryAttempts: 3 },
     });
     assert.deepStrictEqual(theOne(tuned, CONTAINER, "r-container").inputs.command, [
@@ -111,8 +125,13 @@ describe("Registrator", () => {
     }
   });
 
-  it("keeps envs secret and empty without a token", async () => {
-    const { inputs } = theOne(await deploy("r", basic), CONTAINER, "r-container");
+  it("keeps envs secret and empty without a token (aclEnabled: false)", async () => {
+    const { aclToken, ...anonymous } = basic;
+    void aclToken;
+    const { result: run } = await collectingWarnings(() =>
+      deploy("r", { ...anonymous, aclEnabled: false }),
+    );
+    const { inputs } = theOne(run, CONTAINER, "r-container");
     assert.ok(isSecret(inputs.envs));
     assert.deepStrictEqual(reveal(inputs.envs), []);
   });
@@ -151,6 +170,7 @@ describe("Registrator", () => {
         new Registrator("r", {
           consulAddress: "127.0.0.1",
           containerName: "registrator-dc1",
+          aclToken: TOKEN,
           options: { hostIp: "192.168.99.100", internal: true, explicit: true, ttlSeconds: 30 },
         }),
       (e: Error) =>
@@ -162,7 +182,12 @@ describe("Registrator", () => {
         e.message.includes("Registrator(r).options.ttlSeconds: ttlSeconds needs ttlRefreshSeconds"),
     );
     assert.throws(
-      () => new Registrator("r", { consulAddress: "127.0.0.1:8500", containerName: "bad name" }),
+      () =>
+        new Registrator("r", {
+          consulAddress: "127.0.0.1:8500",
+          containerName: "bad name",
+          aclToken: TOKEN,
+        }),
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
         e.message.includes(
@@ -178,6 +203,7 @@ describe("Registrator", () => {
     const component = new Registrator("r", {
       consulAddress: pulumi.output("consul.local"),
       containerName: "registrator-dc1",
+      aclToken: TOKEN,
     });
     await assert.rejects(
       valueOf(component.command),
@@ -195,6 +221,7 @@ describe("Registrator", () => {
   it("takes its options, image and name as Outputs, checked in the same words when they resolve", async () => {
     const run = await deploy("r", {
       consulAddress: "127.0.0.1:8500",
+      aclToken: TOKEN,
       containerName: pulumi.output("registrator-dc1"),
       image: pulumi.output(DEFAULT_REGISTRATOR_IMAGE),
       options: pulumi.output({ hostIp: "192.168.99.100" }),
@@ -208,7 +235,7 @@ describe("Registrator", () => {
     ]);
 
     await installMocks([]);
-    const bad = { consulAddress: "127.0.0.1:8500", containerName: "reg" };
+    const bad = { consulAddress: "127.0.0.1:8500", containerName: "reg", aclToken: TOKEN };
     let plainMessage = "";
     assert.throws(
       () => new Registrator("r", { ...bad, options: { hostIp: "192.168.99" } }),

@@ -21,6 +21,7 @@ import {
   valueOf,
 } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
+import { testGossipKey } from "./secure-args";
 
 const CONTAINER = "docker:index/container:Container";
 const CA = certificateAuthority({
@@ -103,6 +104,7 @@ describe("server components with TLS and ACLs (mocks)", () => {
       {
         ...NODE2,
         retryJoin: ["192.168.99.100:8301"],
+        gossipKey: testGossipKey(1),
         acl: { agentToken: "55555555-5555-4555-8555-555555555555" },
         tls,
       },
@@ -173,7 +175,14 @@ describe("server components with TLS and ACLs (mocks)", () => {
     const registrations: Registration[] = [];
     await installMocks(registrations);
     assert.throws(
-      () => new GlobalConsul("g", { ...NODE2, retryJoin: ["192.168.99.100:8301"], acl: {} }),
+      () =>
+        new GlobalConsul("g", {
+          ...NODE2,
+          retryJoin: ["192.168.99.100:8301"],
+          gossipKey: testGossipKey(1),
+          tls,
+          acl: {},
+        }),
       /GlobalConsul\(g\)\.acl\.agentToken: is missing/,
     );
     assert.deepStrictEqual(registrations, []);
@@ -190,6 +199,7 @@ describe("server components with TLS and ACLs (mocks)", () => {
         hostAddress: "192.168.99.101",
         datacenter: "vm2",
         retryJoinWan: ["192.168.99.100:8302"],
+        gossipKey: testGossipKey(1),
         acl: { agentToken: "agent-token", replicationToken: "replication-token" },
         tls,
       },
