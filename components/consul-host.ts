@@ -17,7 +17,15 @@ import { LogLevel } from "./core/agent-config";
 import { RegistratorFlags } from "./core/registrator-args";
 import { ServicePort } from "./core/service-registration";
 import { hostPort } from "./core/server-settings";
-import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_PROTECTION_ENABLED } from "./defaults";
+import {
+  DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_PROTECTION_ENABLED,
+  DEFAULT_REGISTRATOR_OPTIONS,
+} from "./defaults";
+import { failOnProblems } from "./problems-error";
+import { known } from "./input-checks";
+import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
+import { DEFAULT_REGISTRATOR_IMAGE } from "./core/registrator-args";
 
 /**
  * What a host needs to join a cluster, as one object: a {@link ConsulHost}'s `cluster` output,
@@ -252,6 +260,48 @@ export interface ConsulHostArgs {
   readonly service?: ConsulHostService;
 }
 
+/** How the topology check's settings are called among {@link ConsulHostArgs}. */
+const CONSUL_HOST_ARGS: Record<string, string> = { nodeIp: "hostAddress" };
+
+/** This host as the topology check sees it, from the plain part of its arguments. */
+function consulHostTopology(component: string, args: ConsulHostArgs): HostTopology {
+  const registrator = known(args.registrator?.options);
+  const registratorImage = known(args.registrator?.image) ?? DEFAULT_REGISTRATOR_IMAGE;
+  const consulImage = known(args.consulImage);
+  const serviceImage = known(args.service?.image);
+  const joinsLater = args.bootstrap || args.bootstrapExpect !== undefined ? [] : "later";
+  return {
+    keyOf: componentKeyNamer(component, CONSUL_HOST_ARGS),
+    nodeName: known(args.nodeName),
+    nodeIp: known(args.hostAddress),
+    dockerBridgeAddress: known(args.dockerBridgeAddress),
+    recursors: known(args.recursors) as string[] | undefined,
+    global: {
+      datacenter: args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER,
+      bootstrap: args.bootstrap ?? false,
+      bootstrapExpect: args.bootstrapExpect,
+      // Without its own list, a joining host's comes from the cluster: known later.
+      joinAddresses: args.joinAddresses ? joinListOf(args.joinAddresses) : joinsLater,
+      ports: args.globalPorts,
+    },
+    internal: {
+      datacenter: known(args.internalDatacenter),
+      wanJoinAddresses: args.wanJoinAddresses ? joinListOf(args.wanJoinAddresses) : joinsLater,
+      ports: args.internalPorts,
+    },
+    registrator:
+      registrator === undefined
+        ? undefined
+        : { image: registratorImage, options: { ...DEFAULT_REGISTRATOR_OPTIONS, ...registrator } },
+    images: {
+      ...(consulImage === undefined ? {} : { consulImage }),
+      "registrator.image": registratorImage,
+      ...(serviceImage === undefined ? {} : { "service.image": serviceImage }),
+    },
+    servicePorts: args.service?.ports,
+  };
+}
+
 /**
  * One host, whole: its server of the global datacenter, its internal datacenter WAN-federated
  * with it, every ACL token and policy the host needs (least privilege, default deny), anonymous
@@ -325,6 +375,10 @@ export class ConsulHost extends pulumi.ComponentResource {
         "is missing; give the bootstrap host's cluster output, or set bootstrap: true on the first host.",
       );
     }
+    // The host as a whole, as far as its arguments are plain: what no single child sees (a
+    // service port that clashes with a Consul port, the two servers' ports) and what each would
+    // report in its own name. Outputs are checked by the children when they resolve.
+    failOnProblems(checkTopology({ quorum: false, hosts: [consulHostTopology(component, args)] }));
     super("distributed-consul:index:ConsulHost", name, {}, opts);
 
     // With ACLs off, each child that goes without them (servers, registrators, the query) warns

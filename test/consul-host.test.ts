@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulHost } from "../components/consul-host";
+import { ConsulHost, ConsulHostArgs } from "../components/consul-host";
 import {
   Registration,
   installMocks,
@@ -170,6 +170,33 @@ describe("ConsulHost (mocks)", () => {
           internalDatacenter: "vm2",
         }),
       /ConsulHost\(lone\)\.cluster: is missing; .*bootstrap: true/,
+    );
+  });
+
+  it("refuses bad plain arguments before registering anything, each named as its argument", () => {
+    const problem = (args: Partial<ConsulHostArgs>): string => {
+      try {
+        new ConsulHost("node1", {
+          nodeName: "node1",
+          hostAddress: "192.168.99.100",
+          internalDatacenter: "vm1",
+          bootstrap: true,
+          ...args,
+        });
+      } catch (e) {
+        return String(e);
+      }
+      return "no error";
+    };
+    assert.match(problem({ hostAddress: "192.168.99.300" }), /ConsulHost\(node1\)\.hostAddress: /);
+    // A clash only the host sees: the service's port against its own global server's HTTP port.
+    assert.match(
+      problem({ service: { image: "web:1.0", ports: [{ internal: 8500, name: "web" }] } }),
+      /ConsulHost\(node1\)\.service\.ports\[0\].*8500/,
+    );
+    assert.match(
+      problem({ globalPorts: { dns: 53 } }),
+      /ConsulHost\(node1\)\.(global|internal)Ports\.dns/,
     );
   });
 
