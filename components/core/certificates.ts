@@ -1,4 +1,5 @@
 import { KeyObject, createHash, createPrivateKey, createPublicKey, sign } from "crypto";
+import { isIPv4 } from "node:net";
 import { SECRET_SEED_LENGTH } from "./shared-secrets";
 
 /**
@@ -333,12 +334,12 @@ function checkDnsName(dns: string): string {
   return dns;
 }
 
+/** The four bytes of an IPv4 address, once `isIPv4` has accepted it (no leading zeros). */
 function ipv4Bytes(ip: string): Buffer {
-  const parts = ip.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && +p <= 255)) {
+  if (!isIPv4(ip)) {
     throw new Error(`"${ip}" is not an IPv4 address in dotted decimal (like 192.168.1.10).`);
   }
-  return Buffer.from(parts.map(Number));
+  return Buffer.from(ip.split(".").map(Number));
 }
 
 /** Options of {@link renewalWindow}. */

@@ -1,5 +1,6 @@
+import { isIPv4 } from "node:net";
 import { Problem, error } from "./problems";
-import { inSubnet, parseIpv4 } from "./validators";
+import { inSubnet } from "./validators";
 
 /** One address of a network interface, as Node's `os.networkInterfaces()` lists it. */
 export interface InterfaceAddress {
@@ -43,7 +44,7 @@ export function chooseHostAddress(
           (a) =>
             (a.family === "IPv4" || a.family === 4) &&
             !a.internal &&
-            parseIpv4(a.address) !== undefined &&
+            isIPv4(a.address) &&
             !inSubnet(a.address, "127.0.0.0/8") &&
             !inSubnet(a.address, "169.254.0.0/16") &&
             !inSubnet(a.address, bridgeSubnet),

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
 import { checkDockerHost } from "./docker-host";
 import { AgentPortRequest, HostListener, findPortClashes, planHostPorts } from "./port-plan";
@@ -11,7 +12,6 @@ import {
   checkNodeName,
   checkReachableAddress,
   isCidr,
-  parseIpv4,
 } from "./validators";
 import { checkPinnedImage } from "./service-container";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "../defaults";
@@ -133,7 +133,7 @@ function checkJoinList(
     const malformed = checkJoinAddress(itemKey, address);
     if (malformed.length > 0) return malformed;
     const host = address.split(":")[0];
-    if (!parseIpv4(host)) return [];
+    if (!isIPv4(host)) return [];
     const unreachable = checkReachableAddress(
       itemKey,
       host,
@@ -266,7 +266,7 @@ function checkHost(host: HostTopology): Problem[] {
       ? []
       : checkReachableAddress(k("nodeIp"), host.nodeIp, subnetOk ? bridgeSubnet : "0.0.0.0/32")),
     ...(host.dockerHost === undefined ? [] : checkDockerHost(k("dockerHost"), host.dockerHost)),
-    ...(parseIpv4(bridgeAddress)
+    ...(isIPv4(bridgeAddress)
       ? []
       : [
           error(
@@ -287,7 +287,7 @@ function checkHost(host: HostTopology): Problem[] {
       checkPinnedImage(k(setting), image),
     ),
     ...(host.recursors ?? []).flatMap((r, i) =>
-      parseIpv4(r)
+      isIPv4(r)
         ? []
         : [
             error(

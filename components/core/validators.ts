@@ -1,42 +1,39 @@
+import { BlockList, isIPv4 } from "node:net";
 import { Problem, error } from "./problems";
 
-/** Parses a dotted-quad IPv4 address into its four octets, or `undefined` when malformed. */
-export function parseIpv4(value: string): [number, number, number, number] | undefined {
-  const parts = value.split(".");
-  if (parts.length !== 4) return undefined;
-  const octets = parts.map((p) => (/^(0|[1-9][0-9]{0,2})$/.test(p) ? Number(p) : NaN));
-  if (octets.some((o) => !(o >= 0 && o <= 255))) return undefined;
-  return octets as [number, number, number, number];
-}
-
-function toNumber(octets: readonly number[]): number {
-  return ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+/**
+ * The subnet a CIDR string names, as a `BlockList` holding it, or `undefined` when malformed: the
+ * address part must be one `isIPv4` accepts and the prefix length a whole number from 0 to 32,
+ * written in plain decimal (no sign, no leading zero). Host bits in the address part are ignored,
+ * as in `172.17.0.1/16`.
+ */
+function subnet(cidr: string): BlockList | undefined {
+  const [base = "", bits = "", extra] = cidr.split("/");
+  if (extra !== undefined || !isIPv4(base) || !/^([0-9]|[12][0-9]|3[0-2])$/.test(bits)) {
+    return undefined;
+  }
+  const list = new BlockList();
+  list.addSubnet(base, Number(bits), "ipv4");
+  return list;
 }
 
 /** Whether `address` lies inside `cidr` (`a.b.c.d/n`); `false` when either is malformed. */
 export function inSubnet(address: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split("/");
-  const ip = parseIpv4(address);
-  const net = parseIpv4(base ?? "");
-  const bits = Number(bitsText);
-  if (!ip || !net || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (toNumber(ip) & mask) >>> 0 === (toNumber(net) & mask) >>> 0;
+  return isIPv4(address) && (subnet(cidr)?.check(address, "ipv4") ?? false);
 }
 
-/** Whether a CIDR string is well formed. */
+/** Whether a CIDR string (`a.b.c.d/n`) is well formed. */
 export function isCidr(value: string): boolean {
-  const [base, bits, extra] = value.split("/");
-  return (
-    extra === undefined &&
-    parseIpv4(base ?? "") !== undefined &&
-    /^([0-9]|[12][0-9]|3[0-2])$/.test(bits ?? "")
-  );
+  return subnet(value) !== undefined;
 }
 
-/** An error unless `value` is a dotted-quad IPv4 address. */
+/**
+ * An error unless `value` is a dotted-quad IPv4 address as Node's `net.isIPv4` reads one: four
+ * decimal numbers from 0 to 255, without leading zeros (`010` could mean 8 to another parser),
+ * spaces or anything else around them.
+ */
 export function checkIpv4(key: string, value: string): Problem[] {
-  return parseIpv4(value)
+  return isIPv4(value)
     ? []
     : [error(key, `"${value}" is not an IPv4 address; give a dotted quad such as 192.168.99.100.`)];
 }
@@ -130,7 +127,7 @@ export function checkJoinAddress(key: string, value: string): Problem[] {
   const host = match?.[1] ?? "";
   const port = match?.[2] === undefined ? 1 : Number(match[2]);
   const hostOk =
-    parseIpv4(host) !== undefined ||
+    isIPv4(host) ||
     (!/^[0-9.]+$/.test(host) &&
       /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
         host,
