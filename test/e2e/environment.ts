@@ -55,7 +55,7 @@ export function readTestEnvironment(env: NodeJS.ProcessEnv = process.env): TestE
   if (missing.length > 0) {
     throw new Error(
       `The real suite needs ${missing.join(", ")}. On the test machine: ` +
-        "`../shared/e2e/setup && source ~/.cache/dc-e2e/env`; on your own hosts see the README " +
+        "`../shared/e2e/setup && source ~/.cache/dc-e2e/env`; on your own hosts see docs/testing.md " +
         '("The real suite").',
     );
   }
