@@ -334,11 +334,16 @@ if (managementToken) {
 
 // registrator, twice: host address and published ports into dc1 (so <svc>.service.dc1.consul
 // answers every host), and container addresses into this host's own datacenter. Both run on the
-// host's network and reach their agent's plain HTTP on loopback, each with its own token.
+// host's network and reach their agent's plain HTTP on loopback, each with its own token. Each
+// starts once its agent is healthy (dependsOn): registrator retries only its first connection,
+// and a registration the agent refuses waits for the next resync. The address itself does not
+// carry the agent's container, so replacing an agent leaves its registrator alone.
+const loopbackHttp = (agent: GlobalConsul | InternalDc): pulumi.Output<string> =>
+  agent.ports.apply((ports) => hostPort("127.0.0.1", ports.http));
 const globalRegistrator = new Registrator(
   "registrator-global",
   {
-    consulAddress: global.localHttpAddress,
+    consulAddress: loopbackHttp(global),
     containerName: `registrator-${settings.globalDatacenter}`,
     image: registratorImage,
     options: { ...registratorOptions, hostIp: settings.nodeIp },
@@ -350,7 +355,7 @@ const internalRegistrator = registerInternal
   ? new Registrator(
       "registrator-internal",
       {
-        consulAddress: internal.localHttpAddress,
+        consulAddress: loopbackHttp(internal),
         containerName: `registrator-${settings.internalDatacenter}`,
         image: registratorImage,
         options: { ...registratorOptions, internal: true },
@@ -397,8 +402,10 @@ const consulService = service.enabled
             }
           : undefined,
       },
-      // The query lives in the internal server's state: no API call when both go.
-      { providers: [dockerProvider], dependsOn: [globalRegistrator], queryDeletedWith: internal },
+      // The container needs no agent (registrator lists running containers when it starts);
+      // the query waits for the internal server through consulAddress. The query lives in the
+      // internal server's state: no API call when both go.
+      { providers: [dockerProvider], queryDeletedWith: internal },
     )
   : undefined;
 
