@@ -80,7 +80,10 @@ async function timedUp(
   project: ScratchProject,
   engine: DockerEngine,
 ): Promise<{ run: PulumiRun; outputs: OutputMap }> {
-  const spans = new Map<string, { urn: string; ops: string[]; start: number; end?: number }>();
+  const spans = new Map<
+    string,
+    { urn: string; ops: string[]; opStarts: number[]; start: number; end?: number }
+  >();
   let firstStep: number | undefined;
   const start = Date.now();
   const onEvent = (event: EngineEvent): void => {
@@ -89,13 +92,21 @@ async function timedUp(
     const done = event.resOutputsEvent?.metadata;
     if (pre && pre.type !== "pulumi:pulumi:Stack") {
       firstStep ??= now;
-      const span = spans.get(pre.urn) ?? { urn: pre.urn, ops: [], start: now };
+      const span = spans.get(pre.urn) ?? { urn: pre.urn, ops: [], opStarts: [], start: now };
       span.ops.push(pre.op);
+      span.opStarts.push(now);
       spans.set(pre.urn, span);
     }
     if (done && done.type !== "pulumi:pulumi:Stack") {
       const span = spans.get(done.urn);
-      if (span) span.end = now;
+      if (span) {
+        span.end = now;
+        // Each step's own duration, next to its operation (a replacement is several steps).
+        const at = span.ops.lastIndexOf(done.op);
+        if (at >= 0 && done.op !== "same") {
+          span.ops[at] = `${done.op} ${((now - span.opStarts[at]) / 1000).toFixed(1)} s`;
+        }
+      }
     }
   };
   const result = await stack.up({ onEvent, onOutput: (text) => project.log(text) });
@@ -116,7 +127,7 @@ async function timedUp(
     if (op !== "same") changes[op] = count ?? 0;
   }
   const changed = [...spans.values()]
-    .filter((span) => span.ops.some((op) => op !== "same"))
+    .filter((span) => span.ops.some((op) => !op.startsWith("same")))
     .map((span) => `${shortName(span.urn)} (${span.ops.join(", ")})`);
   return {
     run: {
