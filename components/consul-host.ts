@@ -620,13 +620,19 @@ export class ConsulHost extends pulumi.ComponentResource {
 
     // registrator, twice: host address and published ports into the global datacenter (so
     // <svc>.service.dc1.consul answers every host), container addresses into the internal one.
-    // Both run on the host's network and reach their agent's plain HTTP on loopback.
+    // Both run on the host's network and reach their agent's plain HTTP on loopback, each with its
+    // own token. Each starts once its agent is healthy (dependsOn): registrator retries only its
+    // first connection, and a registration the agent refuses waits for the next resync. The
+    // address itself does not carry the agent's container, so replacing an agent leaves its
+    // registrator alone.
+    const loopbackHttp = (agent: GlobalConsul | InternalDc): pulumi.Output<string> =>
+      agent.ports.apply((ports) => hostPort("127.0.0.1", ports.http));
     const registratorOptions = pulumi.output(args.registrator?.options ?? {});
     const globalRegistrator = new Registrator(
       ...asChild(
         "registrator-global",
         {
-          consulAddress: global.localHttpAddress,
+          consulAddress: loopbackHttp(global),
           containerName: `registrator-${globalDatacenter}`,
           image: args.registrator?.image,
           options: pulumi
@@ -644,7 +650,7 @@ export class ConsulHost extends pulumi.ComponentResource {
             ...asChild(
               "registrator-internal",
               {
-                consulAddress: internal.localHttpAddress,
+                consulAddress: loopbackHttp(internal),
                 containerName: pulumi.interpolate`registrator-${internalDc}`,
                 image: args.registrator?.image,
                 options: registratorOptions.apply((options) => ({ ...options, internal: true })),
@@ -699,8 +705,9 @@ export class ConsulHost extends pulumi.ComponentResource {
                   : undefined,
             },
             {
-              dependsOn: [globalRegistrator],
-              // The query lives in the internal server's state: no API call when both go.
+              // The container needs no agent (registrator lists running containers when it
+              // starts); the query waits for the internal server through consulAddress. The
+              // query lives in the internal server's state: no API call when both go.
               queryDeletedWith: internal,
             },
           ),

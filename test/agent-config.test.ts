@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import {
   AgentSettings,
   BootstrapMode,
@@ -10,7 +9,6 @@ import {
 } from "../components/core/agent-config";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
 import { globalServerSettings, internalServerSettings } from "../components/core/server-settings";
-import { leaderHealthcheck } from "../components/core/health";
 import { consulSchemaProblems } from "./consul-schema";
 
 const host = {
@@ -256,48 +254,5 @@ describe("Consul key-set check (the checker itself)", () => {
     assert.deepStrictEqual(consulSchemaProblems({ ports: { htp: 1 } }), [
       "ports.htp: not a key Consul accepts",
     ]);
-  });
-});
-
-describe("leader healthcheck", () => {
-  it("asks the local agent's HTTP port for the Raft leader", () => {
-    const check = leaderHealthcheck(18500);
-    assert.strictEqual(check.tests[0], "CMD-SHELL");
-    assert.match(
-      check.tests[1],
-      /^curl -fsS 'http:\/\/127\.0\.0\.1:18500\/v1\/status\/leader' \| /,
-    );
-  });
-
-  /**
-   * Runs the whole check in a real shell, with `curl` replaced by a function that prints what
-   * Consul would answer for each URL: `answers` maps a URL suffix to a body, others fail as
-   * `curl -f` does on an error.
-   */
-  function passes(check: string, answers: Record<string, string>): boolean {
-    const cases = Object.entries(answers)
-      .map(([suffix, body]) => `*'${suffix}') printf '%s' '${body}' ;;`)
-      .join(" ");
-    const fakeCurl = `curl() { for url; do :; done; case "$url" in ${cases} *) return 22 ;; esac; }`;
-    return spawnSync("sh", ["-c", `${fakeCurl}\n${check}`]).status === 0;
-  }
-  const LEADER = '"192.168.99.100:8300"\n';
-
-  it("passes on a leader address and fails on Consul's no-leader answer", () => {
-    const check = leaderHealthcheck(8500).tests[1];
-    assert.strictEqual(passes(check, { "/v1/status/leader": LEADER }), true);
-    assert.strictEqual(passes(check, { "/v1/status/leader": '""\n' }), false);
-    assert.strictEqual(passes(check, { "/v1/status/leader": "" }), false);
-    assert.strictEqual(passes(check, {}), false);
-  });
-
-  it("for a secondary datacenter, also needs the primary's leader over the WAN", () => {
-    const check = leaderHealthcheck(18500, ["dc1"]).tests[1];
-    const local = { ":18500/v1/status/leader": LEADER };
-    assert.strictEqual(passes(check, { ...local, "leader?dc=dc1": LEADER }), true);
-    // Consul's answer while the primary is unreachable: an error (no path to datacenter).
-    assert.strictEqual(passes(check, local), false);
-    assert.strictEqual(passes(check, { ...local, "leader?dc=dc1": '""' }), false);
-    assert.strictEqual(passes(check, { "leader?dc=dc1": LEADER }), false);
   });
 });

@@ -159,6 +159,40 @@ describe("the program (index.ts) under mocks", () => {
     assert.ok(registrator.options.parent.endsWith("::host-registrator-global"));
   });
 
+  it("waits for an agent only where the next resource needs it", async () => {
+    const run = await node1Default();
+    const dependsOn = (type: string, name: string, suffix: string): boolean =>
+      theOne(run, type, name).options.dependencies.some((urn) => urn.endsWith(suffix));
+    const agents = ["::host-global-agent", "::host-internal-agent"];
+    // The service container needs no agent: registrator lists running containers when it starts,
+    // and DNS is a plain address. Neither it nor its component waits for a server or registrator.
+    for (const [type, name] of [
+      [CONTAINER, "host-elasticsearch-container"],
+      ["distributed-consul:index:ConsulService", "host-elasticsearch"],
+    ]) {
+      for (const waited of [
+        ...agents,
+        "::host-registrator-global-container",
+        "::host-registrator-global",
+      ]) {
+        assert.ok(!dependsOn(type, name, waited), `${name} waits for ${waited}`);
+      }
+    }
+    // Each registrator starts once its agent is healthy (its component depends on the agent),
+    // but nothing of the container carries the agent's container: replacing the agent does not
+    // replace the registrator. Its registry URI is known before the agent exists.
+    for (const [registrator, agent, port] of [
+      ["host-registrator-global", "::host-global-agent", 8500],
+      ["host-registrator-internal", "::host-internal-agent", 18500],
+    ] as const) {
+      assert.ok(dependsOn("distributed-consul:index:Registrator", registrator, agent), registrator);
+      const container = `${registrator}-container`;
+      for (const a of agents) assert.ok(!dependsOn(CONTAINER, container, a), `${container}: ${a}`);
+      const command = theOne(run, CONTAINER, container).inputs.command as string[];
+      assert.strictEqual(command.at(-1), `consul://127.0.0.1:${port}`);
+    }
+  });
+
   it("skips deleting Consul objects through the API when their agent goes in the same operation", async () => {
     // Seen on the test hosts: destroying node2 and then node1 with ACLs on left dc1 without
     // quorum, and node1's ACL objects could no longer be deleted ("token ... not found").

@@ -1,4 +1,5 @@
 import { TLS_FILES } from "./agent-config";
+import { HEALTHY_MARK_FILE } from "./health";
 
 /** The environment variable that carries an agent's TLS private key into its container. */
 export const TLS_KEY_ENV = "DISTRIBUTED_CONSUL_TLS_KEY";
@@ -38,7 +39,8 @@ function quote(value: string): string {
 }
 
 /**
- * The script a server's container runs (with {@link AGENT_ENTRYPOINT}): it writes the TLS key readable only by the
+ * The script a server's container runs (with {@link AGENT_ENTRYPOINT}): it clears the
+ * healthcheck's mark of a healthy agent (`health`), writes the TLS key readable only by the
  * `consul` user, starts the token registration in the background (retried every 2 s until the
  * token answers `acl token read -self`, which also makes it a no-op on every later start), and
  * then hands over to the image's entrypoint (`docker-entrypoint.sh agent`), which starts the agent
@@ -46,7 +48,8 @@ function quote(value: string): string {
  * script.
  */
 export function agentStartScript(start: AgentStart): string {
-  const lines = ["set -e"];
+  // A restarted container starts with its healthcheck probing every second again (see health).
+  const lines = ["set -e", `rm -f ${quote(HEALTHY_MARK_FILE)}`];
   if (start.tlsKey) {
     lines.push(
       `mkdir -p ${quote(TLS_FILES.dir)}`,
