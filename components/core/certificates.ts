@@ -1,4 +1,13 @@
-import { KeyObject, createHash, createPrivateKey, createPublicKey, sign } from "crypto";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import * as x509 from "@peculiar/asn1-x509";
+import {
+  KeyObject,
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign,
+} from "crypto";
 import { isIPv4 } from "node:net";
 import { SECRET_SEED_LENGTH } from "./shared-secrets";
 
@@ -6,7 +15,7 @@ import { SECRET_SEED_LENGTH } from "./shared-secrets";
  * TLS material for the Consul agents (a CA and one certificate per server), made without a
  * provider plugin and stable across runs: every key is an Ed25519 key whose 32-byte seed is
  * derived from a secret string (a `random.RandomPassword` result, see shared-secrets.ts), the
- * certificates are DER-encoded here, and Ed25519 signatures are deterministic. The same inputs
+ * certificates are DER-encoded by @peculiar/asn1-x509, and Ed25519 signatures are deterministic. The same inputs
  * therefore give byte-identical PEM on every run, and Pulumi sees no diff; only a new validity
  * window (see {@link renewalWindow}) or a changed name re-issues a certificate.
  *
@@ -24,58 +33,30 @@ const WINDOW_EPOCH = Date.UTC(2024, 0, 1);
 const CLOCK_SKEW_MS = 60 * 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------
-// A tiny DER encoder: just what an X.509 v3 certificate needs.
+// X.509 through @peculiar/asn1-x509 (the RFC 5280 structures) and @peculiar/asn1-schema (their
+// DER encoding); signing with node:crypto. What is chosen here, not by the library: which
+// extensions, their order and criticality, UTF8String names, and the serial number.
 
-function der(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  const length: number[] = [];
-  for (let n = body.length; n > 0; n = Math.floor(n / 256)) length.unshift(n % 256);
-  const header = body.length < 0x80 ? [tag, body.length] : [tag, 0x80 | length.length, ...length];
-  return Buffer.concat([Buffer.from(header), body]);
-}
+/** Ed25519 (RFC 8410): the signature algorithm, parameters absent. */
+const ED25519_ALGORITHM = new x509.AlgorithmIdentifier({ algorithm: "1.3.101.112" });
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
-const sequence = (...items: Buffer[]): Buffer => der(0x30, ...items);
-const set = (...items: Buffer[]): Buffer => der(0x31, ...items); // one element here: no sorting
-const explicit = (n: number, ...items: Buffer[]): Buffer => der(0xa0 | n, ...items);
-const implicit = (n: number, value: Buffer): Buffer => der(0x80 | n, value);
-const octetString = (value: Buffer): Buffer => der(0x04, value);
-const bitString = (value: Buffer, unusedBits = 0): Buffer =>
-  der(0x03, Buffer.from([unusedBits]), value);
-const utf8String = (value: string): Buffer => der(0x0c, Buffer.from(value, "utf8"));
-const TRUE = der(0x01, Buffer.from([0xff]));
+const derOf = (value: unknown): Buffer => Buffer.from(AsnConvert.serialize(value));
 
-/** A non-negative INTEGER from big-endian bytes (or a small number), minimally encoded. */
-function integer(value: Buffer | number): Buffer {
-  let bytes = typeof value === "number" ? Buffer.from([value]) : value;
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  bytes = bytes.subarray(start);
-  return der(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
-}
-
-function oid(dotted: string): Buffer {
-  const [first, second, ...rest] = dotted.split(".").map(Number);
-  const bytes: number[] = [];
-  for (const arc of [first * 40 + second, ...rest]) {
-    const base128 = [arc % 128];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) {
-      base128.unshift(0x80 | (v % 128));
-    }
-    bytes.push(...base128);
+function name(commonName: string, what: string): x509.Name {
+  if (commonName.length < 1 || commonName.length > 64) {
+    throw new Error(`${what} common name must have 1 to 64 characters, not ${commonName.length}.`);
   }
-  return der(0x06, Buffer.from(bytes));
-}
-
-/** A named BIT STRING (keyUsage): DER drops the trailing zero bits. */
-function namedBits(...bits: number[]): Buffer {
-  const last = Math.max(...bits);
-  const bytes = Buffer.alloc(Math.floor(last / 8) + 1);
-  for (const bit of bits) bytes[Math.floor(bit / 8)] |= 0x80 >> (bit % 8);
-  return bitString(bytes, 7 - (last % 8));
+  const cn = new x509.AttributeTypeAndValue({
+    type: "2.5.4.3", // commonName
+    value: new x509.AttributeValue({ utf8String: commonName }),
+  });
+  return new x509.Name([new x509.RelativeDistinguishedName([cn])]);
 }
 
 /** UTCTime for the years 1950 to 2049, GeneralizedTime otherwise (RFC 5280, 4.1.2.5). */
-function time(date: Date, what: string): Buffer {
+function time(date: Date, what: string): x509.Time {
   const year = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || year < 0 || year > 9999) {
     throw new Error(`${what} must be a valid date between the years 0 and 9999.`);
@@ -83,39 +64,11 @@ function time(date: Date, what: string): Buffer {
   if (date.getUTCMilliseconds() !== 0) {
     throw new Error(`${what} must be a whole second (certificates have no milliseconds).`);
   }
-  const digits = `${date.toISOString().slice(0, 19).replace(/[-T:]/g, "")}Z`; // YYYYMMDDHHMMSSZ
-  return year >= 1950 && year <= 2049
-    ? der(0x17, Buffer.from(digits.slice(2), "ascii"))
-    : der(0x18, Buffer.from(digits, "ascii"));
+  return new x509.Time(year >= 1950 && year <= 2049 ? { utcTime: date } : { generalTime: date });
 }
 
-// ---------------------------------------------------------------------------------------------
-// X.509 pieces.
-
-const OID = {
-  commonName: "2.5.4.3",
-  ed25519: "1.3.101.112",
-  subjectKeyIdentifier: "2.5.29.14",
-  keyUsage: "2.5.29.15",
-  subjectAltName: "2.5.29.17",
-  basicConstraints: "2.5.29.19",
-  authorityKeyIdentifier: "2.5.29.35",
-  extKeyUsage: "2.5.29.37",
-  serverAuth: "1.3.6.1.5.5.7.3.1",
-  clientAuth: "1.3.6.1.5.5.7.3.2",
-};
-const KEY_USAGE = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 };
-const ED25519_ALGORITHM = sequence(oid(OID.ed25519)); // parameters absent (RFC 8410)
-
-function name(commonName: string, what: string): Buffer {
-  if (commonName.length < 1 || commonName.length > 64) {
-    throw new Error(`${what} common name must have 1 to 64 characters, not ${commonName.length}.`);
-  }
-  return sequence(set(sequence(oid(OID.commonName), utf8String(commonName))));
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return sequence(oid(id), ...(critical ? [TRUE] : []), octetString(value));
+function extension(extnID: string, critical: boolean, value: unknown): x509.Extension {
+  return new x509.Extension({ extnID, critical, extnValue: new OctetString(derOf(value)) });
 }
 
 interface Ed25519Key {
@@ -150,49 +103,72 @@ function ed25519Key(seed: Buffer, what: string): Ed25519Key {
   return { privateKey, spki, keyId: createHash("sha1").update(spki.subarray(-32)).digest() };
 }
 
-function pem(label: string, body: Buffer): string {
-  const lines = body.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+/**
+ * The serial number: SHA-256 over everything the certificate says from the issuer on (issuer,
+ * validity, subject, public key, extensions, as DER), cut to 16 bytes, positive and not zero.
+ * Stable across runs, yet unique per content. Returned as the INTEGER's content octets, minimal
+ * (the library writes them as given).
+ */
+function serialNumber(tbs: x509.TBSCertificate): ArrayBuffer {
+  const issuer = derOf(tbs.issuer);
+  const encoded = derOf(
+    new x509.TBSCertificate({ ...tbs, serialNumber: new Uint8Array([1]).buffer }),
+  );
+  // issuer to extensions close the TBSCertificate; before them come its header, the version,
+  // this placeholder serial and the algorithm, none of which can hold the issuer's bytes.
+  const from = encoded.indexOf(issuer);
+  if (from < 0) throw new Error("internal: the encoded TBSCertificate lacks its issuer.");
+  const serial = createHash("sha256")
+    .update("distributed-consul certificate serial\n")
+    .update(encoded.subarray(from))
+    .digest()
+    .subarray(0, 16);
+  serial[0] &= 0x7f; // positive
+  if (serial.every((byte) => byte === 0)) serial[15] = 1; // and not zero
+  let start = 0; // DER: no leading zero byte unless the next one has its top bit set
+  while (start < serial.length - 1 && serial[start] === 0 && serial[start + 1] < 0x80) start++;
+  return new Uint8Array(serial.subarray(start)).buffer;
+}
+
+function pem(der: Buffer): string {
+  return new X509Certificate(der).toString();
 }
 
 function issue(args: {
-  issuer: Buffer;
+  issuer: x509.Name;
   issuerKey: Ed25519Key;
-  subject: Buffer;
+  subject: x509.Name;
   subjectKey: Ed25519Key;
   notBefore: Date;
   notAfter: Date;
-  extensions: readonly Buffer[];
+  extensions: x509.Extension[];
 }): CertificatePair {
   const { notBefore, notAfter } = args;
-  const validity = sequence(time(notBefore, "notBefore"), time(notAfter, "notAfter"));
+  const validity = new x509.Validity();
+  validity.notBefore = time(notBefore, "notBefore");
+  validity.notAfter = time(notAfter, "notAfter");
   if (notBefore.getTime() >= notAfter.getTime()) {
     throw new Error(
       `notBefore (${notBefore.toISOString()}) must be before notAfter (${notAfter.toISOString()}).`,
     );
   }
-  const extensions = explicit(3, sequence(...args.extensions));
-  // The serial number hashes everything else the certificate says: stable, yet unique per content.
-  const serial = createHash("sha256")
-    .update("distributed-consul certificate serial\n")
-    .update(Buffer.concat([args.issuer, validity, args.subject, args.subjectKey.spki, extensions]))
-    .digest()
-    .subarray(0, 16);
-  serial[0] &= 0x7f; // positive
-  if (serial.every((byte) => byte === 0)) serial[15] = 1; // and not zero
-  const tbs = sequence(
-    explicit(0, integer(2)), // v3
-    integer(serial),
-    ED25519_ALGORITHM,
-    args.issuer,
+  const tbs = new x509.TBSCertificate({
+    version: x509.Version.v3,
+    signature: ED25519_ALGORITHM,
+    issuer: args.issuer,
     validity,
-    args.subject,
-    args.subjectKey.spki,
-    extensions,
-  );
-  const signature = sign(null, tbs, args.issuerKey.privateKey);
+    subject: args.subject,
+    subjectPublicKeyInfo: AsnConvert.parse(args.subjectKey.spki, x509.SubjectPublicKeyInfo),
+    extensions: new x509.Extensions(args.extensions),
+  });
+  tbs.serialNumber = serialNumber(tbs);
+  const certificate = new x509.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: ED25519_ALGORITHM,
+    signatureValue: new Uint8Array(sign(null, derOf(tbs), args.issuerKey.privateKey)).buffer,
+  });
   return {
-    certificatePem: pem("CERTIFICATE", sequence(tbs, ED25519_ALGORITHM, bitString(signature))),
+    certificatePem: pem(derOf(certificate)),
     privateKeyPem: args.subjectKey.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
   };
 }
@@ -263,7 +239,7 @@ export interface CertificateArgs {
 export function certificateAuthority(args: CertificateArgs): CertificatePair {
   const key = ed25519Key(args.keySeed, "CA");
   const subject = name(args.commonName, "the CA");
-  const { digitalSignature, keyCertSign, cRLSign } = KEY_USAGE;
+  const { digitalSignature, keyCertSign, cRLSign } = x509.KeyUsageFlags;
   return issue({
     issuer: subject,
     issuerKey: key,
@@ -272,9 +248,17 @@ export function certificateAuthority(args: CertificateArgs): CertificatePair {
     notBefore: args.notBefore,
     notAfter: args.notAfter,
     extensions: [
-      extension(OID.basicConstraints, true, sequence(TRUE, integer(0))),
-      extension(OID.keyUsage, true, namedBits(digitalSignature, keyCertSign, cRLSign)),
-      extension(OID.subjectKeyIdentifier, false, octetString(key.keyId)),
+      extension(
+        x509.id_ce_basicConstraints,
+        true,
+        new x509.BasicConstraints({ cA: true, pathLenConstraint: 0 }),
+      ),
+      extension(
+        x509.id_ce_keyUsage,
+        true,
+        new x509.KeyUsage(digitalSignature | keyCertSign | cRLSign),
+      ),
+      extension(x509.id_ce_subjectKeyIdentifier, false, new x509.SubjectKeyIdentifier(key.keyId)),
     ],
   });
 }
@@ -305,8 +289,8 @@ export function serverCertificate(args: ServerCertificateArgs): CertificatePair 
     throw new Error("a server certificate needs at least one DNS name or IP address.");
   }
   const altNames = [
-    ...args.dnsNames.map((dns) => implicit(2, Buffer.from(checkDnsName(dns), "ascii"))),
-    ...args.ipAddresses.map((ip) => implicit(7, ipv4Bytes(ip))),
+    ...args.dnsNames.map((dns) => new x509.GeneralName({ dNSName: checkDnsName(dns) })),
+    ...args.ipAddresses.map((ip) => new x509.GeneralName({ iPAddress: checkIpv4(ip) })),
   ];
   return issue({
     issuer: name(args.ca.commonName, "the CA"),
@@ -316,12 +300,20 @@ export function serverCertificate(args: ServerCertificateArgs): CertificatePair 
     notBefore: args.notBefore,
     notAfter: args.notAfter,
     extensions: [
-      extension(OID.basicConstraints, true, sequence()), // cA DEFAULT FALSE: omitted in DER
-      extension(OID.keyUsage, true, namedBits(KEY_USAGE.digitalSignature)),
-      extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth), oid(OID.clientAuth))),
-      extension(OID.subjectAltName, false, sequence(...altNames)),
-      extension(OID.subjectKeyIdentifier, false, octetString(key.keyId)),
-      extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, caKey.keyId))),
+      extension(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: false })),
+      extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature)),
+      extension(
+        x509.id_ce_extKeyUsage,
+        false,
+        new x509.ExtendedKeyUsage([SERVER_AUTH, CLIENT_AUTH]),
+      ),
+      extension(x509.id_ce_subjectAltName, false, new x509.SubjectAlternativeName(altNames)),
+      extension(x509.id_ce_subjectKeyIdentifier, false, new x509.SubjectKeyIdentifier(key.keyId)),
+      extension(
+        x509.id_ce_authorityKeyIdentifier,
+        false,
+        new x509.AuthorityKeyIdentifier({ keyIdentifier: new x509.KeyIdentifier(caKey.keyId) }),
+      ),
     ],
   });
 }
@@ -334,12 +326,12 @@ function checkDnsName(dns: string): string {
   return dns;
 }
 
-/** The four bytes of an IPv4 address, once `isIPv4` has accepted it (no leading zeros). */
-function ipv4Bytes(ip: string): Buffer {
+/** An IPv4 address as `isIPv4` accepts it (no leading zeros), which the library then encodes. */
+function checkIpv4(ip: string): string {
   if (!isIPv4(ip)) {
     throw new Error(`"${ip}" is not an IPv4 address in dotted decimal (like 192.168.1.10).`);
   }
-  return Buffer.from(ip.split(".").map(Number));
+  return ip;
 }
 
 /** Options of {@link renewalWindow}. */
