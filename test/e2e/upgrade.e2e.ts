@@ -1,17 +1,45 @@
 // The real suite's upgrade step: both stacks deployed by the previous release's program (read from
-// git), then updated in place with this working tree's program. Nothing may be replaced or
-// deleted: every container keeps its id and no secret is made anew. It runs after the two-hosts
-// suite (mocha sorts the files) on the same, by then empty, hosts; `after` destroys what it made.
+// git), then updated in place with this working tree's program. Nothing may be deleted and no
+// secret made anew; nothing may be replaced but what DELIBERATE lists, each with the change that
+// causes it, and a replaced server keeps its data. It runs after the two-hosts suite (mocha sorts
+// the files) on the same, by then empty, hosts; `after` destroys what it made.
 import * as assert from "assert";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
 import { ScratchProject, hostStack, replaceProgram, scratchProject } from "./project";
-import { docker } from "./probes";
+import { ConsulAccess, consulGet, consulPut, docker } from "./probes";
 
 /** The previous release: stacks it deployed must upgrade in place. */
 const PREVIOUS_RELEASE = "1e5d316";
 /** What an upgrade must not do to any resource: each loses (or would lose) the resource's id. */
 const FORBIDDEN: readonly OpType[] = ["replace", "delete", "create-replacement", "delete-replaced"];
+/** The ops of a replacement (with deleteBeforeReplace, a preview lists all three). */
+const REPLACEMENT: readonly OpType[] = ["replace", "create-replacement", "delete-replaced"];
+
+/**
+ * Replacements made on purpose since the previous release: the resources (by URN suffix), the
+ * only properties whose change may cause it, the containers they are (by name, `n` for the host's
+ * number), and why. Anything else replaced or deleted fails the step; a deliberately replaced
+ * server must keep its data volume and the KV data in it.
+ */
+const DELIBERATE: readonly {
+  readonly urn: RegExp;
+  readonly keys: readonly string[];
+  readonly containers: (n: number) => string[];
+  readonly why: string;
+}[] = [
+  {
+    urn: /ConsulHost\$distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::host-(global|internal)-agent$/,
+    keys: ["healthcheck", "command"],
+    containers: (n) => [`consul-dc1-node${n}`, `consul-vm${n}-node${n}`],
+    why:
+      "issue 20: health gates that notice a ready agent within a second (the probe and the start " +
+      "script that clears its mark); the docker provider applies a healthcheck only by replacing " +
+      "the container",
+  },
+];
+/** A key written through node1's API before the upgrade and read back after it. */
+const KEPT_KEY = "e2e/upgrade/kept";
 /** Secret outputs the upgrade must keep: joining stacks and every agent rely on them. */
 const KEPT_SECRETS = ["gossipKey", "aclManagementToken"];
 /**
@@ -29,6 +57,27 @@ let failed = false;
 let containersBefore: Map<string, string>;
 /** Every secret output of each stack, by `stack.output`, as the previous release left them. */
 let secretsBefore: Map<string, string>;
+/** Every volume on both hosts, as `host/name`, as the previous release left them. */
+let volumesBefore: string[];
+/** How the step reaches node1's API: the deployment's CA and management token. */
+let access: ConsulAccess = {};
+/** The value written before the upgrade, to read back after it. */
+const KEPT_VALUE = `written by ${PREVIOUS_RELEASE} at ${new Date().toISOString()}`;
+
+/** Every volume on the given hosts, as sorted `host/name`. */
+async function volumeNames(hosts: readonly TestHost[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const host of hosts) {
+    const lines = await docker(host, "volume", "ls", "--format", "{{.Name}}");
+    names.push(
+      ...lines
+        .split("\n")
+        .filter(Boolean)
+        .map((name) => `${host.stack}/${name}`),
+    );
+  }
+  return names.sort();
+}
 
 /** Every container on the given hosts (running or not), by `host/name`, with its full id. */
 async function containerIds(hosts: readonly TestHost[]): Promise<Map<string, string>> {
@@ -151,30 +200,49 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
 
   it(`1. the previous release (${PREVIOUS_RELEASE}) deploys node1, then node2`, async () => {
     for (const stack of stacks) await up(stack);
+    const outputs = await stacks[0].outputs();
+    access = {
+      ca: String(outputs.tlsCaCertificate.value),
+      token: String(outputs.aclManagementToken.value),
+    };
+    assert.strictEqual(
+      await consulPut<boolean>(`${env.hosts[0].ip}:8501`, `/v1/kv/${KEPT_KEY}`, KEPT_VALUE, access),
+      true,
+      `PUT ${KEPT_KEY}`,
+    );
     containersBefore = await containerIds(env.hosts);
+    volumesBefore = await volumeNames(env.hosts);
     assert.ok(containersBefore.size > 0, "no container on the hosts after up");
     secretsBefore = await secretOutputs();
   });
 
-  it("2. with this program, each stack's preview replaces and deletes nothing, and up keeps every container and secret", async () => {
+  it("2. with this program, each stack's preview replaces only what DELIBERATE lists and deletes nothing; up keeps every other container, every volume, the KV data and every secret", async () => {
     if (!project) throw new Error("no scratch project");
     replaceProgram(project);
     for (const [i, host] of env.hosts.entries()) {
       // The shipped stack file is the new one: point it at the test host again.
       stacks[i] = await hostStack(project, env, host);
       const { steps, changed } = await preview(stacks[i]);
-      const forbidden = steps.filter((s) => FORBIDDEN.includes(s.op));
+      const deliberate = (s: Step): boolean =>
+        REPLACEMENT.includes(s.op) &&
+        DELIBERATE.some((d) => d.urn.test(s.urn) && s.diffs.every((k) => d.keys.includes(k)));
+      const forbidden = steps.filter((s) => FORBIDDEN.includes(s.op) && !deliberate(s));
+      const replaced = new Set(steps.filter(deliberate).map((s) => s.urn));
       // What the new program creates instead: the names an alias needs.
       const creates = steps.filter((s) => s.op === "create");
       assert.deepStrictEqual(
         [
           ...forbidden.map((s) => `${s.op} ${s.urn}`),
+          // The summary counts each replacement once: only the deliberate ones may be there.
           ...changed
-            .filter(([op]) => FORBIDDEN.includes(op))
+            .filter(
+              ([op, count]) =>
+                FORBIDDEN.includes(op) && !(op === "replace" && count === replaced.size),
+            )
             .map(([op, count]) => `summary: ${count} ${op}`),
         ],
         [],
-        `${host.stack}: the upgrade would replace or delete (add aliases for these):` +
+        `${host.stack}: the upgrade would replace or delete (add aliases for these, or list a deliberate replacement in DELIBERATE with its cause):` +
           describeSteps(forbidden) +
           (creates.length ? `\nwhile it creates:${describeSteps(creates)}` : ""),
       );
@@ -189,9 +257,31 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
       await up(stacks[i]);
     }
     const containersAfter = await containerIds(env.hosts);
-    const changed = [...new Set([...containersBefore.keys(), ...containersAfter.keys()])].filter(
-      (name) => containersBefore.get(name) !== containersAfter.get(name),
+    const replacedOnPurpose = new Set(
+      env.hosts.flatMap((host, i) =>
+        DELIBERATE.flatMap((d) => d.containers(i + 1)).map((name) => `${host.stack}/${name}`),
+      ),
     );
+    const all = [...new Set([...containersBefore.keys(), ...containersAfter.keys()])];
+    const changed = all.filter(
+      (name) =>
+        containersBefore.get(name) !== containersAfter.get(name) && !replacedOnPurpose.has(name),
+    );
+    // A deliberately replaced server is made anew on the volume it had: same volumes, same data.
+    for (const name of replacedOnPurpose) {
+      assert.ok(containersAfter.has(name), `${name} is gone after the upgrade`);
+    }
+    assert.deepStrictEqual(
+      await volumeNames(env.hosts),
+      volumesBefore,
+      "volumes after the upgrade",
+    );
+    const kept = await consulGet<{ Value: string }[]>(
+      `${env.hosts[0].ip}:8501`,
+      `/v1/kv/${KEPT_KEY}`,
+      access,
+    );
+    assert.strictEqual(Buffer.from(kept[0].Value, "base64").toString(), KEPT_VALUE, KEPT_KEY);
     assert.deepStrictEqual(
       changed.map(
         (name) =>
