@@ -29,13 +29,24 @@ const DELIBERATE: readonly {
   readonly why: string;
 }[] = [
   {
-    urn: /ConsulHost\$distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::host-(global|internal)-agent$/,
+    // A `delete-replaced` step names the old URN (root-level `global-agent`), the others the new.
+    urn: /distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::(host-)?(global|internal)-agent$/,
     keys: ["healthcheck", "command"],
     containers: (n) => [`consul-dc1-node${n}`, `consul-vm${n}-node${n}`],
     why:
       "issue 20: health gates that notice a ready agent within a second (the probe and the start " +
       "script that clears its mark); the docker provider applies a healthcheck only by replacing " +
       "the container",
+  },
+  {
+    urn: /distributed-consul:index:Registrator\$docker:index\/(container:Container|remoteImage:RemoteImage)::(host-)?registrator-(global|internal)-(container|image)$/,
+    keys: ["image"],
+    containers: (n) => ["registrator-dc1", `registrator-vm${n}`],
+    why:
+      "replaced with the servers, on this upgrade only: the previous release's state records the " +
+      "registrators' registry URI as depending on the server's container, and a server replaced " +
+      "delete-first takes such dependents with it; issue 20 removed that dependency, so later " +
+      "server replacements leave the registrators alone",
   },
 ];
 /** A key written through node1's API before the upgrade and read back after it. */
@@ -227,7 +238,7 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
         REPLACEMENT.includes(s.op) &&
         DELIBERATE.some((d) => d.urn.test(s.urn) && s.diffs.every((k) => d.keys.includes(k)));
       const forbidden = steps.filter((s) => FORBIDDEN.includes(s.op) && !deliberate(s));
-      const replaced = new Set(steps.filter(deliberate).map((s) => s.urn));
+      const replaced = steps.filter((s) => s.op === "replace" && deliberate(s)).length;
       // What the new program creates instead: the names an alias needs.
       const creates = steps.filter((s) => s.op === "create");
       assert.deepStrictEqual(
@@ -236,8 +247,7 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
           // The summary counts each replacement once: only the deliberate ones may be there.
           ...changed
             .filter(
-              ([op, count]) =>
-                FORBIDDEN.includes(op) && !(op === "replace" && count === replaced.size),
+              ([op, count]) => FORBIDDEN.includes(op) && !(op === "replace" && count === replaced),
             )
             .map(([op, count]) => `summary: ${count} ${op}`),
         ],
