@@ -76,8 +76,9 @@ describe("the settings declaration and what is generated from it", () => {
       const problems = d.check(`key:${name}`, value);
       assert.strictEqual(problems.length, 1, `${name}: ${JSON.stringify(problems)}`);
       assert.ok(problems[0].key.startsWith(`key:${name}`), problems[0].key);
-      // …and accepts the declared default ("" means not given, and is not checked).
-      if (d.default !== undefined && d.default !== "")
+      // …and accepts the declared default, unless it is one meaning "not given" ("", 0), which
+      // the reader turns into unset before anything is checked.
+      if (d.default !== undefined && d.default !== "" && d.default !== 0)
         assert.deepStrictEqual(d.check(name, d.default), [], name);
     }
   });

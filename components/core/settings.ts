@@ -195,8 +195,9 @@ export const STACK_SETTINGS = {
     default: 0,
     description:
       "Instead of one bootstrapping host (0 - unset) - every global server waits for this many servers before electing a leader (bootstrap_expect). Never with bootstrap. Then every stack sets joinAddresses and gossipKey (and aclManagementToken) explicitly.",
+    // 0 is the "not given" default, which the reader turns into unset before anything is checked.
     check: (key, value) =>
-      value === 0 || (Number.isInteger(value) && value >= 1)
+      Number.isInteger(value) && value >= 1
         ? []
         : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)],
   }),
@@ -286,7 +287,7 @@ export const STACK_SETTINGS = {
     default: {},
     description: `Port overrides of the internal datacenter server - any of ${PORT_NAMES.join(", ")}. Defaults - ${portList(DEFAULT_INTERNAL_PORTS)} (dns is what containers resolve with, on the bridge address, so it stays ${DEFAULT_INTERNAL_PORTS.dns}).`,
     check: (key, value) =>
-      value.dns === undefined || value.dns === DEFAULT_INTERNAL_PORTS.dns
+      (value.dns ?? DEFAULT_INTERNAL_PORTS.dns) === DEFAULT_INTERNAL_PORTS.dns
         ? []
         : [
             error(
@@ -303,7 +304,14 @@ export const STACK_SETTINGS = {
     description: "Upstream DNS servers Consul forwards non-Consul names to.",
     check: (key, value) =>
       value.flatMap((r, i) =>
-        checkIpv4Setting(`${key}[${i}]`, r, DEFAULT_RECURSORS[0], "a DNS server's address"),
+        isIPv4(r)
+          ? []
+          : [
+              error(
+                `${key}[${i}]`,
+                `"${r}" is not an IPv4 address; give a DNS server's address such as ${DEFAULT_RECURSORS[0]}.`,
+              ),
+            ],
       ),
   }),
   ui: declare<boolean>({
