@@ -303,7 +303,10 @@ describe("the program (index.ts) under mocks", () => {
     const command = run.outputs.globalRegistratorCommand as string[];
     assert.ok(command.includes("-ttl=30") && command.includes("-ttl-refresh=10"), String(command));
     assert.ok(command.includes("-tags=node1"), String(command));
-    assert.strictEqual(command[command.length - 1], "consul://127.0.0.1:8500");
+    assert.strictEqual(
+      command[command.length - 1],
+      `consul://127.0.0.1:${DEFAULT_GLOBAL_PORTS.http}`,
+    );
   });
 
   it("gives each registrator its own service:write token, only as a secret CONSUL_HTTP_TOKEN", async () => {
