@@ -47,23 +47,34 @@ export type SettingSection = (typeof SettingSection)[keyof typeof SettingSection
 export interface SettingDeclaration<T> {
   /** The type `Pulumi.yaml` declares. */
   readonly type: PulumiConfigType;
-  /** For an `array`: the type of its items. Default: none (not an array). */
+  /**
+   * For an `array`: the type of its items. Default: none (not an array).
+   * @default none
+   */
   readonly items?: "string";
   /**
    * The default `Pulumi.yaml` declares; for an optional key without a natural default, the value
    * that means "not given" (`""`, `0`, `[]`, `{}`), because Pulumi requires every declared key
    * without a default. Default: none, and then the key is required.
+   * @default none (required)
    */
   readonly default?: T;
-  /** For a required key: an example value, shown in the message that asks for it. Default: none. */
+  /**
+   * For a required key: an example value, shown in the message that asks for it. Default: none.
+   * @default none
+   */
   readonly example?: string;
-  /** Whether the value must be set with `pulumi config set --secret`. Default: `false`. */
+  /**
+   * Whether the value must be set with `pulumi config set --secret`. Default: `false`.
+   * @default false
+   */
   readonly secret?: boolean;
   /** What the setting means, shown by `pulumi config` and in the reference. */
   readonly description: string;
   /**
    * The check of this value on its own (checks spanning settings or hosts are `checkTopology`'s):
    * the problems found, each naming `key`. Default: none (any value of the type is fine).
+   * @default none
    */
   readonly check?: (key: string, value: T) => Problem[];
   /** The reference section the setting is listed in. */
