@@ -17,6 +17,7 @@ import { registratorCommand } from "../components/core/registrator-args";
 import { globalAgentConfig, internalAgentConfig } from "../components/core/server-settings";
 import {
   DEFAULT_CONSUL_IMAGE,
+  DEFAULT_LOG_LEVEL,
   DEFAULT_RECURSORS,
   DEFAULT_REGISTRATOR_OPTIONS,
 } from "../components/defaults";
@@ -92,7 +93,7 @@ function declareRaw(hosts: Host[]): void {
     dockerBridgeAddress: "172.17.0.1",
     recursors: DEFAULT_RECURSORS,
     ui: true,
-    logLevel: "info" as const,
+    logLevel: DEFAULT_LOG_LEVEL,
     aclEnabled: false,
     tls: false,
     primaryDatacenter: "dc1",
@@ -151,7 +152,7 @@ function declareRaw(hosts: Host[]): void {
         ports: DEFAULT_GLOBAL_PORTS,
       }),
     );
-    server(`global-${h.name}`, "dc1", globalConfig, 8500, []);
+    server(`global-${h.name}`, "dc1", globalConfig, DEFAULT_GLOBAL_PORTS.http, []);
     const internalConfig = renderConfig(
       internalAgentConfig({
         ...common,
@@ -162,7 +163,9 @@ function declareRaw(hosts: Host[]): void {
         ports: DEFAULT_INTERNAL_PORTS,
       }),
     );
-    server(`internal-${h.name}`, `vm${i + 1}`, internalConfig, 18500, ["dc1"]);
+    server(`internal-${h.name}`, `vm${i + 1}`, internalConfig, DEFAULT_INTERNAL_PORTS.http, [
+      "dc1",
+    ]);
     const image = new docker.RemoteImage(
       `registrator-${h.name}-image`,
       { name: DEFAULT_REGISTRATOR_IMAGE, keepLocally: true },
@@ -176,7 +179,7 @@ function declareRaw(hosts: Host[]): void {
         command: registratorCommand({
           ...DEFAULT_REGISTRATOR_OPTIONS,
           hostIp: h.address,
-          consulAddress: `${h.address}:8500`,
+          consulAddress: `${h.address}:${DEFAULT_GLOBAL_PORTS.http}`,
         }),
         networkMode: "host",
         restart: "unless-stopped",

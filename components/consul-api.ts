@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** How `pulumi up` reaches a Consul agent's API through the consul provider. */
 export interface ConsulApi {
   /**
-   * `host:port` of the agent's API: its `httpsAddress` output with TLS, `httpAddress` without.
-   * Required.
+   * `host:port` of the agent's API: its component's `apiAddress` output (`host:https` with TLS,
+   * `host:http` without). Required.
    */
   readonly address: pulumi.Input<string>;
   /** Datacenter the provider's requests are for. Required. */

@@ -109,7 +109,7 @@ export interface ConsulHostRegistrator {
   readonly image?: pulumi.Input<string>;
   /**
    * Flags both registrators run with (`hostIp` and `internal` are set by the host). Default: the
-   * `Registrator` component's (`cleanup`, `resyncSeconds: 60`, retry forever every 2 s).
+   * `Registrator` component's, {@link DEFAULT_REGISTRATOR_OPTIONS}.
    * @default the Registrator component's
    */
   readonly options?: pulumi.Input<RegistratorFlags>;
@@ -239,7 +239,7 @@ export interface ConsulHostArgs {
    */
   readonly ui?: pulumi.Input<boolean>;
   /**
-   * Log level of both servers. Default `info`.
+   * Log level of both servers.
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;

@@ -94,7 +94,7 @@ export interface ConsulServerArgs {
    */
   readonly ui?: pulumi.Input<boolean>;
   /**
-   * Log level: `trace`, `debug`, `info`, `warn` or `error`. Default `info`.
+   * Log level, one of {@link LogLevel}'s.
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;

@@ -33,8 +33,8 @@ export interface ConsulServicePreparedQuery {
    */
   readonly service?: string;
   /**
-   * `host:port` of the agent HTTP API `pulumi up` reaches to create the query: give the agent
-   * component's `httpAddress` output (e.g. `InternalDc.httpAddress`), which is known only once the
+   * `host:port` of the agent API `pulumi up` reaches to create the query: give the agent
+   * component's `apiAddress` output (e.g. `InternalDc.apiAddress`), which is known only once the
    * agent is healthy, so the query is created after it. Required.
    */
   readonly consulAddress: pulumi.Input<string>;

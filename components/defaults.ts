@@ -1,3 +1,5 @@
+import { LogLevel } from "./core/agent-config";
+
 /**
  * Pinned defaults shared by the components and the program. Every image is an exact tag: a
  * `docker.RemoteImage` does not pull again when the tag exists locally, so a moving tag would
@@ -20,7 +22,7 @@ export const DEFAULT_DOCKER_BRIDGE_SUBNET = "172.17.0.0/16";
 export const DEFAULT_RECURSORS: readonly string[] = ["1.1.1.1", "8.8.8.8"];
 
 /** Consul's log level unless given. */
-export const DEFAULT_LOG_LEVEL = "info";
+export const DEFAULT_LOG_LEVEL = LogLevel.Info;
 
 /** Whether a server serves the web UI unless told. */
 export const DEFAULT_UI = true;

@@ -70,7 +70,7 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    */
   readonly acl?: GlobalConsulAcl;
   /**
-   * Port overrides; unspecified ports keep Consul's defaults (8300, 8301, …). Default `{}`.
+   * Port overrides; unspecified ports keep Consul's defaults, {@link DEFAULT_GLOBAL_PORTS}. Default `{}`.
    * @default {}
    */
   readonly ports?: Partial<AgentPorts>;

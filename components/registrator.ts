@@ -21,14 +21,14 @@ export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 /** Arguments of {@link Registrator}. */
 export interface RegistratorArgs {
   /**
-   * `host:port` of the Consul agent's HTTP API registrator registers into, e.g. a
-   * `GlobalConsul`'s `httpAddress` output. Required.
+   * `host:port` of the Consul agent's plain HTTP API registrator registers into, e.g. a
+   * `GlobalConsul`'s `localHttpAddress` output. Required.
    */
   readonly consulAddress: pulumi.Input<string>;
   /**
    * registrator's flags; each field not given takes its value from
-   * {@link DEFAULT_REGISTRATOR_OPTIONS} (`cleanup: true`, `resyncSeconds: 60`, `retryAttempts: -1`,
-   * `retryIntervalMs: 2000`) or, if not there, registrator's own default. An Output (e.g. built
+   * {@link DEFAULT_REGISTRATOR_OPTIONS} (`-cleanup`, `-resync`, and retrying while the agent
+   * starts) or, if not there, registrator's own default. An Output (e.g. built
    * from a VM's address for `hostIp`) is checked when it resolves. Default `{}`.
    * @default {}
    */

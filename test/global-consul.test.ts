@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalConsul } from "../components/global-consul";
 import { DEFAULT_CONSUL_IMAGE } from "../components/defaults";
+import { DEFAULT_GLOBAL_PORTS } from "../components/core/agent-ports";
 import { Registration, installMocks, isSecret, reveal, theOne, valueOf } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
 import { TEST_AGENT_TOKEN, testGossipKey, testTls } from "./secure-args";
@@ -149,12 +150,14 @@ describe("GlobalConsul", () => {
     const { component } = await deploy("g", joining);
     assert.strictEqual(await valueOf(component.nodeName), "node2");
     assert.strictEqual(await valueOf(component.datacenter), "dc1");
-    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
-    assert.strictEqual(await valueOf(component.wanAddress), "192.168.99.101:8302");
+    // Consul's own ports (DEFAULT_GLOBAL_PORTS), each output on the address it belongs to.
+    const p = DEFAULT_GLOBAL_PORTS;
+    assert.strictEqual(await valueOf(component.lanJoinAddress), `192.168.99.101:${p.serfLan}`);
+    assert.strictEqual(await valueOf(component.wanAddress), `192.168.99.101:${p.serfWan}`);
     // The API is HTTPS on the host address; registrator uses plain HTTP on loopback.
-    assert.strictEqual(await valueOf(component.apiAddress), "192.168.99.101:8501");
-    assert.strictEqual(await valueOf(component.localHttpAddress), "127.0.0.1:8500");
-    assert.strictEqual(await valueOf(component.dnsAddress), "192.168.99.101:8600");
+    assert.strictEqual(await valueOf(component.apiAddress), `192.168.99.101:${p.https}`);
+    assert.strictEqual(await valueOf(component.localHttpAddress), `127.0.0.1:${p.http}`);
+    assert.strictEqual(await valueOf(component.dnsAddress), `192.168.99.101:${p.dns}`);
     assert.strictEqual(await valueOf(component.containerId), "g-agent-id");
   });
 

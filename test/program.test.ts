@@ -14,6 +14,8 @@ import { consulSchemaProblems } from "./consul-schema";
 import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
 import { certificateAuthority, keySeed } from "../components/core/certificates";
 import { mockTokenSecret } from "./harness";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
 
 const CONTAINER = "docker:index/container:Container";
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
@@ -280,36 +282,38 @@ describe("the program (index.ts) under mocks", () => {
   it("refuses a port clash between this host's agents at preview, naming the key", async () => {
     const config = {
       ...readStackConfig("node1"),
-      "distributed-consul:internalPorts": JSON.stringify({ http: 8500 }),
+      "distributed-consul:internalPorts": JSON.stringify({ http: DEFAULT_GLOBAL_PORTS.http }),
     };
     await assert.rejects(
       runProgram(config, {}, "node1"),
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
         e.message.includes(
-          "distributed-consul:internalPorts.http: port 8500 (tcp) of internal server (vm1) clashes with global server (dc1)",
+          `distributed-consul:internalPorts.http: port ${DEFAULT_GLOBAL_PORTS.http} (tcp) of internal server (vm1) clashes with global server (dc1)`,
         ),
     );
   });
 
   it("wires two registrators: host IP into dc1, container addresses into the host's DC", async () => {
     const run = await node1Default();
+    // The declared defaults (components/defaults.ts), as registrator's flags.
+    const o = DEFAULT_REGISTRATOR_OPTIONS;
+    const defaultFlags = [
+      `-resync=${o.resyncSeconds}`,
+      ...(o.cleanup ? ["-cleanup"] : []),
+      `-retry-attempts=${o.retryAttempts}`,
+      `-retry-interval=${o.retryIntervalMs}`,
+    ];
     assert.deepStrictEqual(run.outputs.globalRegistratorCommand, [
       "-ip=192.168.99.100",
-      "-resync=60",
-      "-cleanup",
-      "-retry-attempts=-1",
-      "-retry-interval=2000",
+      ...defaultFlags,
       // registrator runs on the host's network: plain HTTP on loopback, never on the LAN.
-      "consul://127.0.0.1:8500",
+      `consul://127.0.0.1:${DEFAULT_GLOBAL_PORTS.http}`,
     ]);
     assert.deepStrictEqual(run.outputs.internalRegistratorCommand, [
       "-internal",
-      "-resync=60",
-      "-cleanup",
-      "-retry-attempts=-1",
-      "-retry-interval=2000",
-      "consul://127.0.0.1:18500",
+      ...defaultFlags,
+      `consul://127.0.0.1:${DEFAULT_INTERNAL_PORTS.http}`,
     ]);
     const names = ofType(run, CONTAINER).map((c) => c.inputs.name);
     assert.ok(
@@ -333,7 +337,10 @@ describe("the program (index.ts) under mocks", () => {
     const command = run.outputs.globalRegistratorCommand as string[];
     assert.ok(command.includes("-ttl=30") && command.includes("-ttl-refresh=10"), String(command));
     assert.ok(command.includes("-tags=node1"), String(command));
-    assert.strictEqual(command[command.length - 1], "consul://127.0.0.1:8500");
+    assert.strictEqual(
+      command[command.length - 1],
+      `consul://127.0.0.1:${DEFAULT_GLOBAL_PORTS.http}`,
+    );
   });
 
   it("gives each registrator its own service:write token, only as a secret CONSUL_HTTP_TOKEN", async () => {
@@ -436,12 +443,14 @@ describe("the program (index.ts) under mocks", () => {
     const config = {
       ...readStackConfig("node1"),
       "distributed-consul:service": JSON.stringify({
-        ports: [{ internal: 80, external: 8500, name: "web" }],
+        ports: [{ internal: 80, external: DEFAULT_GLOBAL_PORTS.http, name: "web" }],
       }),
     };
     await assert.rejects(
       runProgram(config, {}, "node1"),
-      /distributed-consul:service\.ports\[0\]: port 8500 \(tcp\) of service web clashes with global server \(dc1\)/,
+      new RegExp(
+        `distributed-consul:service\\.ports\\[0\\]: port ${DEFAULT_GLOBAL_PORTS.http} \\(tcp\\) of service web clashes with global server \\(dc1\\)`,
+      ),
     );
   });
 

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Registrator, RegistratorArgs } from "../components/registrator";
 import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
 import {
   Registration,
   collectingWarnings,
@@ -38,7 +39,14 @@ describe("Registrator", () => {
     aclToken: TOKEN,
   };
   /** The flags every Registrator gets unless told otherwise: the same as the program's. */
-  const DEFAULT_FLAGS = ["-resync=60", "-cleanup", "-retry-attempts=-1", "-retry-interval=2000"];
+  // The declared defaults (components/defaults.ts), as registrator's flags.
+  const o = DEFAULT_REGISTRATOR_OPTIONS;
+  const DEFAULT_FLAGS = [
+    `-resync=${o.resyncSeconds}`,
+    ...(o.cleanup ? ["-cleanup"] : []),
+    `-retry-attempts=${o.retryAttempts}`,
+    `-retry-interval=${o.retryIntervalMs}`,
+  ];
 
   it("pulls the v7 image by default, kept locally, and runs the container from its id", async () => {
     const run = await deploy("r", basic);
@@ -108,7 +116,7 @@ describe("Registrator", () => {
     assert.deepStrictEqual(theOne(tuned, CONTAINER, "r-container").inputs.command, [
       "-resync=0",
       "-retry-attempts=3",
-      "-retry-interval=2000",
+      `-retry-interval=${DEFAULT_REGISTRATOR_OPTIONS.retryIntervalMs}`,
       "consul://127.0.0.1:8500",
     ]);
   });

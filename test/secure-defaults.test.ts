@@ -14,6 +14,7 @@ import { clientTokenCheck, serverSecurity } from "../components/core/secure-defa
 import { describeProblem } from "../components/core/problems";
 import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
 import { TLS_FILES } from "../components/core/agent-config";
+import { DEFAULT_GLOBAL_PORTS } from "../components/core/agent-ports";
 import {
   Registration,
   collectingWarnings,
@@ -412,7 +413,10 @@ describe("secure defaults of GlobalConsul (mocks)", () => {
       (config.addresses as { http: string }).http,
       "127.0.0.1 192.168.99.100 172.17.0.1",
     );
-    assert.strictEqual(await valueOf(component.apiAddress), "192.168.99.100:8500");
+    assert.strictEqual(
+      await valueOf(component.apiAddress),
+      `192.168.99.100:${DEFAULT_GLOBAL_PORTS.http}`,
+    );
     assert.strictEqual(await valueOf(component.caCertificate), undefined);
   });
 

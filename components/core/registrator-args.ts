@@ -1,3 +1,4 @@
+import { DEFAULT_GLOBAL_PORTS } from "./agent-ports";
 import { Problem, error } from "./problems";
 import { checkIpv4, checkJoinAddress } from "./validators";
 
@@ -37,13 +38,14 @@ export interface RegistratorFlags {
   readonly explicit?: boolean;
   /**
    * `-resync`: seconds between full resynchronisations of all services; `0` is off. Default in a
-   * `Registrator`: `60` (unset on a bare command: registrator's `0`).
+   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command: registrator's `0`).
    * @default 60
    */
   readonly resyncSeconds?: number;
   /**
    * `-cleanup`: remove services this registrator registered (same hostname) whose container is
-   * gone. Default in a `Registrator`: `true` (unset on a bare command: off).
+   * gone. Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command:
+   * off).
    * @default true
    */
   readonly cleanup?: boolean;
@@ -73,13 +75,14 @@ export interface RegistratorFlags {
   readonly tags?: string[];
   /**
    * `-retry-attempts`: how often to retry reaching Consul at start-up; `-1` retries forever.
-   * Default in a `Registrator`: `-1` (unset on a bare command: registrator's `0`, no retry).
+   * Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command:
+   * registrator's `0`, no retry).
    * @default -1
    */
   readonly retryAttempts?: number;
   /**
    * `-retry-interval`: milliseconds between those retries; greater than 0. Default in a
-   * `Registrator`: `2000` (registrator's own default too).
+   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (registrator's own default too).
    * @default 2000
    */
   readonly retryIntervalMs?: number;
@@ -93,7 +96,7 @@ export interface RegistratorFlags {
 
 /** registrator's flags and the registry it registers into: everything its command is built from. */
 export interface RegistratorOptions extends RegistratorFlags {
-  /** `host:port` of the Consul agent's HTTP API, e.g. `127.0.0.1:8500`. Required. */
+  /** `host:port` of the Consul agent's HTTP API, e.g. `127.0.0.1:<its http port>`. Required. */
   readonly consulAddress: string;
 }
 
@@ -134,7 +137,7 @@ export function checkConsulAddress(key: string, value: string): Problem[] {
     : [
         error(
           key,
-          `"${value}" is not a Consul HTTP address; give host:port of the agent's HTTP API, e.g. 127.0.0.1:8500.`,
+          `"${value}" is not a Consul HTTP address; give host:port of the agent's HTTP API, e.g. 127.0.0.1:${DEFAULT_GLOBAL_PORTS.http}.`,
         ),
       ];
 }

@@ -1,25 +1,23 @@
 import { LogLevel } from "./agent-config";
-import { AgentPorts } from "./agent-ports";
-import { LOCAL_DOCKER_HOST } from "./docker-host";
-import { DEFAULT_REGISTRATOR_IMAGE, DeregisterMode, RegistratorFlags } from "./registrator-args";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./agent-ports";
+import { DeregisterMode, RegistratorFlags } from "./registrator-args";
 import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
 import { InterfaceAddress, resolveNodeIp } from "./host-address";
 import {
-  DEFAULT_CONSUL_IMAGE,
-  DEFAULT_DOCKER_BRIDGE_ADDRESS,
-  DEFAULT_DOCKER_BRIDGE_SUBNET,
-  DEFAULT_GLOBAL_DATACENTER,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_RECURSORS,
-  DEFAULT_REGISTRATOR_OPTIONS,
-  DEFAULT_UI,
-} from "../defaults";
+  DEFAULT_REGISTRATOR_SETTINGS,
+  DEFAULT_SERVICE_SETTINGS,
+  LOG_LEVELS,
+  PORT_NAMES,
+  STACK_SETTINGS,
+  SettingName,
+  SettingsOfType,
+  declaredDefault,
+} from "./settings";
+
+export { DEFAULT_REGISTRATOR_SETTINGS, DEFAULT_SERVICE_SETTINGS } from "./settings";
 
 /** The project's config namespace. */
-/** ACLs are on unless a stack turns them off (`aclEnabled: false`, warned about at preview). */
-export const DEFAULT_ACL_ENABLED = true;
-
 export const CONFIG_NAMESPACE = "distributed-consul";
 
 /** The full name of a project config key, as `pulumi config` and error messages spell it. */
@@ -30,22 +28,19 @@ export function configKey(name: string): string {
 /** Reads one raw config value (objects and arrays as JSON text); `undefined` when unset. */
 export type RawConfig = (name: string) => string | undefined;
 
-/** The default stack the joining stacks read the bootstrap outputs from (file-backend form). */
-export const DEFAULT_BOOTSTRAP_STACK = "organization/distributed-consul/node1";
-
 /** The `registrator` config object: the options both of this host's registrators run with. */
 export interface RegistratorSettings {
-  /** registrator image, an exact tag. Default `gliderlabs/registrator:v7`. */
+  /** registrator image, an exact tag. Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly image: string;
-  /** Also register container addresses into the internal datacenter (`-internal`). Default `true`. */
+  /** Also register container addresses into the internal datacenter (`-internal`). Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly registerInternal: boolean;
-  /** `-cleanup`: remove this host's dangling services. Default `true`. */
+  /** `-cleanup`: remove this host's dangling services. Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly cleanup: boolean;
-  /** `-resync` seconds; `0` is off. Default `60`. */
+  /** `-resync` seconds; `0` is off. Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly resyncSeconds: number;
-  /** `-retry-attempts`; `-1` retries forever while the agent is not up yet. Default `-1`. */
+  /** `-retry-attempts`; `-1` retries forever while the agent is not up yet. Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly retryAttempts: number;
-  /** `-retry-interval` in milliseconds. Default `2000`. */
+  /** `-retry-interval` in milliseconds. Default: {@link DEFAULT_REGISTRATOR_SETTINGS}. */
   readonly retryIntervalMs: number;
   /** `-deregister`. Default: registrator's `always`. */
   readonly deregister?: DeregisterMode;
@@ -69,50 +64,26 @@ export function splitRegistratorSettings(settings: RegistratorSettings): {
   return { image, registerInternal, options };
 }
 
-/** The defaults of {@link RegistratorSettings}: the `Registrator` component's own. */
-export const DEFAULT_REGISTRATOR_SETTINGS: RegistratorSettings = {
-  image: DEFAULT_REGISTRATOR_IMAGE,
-  registerInternal: true,
-  ...DEFAULT_REGISTRATOR_OPTIONS,
-};
-
 /**
  * The `service` config object: the service container every host runs (the original setup's
  * Elasticsearch by default), registered by both registrators and resolved through Consul DNS.
  */
 export interface ServiceSettings {
-  /** Run the service at all. Default `true`. */
+  /** Run the service at all. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly enabled: boolean;
-  /** Image, an exact tag. Default `elasticsearch:9.5.3` (the official image on Docker Hub). */
+  /** Image, an exact tag. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly image: string;
-  /** Environment, `NAME=value`. Default: Elasticsearch as one node, 1 GiB heap, security off. */
+  /** Environment, `NAME=value`. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly envs: readonly string[];
-  /** Ports, each published N:N on `nodeIp` with its Consul name and check. Default: 9200 (HTTP), 9300 (transport). */
+  /** Ports, each published N:N on `nodeIp` with its Consul name and check. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly ports: readonly ServicePort[];
   /** Command override. Default: the image's. */
   readonly command?: readonly string[];
-  /** Memory limit in MB. Default `2048`. */
+  /** Memory limit in MB. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly memoryMb?: number;
-  /** Declare `<first port's name>.query.consul` with failover to the global datacenter. Default `true`. */
+  /** Declare `<first port's name>.query.consul` with failover to the global datacenter. Default: {@link DEFAULT_SERVICE_SETTINGS}. */
   readonly preparedQuery: boolean;
 }
-
-/** The defaults of {@link ServiceSettings}: the original's Elasticsearch, as a single node. */
-export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
-  enabled: true,
-  image: "elasticsearch:9.5.3",
-  envs: [
-    "discovery.type=single-node",
-    "ES_JAVA_OPTS=-Xms1g -Xmx1g",
-    "xpack.security.enabled=false",
-  ],
-  ports: [
-    { internal: 9200, name: "elasticsearch", check: { kind: "http", path: "/_cluster/health" } },
-    { internal: 9300, name: "elasticsearch-transport", check: { kind: "tcp" } },
-  ],
-  memoryMb: 2048,
-  preparedQuery: true,
-};
 
 type FieldType = "string" | "number" | "boolean" | "string[]" | "object[]";
 const FIELD_TYPE_WORDS: Record<FieldType, string> = {
@@ -151,64 +122,54 @@ export interface StackSettings {
   /** `nodeName`: this host's node name. Required. */
   readonly nodeName: string;
   /**
-   * `nodeIp`: this host's address, reachable from every other host. Default `""`: with a local
-   * Docker engine, this machine's address (see `resolveNodeIp`); required with a remote one.
+   * `nodeIp`: this host's address, reachable from every other host. Default: declared in
+   * {@link STACK_SETTINGS} (empty: with a local Docker engine, this machine's address, see
+   * `resolveNodeIp`; required with a remote one).
    */
   readonly nodeIp: string;
-  /** `bootstrap`: whether this host bootstraps the global datacenter. Default `false`. */
+  /** `bootstrap`: whether this host bootstraps the global datacenter. Default: declared in {@link STACK_SETTINGS}. */
   readonly bootstrap: boolean;
-  /** `dockerHost`: the Docker daemon of this host. Default `unix:///var/run/docker.sock`. */
+  /** `dockerHost`: the Docker daemon of this host. Default: declared in {@link STACK_SETTINGS}. */
   readonly dockerHost: string;
-  /** `dockerSshOpts`: extra `ssh` options for an `ssh://` Docker host. Default `[]`. */
+  /** `dockerSshOpts`: extra `ssh` options for an `ssh://` Docker host. Default: declared in {@link STACK_SETTINGS}. */
   readonly dockerSshOpts: readonly string[];
-  /** `dockerBridgeAddress`: the Docker bridge gateway, where containers find Consul DNS. Default `172.17.0.1`. */
+  /** `dockerBridgeAddress`: the Docker bridge gateway, where containers find Consul DNS. Default: declared in {@link STACK_SETTINGS}. */
   readonly dockerBridgeAddress: string;
-  /** `dockerBridgeSubnet`: the Docker bridge subnet, never advertised. Default `172.17.0.0/16`. */
+  /** `dockerBridgeSubnet`: the Docker bridge subnet, never advertised. Default: declared in {@link STACK_SETTINGS}. */
   readonly dockerBridgeSubnet: string;
-  /** `globalDatacenter`: the global datacenter. Default `dc1`. */
+  /** `globalDatacenter`: the global datacenter. Default: declared in {@link STACK_SETTINGS}. */
   readonly globalDatacenter: string;
-  /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default `0` (unset). */
+  /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default: declared in {@link STACK_SETTINGS}. */
   readonly bootstrapExpect?: number;
-  /** `joinAddresses`: explicit LAN join addresses; when given (non-empty) they win over the bootstrap stack's outputs. Default `[]` (unset). */
+  /** `joinAddresses`: explicit LAN join addresses; when given (non-empty) they win over the bootstrap stack's outputs. Default: declared in {@link STACK_SETTINGS}. */
   readonly joinAddresses?: readonly string[];
   /** `internalDatacenter`: this host's own datacenter (e.g. `vm1`). Required. */
   readonly internalDatacenter: string;
-  /** `internalPorts`: port overrides of the internal datacenter server. Default `{}` (18300, 18301, 18302, 18500, 53, 18503). */
+  /** `internalPorts`: port overrides of the internal datacenter server. Default: declared in {@link STACK_SETTINGS}. */
   readonly internalPorts: Partial<AgentPorts>;
-  /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when given (non-empty) they win over the bootstrap stack's outputs. Default `[]` (unset). */
+  /** `wanJoinAddresses`: explicit WAN addresses of global servers on other hosts; when given (non-empty) they win over the bootstrap stack's outputs. Default: declared in {@link STACK_SETTINGS}. */
   readonly wanJoinAddresses?: readonly string[];
-  /** `bootstrapStack`: the stack whose outputs a joining stack reads; `""` for none. Default `organization/distributed-consul/node1`. */
+  /** `bootstrapStack`: the stack whose outputs a joining stack reads; `""` for none. Default: declared in {@link STACK_SETTINGS}. */
   readonly bootstrapStack: string;
-  /** `consulImage`: the Consul image. Default {@link DEFAULT_CONSUL_IMAGE}. */
+  /** `consulImage`: the Consul image. Default: declared in {@link STACK_SETTINGS}. */
   readonly consulImage: string;
-  /** `globalPorts`: port overrides of the global server. Default `{}` (Consul's defaults). */
+  /** `globalPorts`: port overrides of the global server. Default: declared in {@link STACK_SETTINGS}. */
   readonly globalPorts: Partial<AgentPorts>;
-  /** `recursors`: upstream DNS servers. Default `["1.1.1.1", "8.8.8.8"]`. */
+  /** `recursors`: upstream DNS servers. Default: declared in {@link STACK_SETTINGS}. */
   readonly recursors: readonly string[];
-  /** `ui`: serve the Consul web UI. Default `true`. */
+  /** `ui`: serve the Consul web UI. Default: declared in {@link STACK_SETTINGS}. */
   readonly ui: boolean;
-  /** `logLevel`: Consul log level. Default `info`. */
+  /** `logLevel`: Consul log level. Default: declared in {@link STACK_SETTINGS}. */
   readonly logLevel: LogLevel;
-  /** `registrator`: registrator options for both registrators. Default {@link DEFAULT_REGISTRATOR_SETTINGS}. */
+  /** `registrator`: registrator options for both registrators. Default: declared in {@link STACK_SETTINGS}. */
   readonly registrator: RegistratorSettings;
-  /** `service`: the service container of every host. Default {@link DEFAULT_SERVICE_SETTINGS}. */
+  /** `service`: the service container of every host. Default: declared in {@link STACK_SETTINGS}. */
   readonly service: ServiceSettings;
-  /** `aclEnabled`: enforce ACLs (default deny) with least-privilege tokens; a management token shared by all stacks. Default `true`. */
+  /** `aclEnabled`: enforce ACLs (default deny) with least-privilege tokens; a management token shared by all stacks. Default: declared in {@link STACK_SETTINGS}. */
   readonly aclEnabled: boolean;
-  /** `keepDataOnDestroy`: keep both servers' data volumes on `pulumi destroy`. Default `false`. */
+  /** `keepDataOnDestroy`: keep both servers' data volumes on `pulumi destroy`. Default: declared in {@link STACK_SETTINGS}. */
   readonly keepDataOnDestroy: boolean;
 }
-
-const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
-const PORT_NAMES: readonly (keyof AgentPorts)[] = [
-  "server",
-  "serfLan",
-  "serfWan",
-  "http",
-  "https",
-  "dns",
-  "grpcTls",
-];
 
 /** `value`, or `undefined` when it is the "unset" value: an empty list, or `empty` if given. */
 function unlessEmpty<T>(value: T | undefined, empty?: T): T | undefined {
@@ -221,13 +182,16 @@ class ConfigReader {
   readonly problems: Problem[] = [];
   constructor(private readonly raw: RawConfig) {}
 
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
+  /** A string setting, its declared default when unset. */
+  string(name: SettingsOfType<string>): string {
+    return this.raw(name) ?? declaredDefault<string>(name) ?? "";
   }
 
-  requiredString(name: string, example: string): string {
+  /** A required string setting (no declared default); a problem with its declared example when unset. */
+  requiredString(name: SettingsOfType<string>): string {
     const value = this.raw(name);
     if (value === undefined || value === "") {
+      const example = STACK_SETTINGS[name].example ?? "<value>";
       this.problems.push(
         error(
           configKey(name),
@@ -239,7 +203,9 @@ class ConfigReader {
     return value;
   }
 
-  boolean(name: string, fallback: boolean): boolean {
+  /** A boolean setting, its declared default when unset or malformed. */
+  boolean(name: SettingsOfType<boolean>): boolean {
+    const fallback = declaredDefault<boolean>(name) ?? false;
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if (value === "true" || value === "false") return value === "true";
@@ -247,15 +213,17 @@ class ConfigReader {
     return fallback;
   }
 
-  integer(name: string): number | undefined {
+  /** An integer setting, its declared default when unset; `undefined` when malformed. */
+  integer(name: SettingsOfType<number>): number | undefined {
     const value = this.raw(name);
-    if (value === undefined) return undefined;
+    if (value === undefined) return declaredDefault<number>(name);
     if (/^-?[0-9]+$/.test(value)) return Number(value);
     this.problems.push(error(configKey(name), `"${value}" is not a whole number.`));
     return undefined;
   }
 
-  json(name: string): unknown {
+  /** A structured setting (objects and lists arrive as JSON text); `undefined` when unset. */
+  json(name: SettingName): unknown {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     try {
@@ -266,9 +234,10 @@ class ConfigReader {
     }
   }
 
-  stringList(name: string): string[] | undefined {
+  /** A list of strings, its declared default when unset; `undefined` when malformed. */
+  stringList(name: SettingsOfType<readonly string[]>): readonly string[] | undefined {
     const value = this.json(name);
-    if (value === undefined) return undefined;
+    if (value === undefined) return declaredDefault<readonly string[]>(name);
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
     this.problems.push(
       error(
@@ -279,7 +248,9 @@ class ConfigReader {
     return undefined;
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  /** One of `allowed`, the declared default when unset or not allowed. */
+  oneOf<T extends string>(name: SettingsOfType<T>, allowed: readonly T[]): T {
+    const fallback = declaredDefault<T>(name) ?? allowed[0];
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -338,7 +309,7 @@ class ConfigReader {
   }
 
   /** An object whose fields are checked against `fields`; unknown fields and wrong types are problems. */
-  object(name: string, fields: Record<string, FieldType>): Record<string, unknown> {
+  object(name: SettingName, fields: Record<string, FieldType>): Record<string, unknown> {
     const value = this.json(name);
     if (value === undefined) return {};
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -377,12 +348,16 @@ class ConfigReader {
     return result;
   }
 
-  ports(name: string): Partial<AgentPorts> {
+  /** A ports object (`globalPorts`, `internalPorts`), its declared default when unset. */
+  ports(name: SettingsOfType<Partial<AgentPorts>>): Partial<AgentPorts> {
     const value = this.json(name);
-    if (value === undefined) return {};
+    if (value === undefined) return { ...declaredDefault<Partial<AgentPorts>>(name) };
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       this.problems.push(
-        error(configKey(name), `must be an object of ports, e.g. { http: 8500 }.`),
+        error(
+          configKey(name),
+          `must be an object of ports, e.g. { http: ${DEFAULT_GLOBAL_PORTS.http} }.`,
+        ),
       );
       return {};
     }
@@ -418,35 +393,39 @@ export function readStackSettings(raw: RawConfig): {
 } {
   const r = new ConfigReader(raw);
   const settings: StackSettings = {
-    nodeName: r.requiredString("nodeName", "node1"),
+    nodeName: r.requiredString("nodeName"),
     // "" when unset: resolveNodeIp then finds this machine's address (local Docker only).
-    nodeIp: r.string("nodeIp", ""),
-    bootstrap: r.boolean("bootstrap", false),
-    dockerHost: r.string("dockerHost", LOCAL_DOCKER_HOST),
+    nodeIp: r.string("nodeIp"),
+    bootstrap: r.boolean("bootstrap"),
+    dockerHost: r.string("dockerHost"),
+    // A malformed list is a problem already; the program then goes on with the declared default.
     dockerSshOpts: r.stringList("dockerSshOpts") ?? [],
-    dockerBridgeAddress: r.string("dockerBridgeAddress", DEFAULT_DOCKER_BRIDGE_ADDRESS),
-    dockerBridgeSubnet: r.string("dockerBridgeSubnet", DEFAULT_DOCKER_BRIDGE_SUBNET),
-    globalDatacenter: r.string("globalDatacenter", DEFAULT_GLOBAL_DATACENTER),
+    dockerBridgeAddress: r.string("dockerBridgeAddress"),
+    dockerBridgeSubnet: r.string("dockerBridgeSubnet"),
+    globalDatacenter: r.string("globalDatacenter"),
     // Pulumi.yaml gives optional keys a default that means "unset" (a declared key without a
     // default is required by the Pulumi CLI): 0 and [] are read as not given.
-    bootstrapExpect: unlessEmpty(r.integer("bootstrapExpect"), 0),
+    bootstrapExpect: unlessEmpty(
+      r.integer("bootstrapExpect"),
+      declaredDefault<number>("bootstrapExpect"),
+    ),
     joinAddresses: unlessEmpty(r.stringList("joinAddresses")),
-    internalDatacenter: r.requiredString("internalDatacenter", "vm1"),
+    internalDatacenter: r.requiredString("internalDatacenter"),
     internalPorts: r.ports("internalPorts"),
     wanJoinAddresses: unlessEmpty(r.stringList("wanJoinAddresses")),
-    bootstrapStack: r.string("bootstrapStack", DEFAULT_BOOTSTRAP_STACK),
-    consulImage: r.string("consulImage", DEFAULT_CONSUL_IMAGE),
+    bootstrapStack: r.string("bootstrapStack"),
+    consulImage: r.string("consulImage"),
     globalPorts: r.ports("globalPorts"),
-    recursors: r.stringList("recursors") ?? DEFAULT_RECURSORS,
-    ui: r.boolean("ui", DEFAULT_UI),
-    logLevel: r.oneOf("logLevel", LOG_LEVELS, DEFAULT_LOG_LEVEL),
+    recursors: r.stringList("recursors") ?? declaredDefault<readonly string[]>("recursors") ?? [],
+    ui: r.boolean("ui"),
+    logLevel: r.oneOf("logLevel", LOG_LEVELS),
     registrator: {
       ...DEFAULT_REGISTRATOR_SETTINGS,
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
     },
     service: r.service(),
-    aclEnabled: r.boolean("aclEnabled", DEFAULT_ACL_ENABLED),
-    keepDataOnDestroy: r.boolean("keepDataOnDestroy", false),
+    aclEnabled: r.boolean("aclEnabled"),
+    keepDataOnDestroy: r.boolean("keepDataOnDestroy"),
   };
   return { settings, problems: r.problems };
 }

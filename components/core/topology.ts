@@ -1,19 +1,12 @@
 import { isIPv4 } from "node:net";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
-import { checkDockerHost } from "./docker-host";
 import { AgentPortRequest, HostListener, findPortClashes, planHostPorts } from "./port-plan";
 import { Problem, error, warning } from "./problems";
 import { RegistratorFlags, checkRegistratorFlags } from "./registrator-args";
 import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./service-registration";
-import {
-  checkDatacenter,
-  checkGossipKey,
-  checkJoinAddress,
-  checkNodeName,
-  checkReachableAddress,
-  isCidr,
-} from "./validators";
+import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
+import { checkSetting } from "./settings";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "../defaults";
 
 /**
@@ -150,7 +143,9 @@ function checkJoinList(
 function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: string): Problem[] {
   const k = host.keyOf;
   const problems = [
-    ...(g.datacenter === undefined ? [] : checkDatacenter(k("globalDatacenter"), g.datacenter)),
+    ...(g.datacenter === undefined
+      ? []
+      : checkSetting("globalDatacenter", k("globalDatacenter"), g.datacenter)),
     ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.nodeIp, bridgeSubnet),
   ];
   if (g.bootstrap && g.bootstrapExpect !== undefined) {
@@ -162,10 +157,8 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
     );
   }
   const expect = g.bootstrapExpect;
-  if (expect !== undefined && !(Number.isInteger(expect) && expect >= 1)) {
-    problems.push(
-      error(k("bootstrapExpect"), `${expect} is not a server count; give a whole number, 3 or 5.`),
-    );
+  if (expect !== undefined) {
+    problems.push(...checkSetting("bootstrapExpect", k("bootstrapExpect"), expect));
   }
   const nothingToJoin =
     g.joinAddresses === undefined ||
@@ -188,7 +181,9 @@ function checkInternal(
 ): Problem[] {
   const k = host.keyOf;
   const problems = [
-    ...(i.datacenter === undefined ? [] : checkDatacenter(k("internalDatacenter"), i.datacenter)),
+    ...(i.datacenter === undefined
+      ? []
+      : checkSetting("internalDatacenter", k("internalDatacenter"), i.datacenter)),
     ...checkJoinList(k("wanJoinAddresses"), i.wanJoinAddresses, undefined, bridgeSubnet),
   ];
   if (i.datacenter !== undefined && i.datacenter === host.global?.datacenter) {
@@ -199,14 +194,7 @@ function checkInternal(
       ),
     );
   }
-  if ((i.ports?.dns ?? DEFAULT_INTERNAL_PORTS.dns) !== 53) {
-    problems.push(
-      error(
-        `${k("internalPorts")}.dns`,
-        `is ${i.ports?.dns}, but containers can only use a resolver on port 53 (resolv.conf has no port); leave the internal server's DNS port at 53.`,
-      ),
-    );
-  }
+  problems.push(...checkSetting("internalPorts", k("internalPorts"), i.ports ?? {}));
   const noWan =
     i.wanJoinAddresses === undefined ||
     (Array.isArray(i.wanJoinAddresses) && i.wanJoinAddresses.length === 0 && !host.global);
@@ -261,41 +249,22 @@ function checkHost(host: HostTopology): Problem[] {
   const bridgeAddress = host.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS;
   const subnetOk = isCidr(bridgeSubnet);
   return [
-    ...(host.nodeName === undefined ? [] : checkNodeName(k("nodeName"), host.nodeName)),
+    ...(host.nodeName === undefined ? [] : checkSetting("nodeName", k("nodeName"), host.nodeName)),
     ...(host.nodeIp === undefined
       ? []
       : checkReachableAddress(k("nodeIp"), host.nodeIp, subnetOk ? bridgeSubnet : "0.0.0.0/32")),
-    ...(host.dockerHost === undefined ? [] : checkDockerHost(k("dockerHost"), host.dockerHost)),
-    ...(isIPv4(bridgeAddress)
+    ...(host.dockerHost === undefined
       ? []
-      : [
-          error(
-            k("dockerBridgeAddress"),
-            `"${bridgeAddress}" is not an IPv4 address; give the docker0 gateway, usually 172.17.0.1.`,
-          ),
-        ]),
-    ...(subnetOk
+      : checkSetting("dockerHost", k("dockerHost"), host.dockerHost)),
+    ...checkSetting("dockerBridgeAddress", k("dockerBridgeAddress"), bridgeAddress),
+    ...checkSetting("dockerBridgeSubnet", k("dockerBridgeSubnet"), bridgeSubnet),
+    ...(host.gossipKey === undefined
       ? []
-      : [
-          error(
-            k("dockerBridgeSubnet"),
-            `"${bridgeSubnet}" is not a subnet; give CIDR notation, usually 172.17.0.0/16.`,
-          ),
-        ]),
-    ...(host.gossipKey === undefined ? [] : checkGossipKey(k("gossipKey"), host.gossipKey)),
+      : checkSetting("gossipKey", k("gossipKey"), host.gossipKey)),
     ...Object.entries(host.images ?? {}).flatMap(([setting, image]) =>
       checkPinnedImage(k(setting), image),
     ),
-    ...(host.recursors ?? []).flatMap((r, i) =>
-      isIPv4(r)
-        ? []
-        : [
-            error(
-              `${k("recursors")}[${i}]`,
-              `"${r}" is not an IPv4 address; give a DNS server's address such as 1.1.1.1.`,
-            ),
-          ],
-    ),
+    ...checkSetting("recursors", k("recursors"), host.recursors ?? []),
     ...(host.global ? checkGlobal(host, host.global, bridgeSubnet) : []),
     ...(host.internal ? checkInternal(host, host.internal, bridgeSubnet) : []),
     ...(host.registrator

@@ -1,0 +1,152 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import {
+  ROOT,
+  STACK_OUTPUTS,
+  expectedConfigurationMd,
+  expectedPulumiYaml,
+} from "../scripts/config-reference";
+import { DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
+import {
+  DEFAULT_REGISTRATOR_SETTINGS,
+  SETTING_NAMES,
+  STACK_SETTINGS,
+  SettingDeclaration,
+} from "../components/core/settings";
+import { readStackConfig, runProgram } from "./harness";
+
+const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
+
+describe("the settings declaration and what is generated from it", () => {
+  it("Pulumi.yaml declares every setting with the declared type, description and default", () => {
+    const config = (yaml.load(read("Pulumi.yaml")) as { config: Record<string, unknown> }).config;
+    const declared = Object.keys(config).filter((k) => !k.includes(":"));
+    assert.deepStrictEqual(declared, SETTING_NAMES);
+    for (const name of SETTING_NAMES) {
+      const d = STACK_SETTINGS[name] as SettingDeclaration<unknown>;
+      const expected = {
+        type: d.type,
+        ...(d.items ? { items: { type: d.items } } : {}),
+        description: d.description,
+        ...(d.default !== undefined ? { default: d.default } : {}),
+      };
+      assert.deepStrictEqual(config[name], expected, `${name}: run npm run docs:config`);
+    }
+  });
+
+  it("Pulumi.yaml is the text the generator writes", async () => {
+    const current = read("Pulumi.yaml");
+    assert.ok(current === (await expectedPulumiYaml(current)), "run npm run docs:config");
+  });
+
+  it("docs/configuration.md is the text the generator writes", async () => {
+    const current = read("docs/configuration.md");
+    assert.ok(current === (await expectedConfigurationMd()), "run npm run docs:config");
+  });
+
+  it("docs/configuration.md lists the outputs the program exports", async () => {
+    // node1's own config turns on everything that adds an output (ACLs, both registrators, the service).
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    const listed = STACK_OUTPUTS.flatMap((o) => o.names);
+    // `default` is the module's own export = object, not an output.
+    const exported = Object.keys(run.exports).filter((k) => k !== "default");
+    assert.deepStrictEqual([...listed].sort(), exported.sort());
+  });
+
+  it("every setting's own check refuses a bad value, naming the key", () => {
+    const bad: Partial<Record<(typeof SETTING_NAMES)[number], unknown>> = {
+      nodeName: "node 1",
+      internalDatacenter: "VM 1",
+      globalDatacenter: "dc 1",
+      dockerHost: "docker.example",
+      dockerBridgeAddress: "172.17.0",
+      dockerBridgeSubnet: "172.17.0.0",
+      bootstrapExpect: 1.5,
+      gossipKey: "short",
+      consulImage: "hashicorp/consul:latest",
+      internalPorts: { dns: 8600 },
+      recursors: ["1.1.1.1", "one"],
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      const d = STACK_SETTINGS[name as keyof typeof STACK_SETTINGS] as SettingDeclaration<unknown>;
+      assert.ok(d.check, `${name} declares no check`);
+      const problems = d.check(`key:${name}`, value);
+      assert.strictEqual(problems.length, 1, `${name}: ${JSON.stringify(problems)}`);
+      assert.ok(problems[0].key.startsWith(`key:${name}`), problems[0].key);
+      // …and accepts the declared default, unless it is one meaning "not given" ("", 0), which
+      // the reader turns into unset before anything is checked.
+      if (d.default !== undefined && d.default !== "" && d.default !== 0)
+        assert.deepStrictEqual(d.check(name, d.default), [], name);
+    }
+  });
+});
+
+/**
+ * The `@default` tags of component arguments that restate a declared or shared default: the
+ * component package shows them to YAML and Python users, so they must say what the code does.
+ * Each entry: file, argument name, the value its every `@default` must state.
+ */
+const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
+  ["components/consul-server-container.ts", "image", STACK_SETTINGS.consulImage.default],
+  ["components/consul-server-container.ts", "logLevel", STACK_SETTINGS.logLevel.default],
+  ["components/consul-server-container.ts", "ui", STACK_SETTINGS.ui.default],
+  ["components/consul-server-container.ts", "recursors", STACK_SETTINGS.recursors.default],
+  [
+    "components/consul-server-container.ts",
+    "dockerBridgeAddress",
+    STACK_SETTINGS.dockerBridgeAddress.default,
+  ],
+  ["components/consul-host.ts", "consulImage", STACK_SETTINGS.consulImage.default],
+  ["components/consul-host.ts", "logLevel", STACK_SETTINGS.logLevel.default],
+  ["components/consul-host.ts", "ui", STACK_SETTINGS.ui.default],
+  ["components/consul-host.ts", "recursors", STACK_SETTINGS.recursors.default],
+  ["components/consul-host.ts", "dockerBridgeAddress", STACK_SETTINGS.dockerBridgeAddress.default],
+  ["components/consul-host.ts", "globalDatacenter", STACK_SETTINGS.globalDatacenter.default],
+  ["components/consul-host.ts", "aclEnabled", STACK_SETTINGS.aclEnabled.default],
+  ["components/consul-host.ts", "registerInternal", DEFAULT_REGISTRATOR_SETTINGS.registerInternal],
+  ["components/consul-host.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
+  ["components/registrator.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
+  ["components/global-consul.ts", "datacenter", STACK_SETTINGS.globalDatacenter.default],
+  // No overrides: Consul's own ports (DEFAULT_GLOBAL_PORTS, whose values the prose points at).
+  ["components/global-consul.ts", "ports", {}],
+  ["components/internal-dc.ts", "primaryDatacenter", STACK_SETTINGS.globalDatacenter.default],
+  ["components/internal-dc.ts", "ports", DEFAULT_INTERNAL_PORTS],
+  ...(Object.entries(DEFAULT_REGISTRATOR_OPTIONS) as [string, unknown][]).map(
+    ([field, value]): [string, string, unknown] => [
+      "components/core/registrator-args.ts",
+      field,
+      value,
+    ],
+  ),
+];
+
+/** The `@default` text of every TSDoc comment right above `readonly <name>` in `source`. */
+function defaultTags(source: string, name: string): string[] {
+  const pattern = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*readonly ${name}\\??:`, "g");
+  return [...source.matchAll(pattern)].flatMap((m) => {
+    const tag = /@default (.*)/.exec(m[1]);
+    return tag ? [tag[1].trim()] : [];
+  });
+}
+
+/** A tag's text as a value: JSON when it parses, the text itself otherwise. */
+function tagValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+describe("TSDoc @default tags that restate a default", () => {
+  for (const [file, name, value] of RESTATED_DEFAULTS) {
+    it(`${file}: ${name}`, () => {
+      const tags = defaultTags(read(file), name);
+      assert.ok(tags.length > 0, `no @default above readonly ${name} in ${file}`);
+      for (const tag of tags) assert.deepStrictEqual(tagValue(tag), value, `@default ${tag}`);
+    });
+  }
+});
