@@ -8,6 +8,11 @@ export interface ResourceSpan {
   readonly ops: readonly string[];
   /** The first step's pre event. */
   readonly start: number;
+  /**
+   * The last step's pre event, when there are several (a replacement). Default: `start`.
+   * @default start
+   */
+  readonly lastStart?: number;
   /** The last step's outputs event; `undefined` if none came (a failed step). */
   readonly end?: number;
 }
@@ -102,7 +107,11 @@ export function criticalPath(
       .filter((s) => s.end <= current.end);
     const predecessor =
       before.length === 0 ? undefined : before.reduce((a, b) => (b.end > a.end ? b : a));
-    path.unshift({ ...current, gap: current.start - (predecessor?.end ?? 0) });
+    // A dependent of a replaced resource is deleted early and made again late: what it waited
+    // for then is its last step.
+    const after = predecessor?.end ?? 0;
+    const start = current.start >= after ? current.start : (current.lastStart ?? current.start);
+    path.unshift({ ...current, start, gap: start - after });
     if (!predecessor) return path;
     current = predecessor;
   }

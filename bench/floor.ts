@@ -475,7 +475,11 @@ export async function runFloor(
           attempts++;
           const response = await consulRequest(w.address, w.method, w.path, w.access, body);
           // An earlier attempt may have been applied though its answer was lost (a timeout).
-          if (attempts > 1 && /already exists|already in use/.test(response.body)) return;
+          if (
+            attempts > 1 &&
+            /already exists|already in use|aliases an existing/.test(response.body)
+          )
+            return;
           if (response.status < 200 || response.status > 299) {
             throw new Error(`${response.status} ${response.body.trim()}`);
           }

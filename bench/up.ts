@@ -82,7 +82,14 @@ async function timedUp(
 ): Promise<{ run: PulumiRun; outputs: OutputMap }> {
   const spans = new Map<
     string,
-    { urn: string; ops: string[]; opStarts: number[]; start: number; end?: number }
+    {
+      urn: string;
+      ops: string[];
+      opStarts: number[];
+      start: number;
+      lastStart: number;
+      end?: number;
+    }
   >();
   let firstStep: number | undefined;
   const start = Date.now();
@@ -92,9 +99,17 @@ async function timedUp(
     const done = event.resOutputsEvent?.metadata;
     if (pre && pre.type !== "pulumi:pulumi:Stack") {
       firstStep ??= now;
-      const span = spans.get(pre.urn) ?? { urn: pre.urn, ops: [], opStarts: [], start: now };
+      const span = spans.get(pre.urn) ?? {
+        urn: pre.urn,
+        ops: [],
+        opStarts: [],
+        start: now,
+        lastStart: now,
+      };
       span.ops.push(pre.op);
       span.opStarts.push(now);
+      // The "replace" marker step is not the work itself.
+      if (pre.op !== "replace") span.lastStart = now;
       spans.set(pre.urn, span);
     }
     if (done && done.type !== "pulumi:pulumi:Stack") {

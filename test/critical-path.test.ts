@@ -68,6 +68,26 @@ describe("bench:up critical path (pure)", () => {
     );
   });
 
+  it("starts a dependent that was deleted early and made again late at its last step", () => {
+    const spans = new Map<string, ResourceSpan>([
+      span(IMAGE, 0, 100),
+      span(AGENT, 150, 9000),
+      [
+        SERVICE,
+        {
+          urn: SERVICE,
+          ops: ["delete-replaced", "create-replacement"],
+          start: 200,
+          lastStart: 9100,
+          end: 9600,
+        },
+      ],
+    ]);
+    const links = LINKS.map((l) => (l.urn === SERVICE ? { ...l, dependencies: [AGENT] } : l));
+    const last = criticalPath(spans, links).at(-1);
+    assert.deepStrictEqual([last?.urn, last?.start, last?.gap], [SERVICE, 9100, 100]);
+  });
+
   it("leaves components and steps that never ended off the path", () => {
     const spans = new Map([span(IMAGE, 0, 100), span(AGENT, 150), span(COMPONENT, 200, 5000)]);
     assert.deepStrictEqual(
