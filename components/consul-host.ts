@@ -495,6 +495,18 @@ export class ConsulHost extends pulumi.ComponentResource {
             child("global-agent-token")[1],
           ).secretId;
     }
+    // What both servers share: image, bridge, secrets, DNS, UI, log level, ACLs, TLS, data.
+    const serverArgs = {
+      image: args.consulImage,
+      dockerBridgeAddress: args.dockerBridgeAddress,
+      gossipKey,
+      recursors: args.recursors,
+      ui: args.ui,
+      logLevel: args.logLevel,
+      aclEnabled,
+      tls,
+      keepDataOnDestroy: args.keepDataOnDestroy,
+    };
     const [globalName, globalOpts] = child("global");
     const global = new GlobalConsul(
       globalName,
@@ -505,14 +517,8 @@ export class ConsulHost extends pulumi.ComponentResource {
         bootstrapExpect: args.bootstrapExpect,
         retryJoin: joinAddresses,
         datacenter: globalDatacenter,
-        image: args.consulImage,
+        ...serverArgs,
         ports: args.globalPorts,
-        dockerBridgeAddress: args.dockerBridgeAddress,
-        gossipKey,
-        recursors: args.recursors,
-        ui: args.ui,
-        logLevel: args.logLevel,
-        aclEnabled,
         acl:
           managementToken && globalAgentToken
             ? {
@@ -520,8 +526,6 @@ export class ConsulHost extends pulumi.ComponentResource {
                 managementToken: holdsManagementToken ? managementToken : undefined,
               }
             : undefined,
-        tls,
-        keepDataOnDestroy: args.keepDataOnDestroy,
       },
       globalOpts,
     );
@@ -589,19 +593,11 @@ export class ConsulHost extends pulumi.ComponentResource {
           .all([global.wanAddress, wanJoinAddresses])
           .apply(([own, others]) => [own, ...others]),
         primaryDatacenter: globalDatacenter,
-        image: args.consulImage,
+        ...serverArgs,
         ports: args.internalPorts,
-        dockerBridgeAddress: args.dockerBridgeAddress,
-        gossipKey,
-        recursors: args.recursors,
-        ui: args.ui,
-        logLevel: args.logLevel,
-        aclEnabled,
         acl: tokens
           ? { agentToken: tokens.internalAgent, replicationToken: tokens.replication }
           : undefined,
-        tls,
-        keepDataOnDestroy: args.keepDataOnDestroy,
       },
       internalOpts,
     );
