@@ -11,7 +11,12 @@ import {
   generatedCertificateAuthority,
   generatedGossipKey,
 } from "./generated-secrets";
-import { preparedQueryRules, registratorRules, replicationRules } from "./core/acl-rules";
+import {
+  preparedQueryRules,
+  registratorRules,
+  replicationRules,
+  serverHealthRules,
+} from "./core/acl-rules";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
 import { RegistratorFlags } from "./core/registrator-args";
@@ -172,6 +177,13 @@ export interface ConsulHostArgs {
    * @default unset
    */
   readonly bootstrapExpect?: number;
+  /**
+   * How many global servers (hosts) the cluster is built for: autopilot removes a dead server
+   * only while a majority of this many remain (see `GlobalConsul`). Default: `bootstrapExpect`,
+   * else 3.
+   * @default bootstrapExpect, else 3
+   */
+  readonly serverCount?: number;
   /**
    * The cluster to join: another host's `cluster` output, passed on unchanged. Default: none (then
    * `bootstrap`, or `bootstrapExpect` with `joinAddresses` and `secrets`).
@@ -491,6 +503,9 @@ export class ConsulHost extends pulumi.ComponentResource {
               ),
               description: pulumi.interpolate`agent token of ${args.nodeName} (${globalDatacenter})`,
               nodeIdentity: { nodeName: args.nodeName, datacenter: globalDatacenter },
+              // The server's healthcheck asks autopilot whether it is a healthy voter with it.
+              rules: serverHealthRules(),
+              policyName: pulumi.interpolate`server-health-${args.nodeName}`,
             },
             child("global-agent-token")[1],
           ).secretId;
@@ -515,6 +530,7 @@ export class ConsulHost extends pulumi.ComponentResource {
         hostAddress: args.hostAddress,
         bootstrap,
         bootstrapExpect: args.bootstrapExpect,
+        serverCount: args.serverCount,
         retryJoin: joinAddresses,
         datacenter: globalDatacenter,
         ...serverArgs,

@@ -11,7 +11,7 @@ import {
   ConsulConfigDocument,
 } from "./core/agent-config";
 import { ServerSpec, hostPort } from "./core/server-settings";
-import { leaderHealthcheck } from "./core/health";
+import { AutopilotMembership, leaderHealthcheck } from "./core/health";
 import { AGENT_ENTRYPOINT, AgentStart, TLS_KEY_ENV, agentStartScript } from "./core/agent-start";
 import { ServerIdentity, ServerTlsFiles, issueServerTls } from "./core/server-tls";
 import { HostTopology, componentKeyNamer } from "./core/topology";
@@ -368,6 +368,13 @@ export interface ConsulServerDeclaration {
    * @default none
    */
   readonly remoteDatacenters?: pulumi.Input<string[]>;
+  /**
+   * For a server of a datacenter with several servers: autopilot must list it as a healthy voter
+   * before it counts as healthy (the probe's token comes from `secretEnv`, see
+   * `core/health`). Default: not asked (a one-server datacenter).
+   * @default not asked
+   */
+  readonly autopilot?: pulumi.Input<AutopilotMembership>;
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
 }
@@ -401,16 +408,18 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
     // the caller asked to keep it.
     { ...childOpts, retainOnDelete: decl.keepDataOnDestroy },
   );
-  const healthcheck = pulumi.output(decl.remoteDatacenters ?? []).apply((remote) => {
-    const check = leaderHealthcheck(decl.httpPort, remote);
-    return {
-      tests: check.tests,
-      interval: check.interval,
-      timeout: check.timeout,
-      retries: check.retries,
-      startPeriod: check.startPeriod,
-    };
-  });
+  const healthcheck = pulumi
+    .all([decl.remoteDatacenters ?? [], decl.autopilot])
+    .apply(([remote, autopilot]) => {
+      const check = leaderHealthcheck(decl.httpPort, remote, {}, autopilot);
+      return {
+        tests: check.tests,
+        interval: check.interval,
+        timeout: check.timeout,
+        retries: check.retries,
+        startPeriod: check.startPeriod,
+      };
+    });
   const agentConfig = decl.config.apply(renderConfig);
   // The secret part travels in CONSUL_LOCAL_CONFIG, which the image's entrypoint writes to
   // /consul/config/local.json. Pulumi marks a whole property secret when any element is, so

@@ -47,3 +47,9 @@ export const DEFAULT_PROTECTION_ENABLED = true;
 
 /** Seconds `pulumi up` waits for a Consul container to report healthy. */
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
+
+/**
+ * How many global servers (hosts) a cluster is built for unless told: the shipped project's three
+ * stacks. Autopilot's `min_quorum` is its majority.
+ */
+export const DEFAULT_SERVER_COUNT = 3;

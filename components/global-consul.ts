@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
 import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
 import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "./core/agent-start";
+import { HEALTH_TOKEN_ENV } from "./core/health";
 import {
   generatedAclToken,
   generatedCertificateAuthority,
@@ -22,7 +23,11 @@ import {
   resolveServerArgs,
   serverHostTopology,
 } from "./consul-server-container";
-import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
+import {
+  DEFAULT_GLOBAL_DATACENTER,
+  DEFAULT_SERVER_COUNT,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+} from "./defaults";
 import { ArgumentCheck, known } from "./input-checks";
 import { failOnProblems } from "./problems-error";
 import { JoinList, checkTopology, joinListOf } from "./core/topology";
@@ -50,6 +55,13 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    * @default unset
    */
   readonly bootstrapExpect?: number;
+  /**
+   * How many servers the global datacenter is built for (one per host). Autopilot removes a dead
+   * server (`cleanup_dead_servers`) only while a majority of this many remain (`min_quorum`);
+   * Consul applies it when the datacenter is first bootstrapped. Default: `bootstrapExpect`, else 3.
+   * @default bootstrapExpect, else 3
+   */
+  readonly serverCount?: number;
   /**
    * LAN join addresses (`host:serf_lan`) of other global servers, e.g. the bootstrap stack's
    * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` or `bootstrapExpect` is
@@ -218,6 +230,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       ...r,
       bootstrap: args.bootstrap ?? false,
       bootstrapExpect: args.bootstrapExpect,
+      serverCount: args.serverCount ?? args.bootstrapExpect ?? DEFAULT_SERVER_COUNT,
       ports,
       aclEnabled: isOn(security.acl),
       tls: isOn(security.tls),
@@ -244,13 +257,18 @@ export class GlobalConsul extends pulumi.ComponentResource {
         ? { nodeName: r.nodeName, datacenter: r.datacenter, httpPort: ports.http }
         : undefined,
     }));
+    // The healthcheck asks autopilot (operator:read) with the management token where the server
+    // holds it, else with its own token (which then needs operator:read).
     const secretEnv = pulumi
       .all([acl?.managementToken, agentToken])
-      .apply(([managementToken, agentToken]) =>
-        registersOwnToken
+      .apply(([managementToken, agentToken]) => [
+        ...(registersOwnToken
           ? [`${MANAGEMENT_TOKEN_ENV}=${managementToken}`, `${AGENT_TOKEN_ENV}=${agentToken}`]
-          : [],
-      );
+          : []),
+        ...(managementToken !== undefined || agentToken !== undefined
+          ? [`${HEALTH_TOKEN_ENV}=${managementToken ?? agentToken}`]
+          : []),
+      ]);
 
     const { container } = declareConsulServer({
       parent: this,
@@ -265,6 +283,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       secretEnv,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
+      autopilot: resolved.apply((r) => ({ nodeName: r.nodeName })),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
     });
 

@@ -154,6 +154,7 @@ export function readHostConfig(): HostConfig {
       internalDatacenter: settings.internalDatacenter,
       bootstrap: settings.bootstrap,
       bootstrapExpect: settings.bootstrapExpect,
+      serverCount: settings.serverCount,
       cluster,
       secrets: settings.bootstrap ? secrets : undefined,
       // The bootstrap host honours configured join lists too.

@@ -33,6 +33,7 @@ function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
       datacenter: "dc1",
       bootstrap: false,
       retryJoin: ["192.168.99.100:8301"],
+      serverCount: 3,
       ports: DEFAULT_GLOBAL_PORTS,
     }),
     ...overrides,
@@ -59,6 +60,7 @@ function tlsOn(): Partial<AgentSettings> {
     datacenter: "dc1",
     bootstrap: false,
     retryJoin: ["192.168.99.100:8301"],
+    serverCount: 3,
     ports: DEFAULT_GLOBAL_PORTS,
   });
   return { httpAddresses, httpsAddresses, tls };
@@ -117,7 +119,13 @@ describe("agent configuration (pure core)", () => {
   });
 
   it("lets only the bootstrap host elect itself", () => {
-    const opts = { ...common, datacenter: "dc1", retryJoin: [], ports: DEFAULT_GLOBAL_PORTS };
+    const opts = {
+      ...common,
+      datacenter: "dc1",
+      retryJoin: [],
+      serverCount: 3,
+      ports: DEFAULT_GLOBAL_PORTS,
+    };
     const first = buildAgentConfig(
       globalServerSettings({
         ...host,
@@ -254,5 +262,52 @@ describe("Consul key-set check (the checker itself)", () => {
     assert.deepStrictEqual(consulSchemaProblems({ ports: { htp: 1 } }), [
       "ports.htp: not a key Consul accepts",
     ]);
+  });
+});
+
+describe("day-two settings of the servers", () => {
+  const globalWith = (serverCount: number) =>
+    buildAgentConfig(
+      globalServerSettings({
+        ...host,
+        ...common,
+        datacenter: "dc1",
+        bootstrap: false,
+        retryJoin: ["192.168.99.100:8301"],
+        serverCount,
+        ports: DEFAULT_GLOBAL_PORTS,
+      }),
+    );
+
+  it("elects a new leader on production timing: raft_multiplier 1 on every server", () => {
+    assert.deepStrictEqual(globalWith(3).performance, { raft_multiplier: 1 });
+    assert.deepStrictEqual(buildAgentConfig(internalSettings(false)).performance, {
+      raft_multiplier: 1,
+    });
+  });
+
+  it("lets autopilot remove dead global servers, never below a majority of the hosts", () => {
+    // A majority of n servers, by counting: the smallest k with k > n - k.
+    for (const [servers, majority] of [
+      [1, 1],
+      [2, 2],
+      [3, 2],
+      [4, 3],
+      [5, 3],
+    ]) {
+      assert.deepStrictEqual(
+        globalWith(servers).autopilot,
+        { cleanup_dead_servers: true, min_quorum: majority },
+        `${servers} servers`,
+      );
+    }
+  });
+
+  it("leaves autopilot alone in a one-server internal datacenter", () => {
+    assert.ok(!("autopilot" in buildAgentConfig(internalSettings(true))));
+  });
+
+  it("writes only keys and types Consul accepts", () => {
+    assert.deepStrictEqual(consulSchemaProblems(globalWith(5)), []);
   });
 });

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
+  HEALTH_TOKEN_ENV,
   HEALTHY_MARK_FILE,
   PROBE_INTERVAL_SECONDS,
   leaderHealthcheck,
@@ -62,6 +63,63 @@ describe("leader healthcheck", () => {
     assert.strictEqual(passes(check, { "/v1/status/leader": '""\n' }), false);
     assert.strictEqual(passes(check, { "/v1/status/leader": "" }), false);
     assert.strictEqual(passes(check, {}), false);
+  });
+
+  /** Autopilot's answer (`/v1/operator/autopilot/health`, Consul 1.14) for servers as given. */
+  const autopilotHealth = (servers: { name: string; healthy: boolean; voter: boolean }[]): string =>
+    JSON.stringify({
+      Healthy: servers.every((s) => s.healthy),
+      FailureTolerance: 0,
+      Servers: servers.map((s, i) => ({
+        ID: `id-${i}`,
+        Name: s.name,
+        Address: `192.168.99.${100 + i}:8300`,
+        SerfStatus: "alive",
+        Version: "1.14.11",
+        Leader: i === 0,
+        LastContact: "0s",
+        LastTerm: 2,
+        LastIndex: 40,
+        Healthy: s.healthy,
+        Voter: s.voter,
+        StableSince: "2026-12-02T04:00:00Z",
+      })),
+    });
+
+  it("for a server of several, also needs autopilot to list it as a healthy voter", () => {
+    const check = leaderHealthcheck(8500, [], { markFile: mark }, { nodeName: "node1" }).tests[1];
+    const leader = { "/v1/status/leader": LEADER };
+    const withAutopilot = (servers: { name: string; healthy: boolean; voter: boolean }[]) =>
+      passes(check, { ...leader, "/v1/operator/autopilot/health": autopilotHealth(servers) });
+    const other = { name: "node2", healthy: true, voter: true };
+    assert.strictEqual(withAutopilot([{ name: "node1", healthy: true, voter: true }, other]), true);
+    // A new server is a non-voter until it has been stable for a while.
+    assert.strictEqual(
+      withAutopilot([{ name: "node1", healthy: true, voter: false }, other]),
+      false,
+    );
+    assert.strictEqual(
+      withAutopilot([{ name: "node1", healthy: false, voter: true }, other]),
+      false,
+    );
+    // Another server's state is not this one's, even when its name starts the same.
+    assert.strictEqual(
+      withAutopilot([
+        { name: "node10", healthy: true, voter: true },
+        { name: "node1", healthy: true, voter: false },
+      ]),
+      false,
+    );
+    assert.strictEqual(withAutopilot([other]), false);
+    // No autopilot answer (no leader, or the token may not read it): not healthy.
+    assert.strictEqual(passes(check, leader), false);
+  });
+
+  it("asks autopilot with the token in its environment variable, never a token in the test", () => {
+    const check = leaderHealthcheck(8500, [], {}, { nodeName: "node1" }).tests[1];
+    assert.ok(check.includes(`"X-Consul-Token: \${${HEALTH_TOKEN_ENV}:-}"`), check);
+    assert.ok(check.includes("'http://127.0.0.1:8500/v1/operator/autopilot/health'"), check);
+    assert.ok(!leaderHealthcheck(8500).tests[1].includes("autopilot"));
   });
 
   it("for a secondary datacenter, also needs the primary's leader over the WAN", () => {

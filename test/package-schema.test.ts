@@ -71,6 +71,7 @@ describe("the component package's schema (component-package/)", () => {
       "ports",
       "recursors",
       "retryJoin",
+      "serverCount",
       "tls",
       "tlsEnabled",
       "ui",

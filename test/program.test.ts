@@ -116,6 +116,22 @@ describe("the program (index.ts) under mocks", () => {
     assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
   });
 
+  it("node3 joins node1 like node2, as a third host with its own address, name and datacenter", async () => {
+    const outputs = await node1Outputs();
+    const run = await runProgram(readStackConfig("node3"), { [BOOTSTRAP_STACK]: outputs }, "node3");
+    const config = agentConfigOf(run, "host-global-agent");
+    assert.deepStrictEqual(config.retry_join, ["192.168.99.100:8301"]);
+    assert.ok(!("bootstrap" in config) && !("bootstrap_expect" in config));
+    assert.strictEqual(config.node_name, "node3");
+    assert.strictEqual(config.advertise_addr, "192.168.99.102");
+    // Built for three hosts: autopilot may remove one dead server, never a second.
+    assert.deepStrictEqual(config.autopilot, { cleanup_dead_servers: true, min_quorum: 2 });
+    assert.strictEqual(agentConfigOf(run, "host-internal-agent").datacenter, "vm3");
+    assert.strictEqual(localConfigOf(run, "host-global-agent").encrypt, MOCK_GOSSIP_KEY);
+    const provider = theOne(run, "pulumi:providers:docker", "docker-node3");
+    assert.strictEqual(provider.inputs.host, "ssh://docker@192.168.99.102");
+  });
+
   it("explicit joinAddresses config wins over the bootstrap stack's output", async () => {
     const outputs = await node1Outputs();
     const config = {

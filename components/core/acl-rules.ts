@@ -65,3 +65,12 @@ export function preparedQueryRules(name: string): string {
     ["node_prefix", "", "read"],
   );
 }
+
+/**
+ * What a global server's healthcheck needs besides its node identity: `operator:read`, to ask
+ * autopilot (`/v1/operator/autopilot/health`) whether the server is a healthy voter. It reads the
+ * Raft and autopilot state, and changes nothing.
+ */
+export function serverHealthRules(): string {
+  return rules(["operator", null, "read"]);
+}

@@ -83,7 +83,22 @@ export interface AgentSettings {
    * servers shrink their Raft configuration instead of waiting for a peer that is gone.
    */
   readonly leaveOnTerminate: boolean;
+  /**
+   * Autopilot's removal of dead servers, for a datacenter of several servers: dead servers are
+   * removed (`cleanup_dead_servers`) while at least `minQuorum` servers remain (`min_quorum`).
+   * Consul applies these keys when the datacenter is first bootstrapped; later changes go through
+   * `consul operator autopilot set-config`. Default: not written (a one-server datacenter).
+   * @default not written
+   */
+  readonly autopilot?: { readonly minQuorum: number };
 }
+
+/**
+ * Consul's `performance.raft_multiplier`: 1 is HashiCorp's production setting (Consul's default, 5,
+ * is meant for development machines). A follower calls an election after about a second without
+ * the leader instead of five, so writes resume within a few seconds when the leader dies.
+ */
+export const RAFT_MULTIPLIER = 1;
 
 /** The secret part of an agent's configuration, kept apart from the readable part. */
 export interface AgentSecrets {
@@ -219,6 +234,15 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     // The gossip key comes from configuration (`encrypt`), not from a keyring file in the data
     // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
     disable_keyring_file: true,
+    performance: { raft_multiplier: RAFT_MULTIPLIER },
+    ...(settings.autopilot
+      ? {
+          autopilot: {
+            cleanup_dead_servers: true,
+            min_quorum: settings.autopilot.minQuorum,
+          },
+        }
+      : {}),
     ...acl,
   };
 }

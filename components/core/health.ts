@@ -59,9 +59,40 @@ export interface HealthcheckTiming {
  */
 const RETRIES = 20;
 
+/** The environment variable that carries the token the healthcheck asks autopilot with. */
+export const HEALTH_TOKEN_ENV = "DISTRIBUTED_CONSUL_HEALTH_TOKEN";
+
+/**
+ * Autopilot's view of one server, asked by the healthcheck of a server of a datacenter with
+ * several servers: the server counts as healthy only once autopilot lists it (by node name) as
+ * healthy and as a voter, so `pulumi up` of its host returns only when the cluster has it back
+ * as a full member (a new server is a non-voter until it has been stable for autopilot's
+ * `server_stabilization_time`, 10 s by default).
+ */
+export interface AutopilotMembership {
+  /** The server's node name, as autopilot lists it. */
+  readonly nodeName: string;
+}
+
+/**
+ * The shell test that autopilot (`/v1/operator/autopilot/health`, `operator:read`) lists
+ * `nodeName` as healthy and voting, asked with the token in {@link HEALTH_TOKEN_ENV} (anonymous
+ * when it is unset). Each server is one flat JSON object; objects are split at `{` so that each
+ * field is matched within the right server.
+ */
+export function autopilotVoterTest(httpPort: number, nodeName: string): string {
+  const name = JSON.stringify(nodeName);
+  return (
+    `curl -fsS --max-time ${REQUEST_SECONDS} --header "X-Consul-Token: \${${HEALTH_TOKEN_ENV}:-}" ` +
+    `'http://127.0.0.1:${httpPort}/v1/operator/autopilot/health' | tr '{' '\n' | ` +
+    `grep -F '"Name":${name},' | grep -F '"Healthy":true' | grep -qF '"Voter":true'`
+  );
+}
+
 /**
  * The leader healthcheck for an agent whose HTTP API listens on loopback at `httpPort`.
- * `remoteDatacenters` (default none) must each know a leader too, asked through this agent: a
+ * With `autopilot` (default none), autopilot must also list the server as a healthy voter (see
+ * {@link AutopilotMembership}). `remoteDatacenters` (default none) must each know a leader too, asked through this agent: a
  * secondary datacenter with ACLs resolves every token in the primary, so until the primary
  * answers over the WAN it refuses even the management token (`ACL not found` /
  * `primary-dc-down`), and whatever `pulumi up` creates through it next would fail.
@@ -70,13 +101,17 @@ export function leaderHealthcheck(
   httpPort: number,
   remoteDatacenters: readonly string[] = [],
   timing: HealthcheckTiming = {},
+  autopilot?: AutopilotMembership,
 ): LeaderHealthcheck {
   const hold = timing.holdSeconds ?? 14;
   const mark = timing.markFile ?? HEALTHY_MARK_FILE;
   const leaderKnown = (query: string): string =>
     `curl -fsS --max-time ${REQUEST_SECONDS} 'http://127.0.0.1:${httpPort}/v1/status/leader${query}' | grep -q '"[^"]'`;
   const queries = ["", ...remoteDatacenters.map((dc) => `?dc=${dc}`)];
-  const check = queries.map(leaderKnown).join(" && ");
+  const check = [
+    ...queries.map(leaderKnown),
+    ...(autopilot ? [autopilotVoterTest(httpPort, autopilot.nodeName)] : []),
+  ].join(" && ");
   return {
     tests: [
       "CMD-SHELL",
@@ -85,7 +120,7 @@ export function leaderHealthcheck(
     ],
     interval: `${PROBE_INTERVAL_SECONDS}s`,
     // The hold and every request, with room to spare: a probe is never cut short by Docker.
-    timeout: `${hold + REQUEST_SECONDS * queries.length + 3}s`,
+    timeout: `${hold + REQUEST_SECONDS * (queries.length + (autopilot ? 1 : 0)) + 3}s`,
     retries: RETRIES,
     startPeriod: "10s",
   };

@@ -41,6 +41,16 @@ export interface GlobalServerSpec extends ServerSpec {
   readonly bootstrapExpect?: number;
   /** LAN addresses (`host:serf_lan`) of the other global servers to join. */
   readonly retryJoin: readonly string[];
+  /**
+   * How many servers the global datacenter is built for (one per host): autopilot removes dead
+   * servers only while a majority of this many remain (`min_quorum`).
+   */
+  readonly serverCount: number;
+}
+
+/** The smallest majority of `servers`: how many must agree for Raft to have a leader. */
+export function majority(servers: number): number {
+  return Math.floor(servers / 2) + 1;
 }
 
 /** This host's internal datacenter server. */
@@ -116,6 +126,9 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
     // (`pulumi destroy` of node2 leaves node1 a working one-server cluster, and node2's objects
     // in dc1 can still be deleted through it). A crash (no SIGTERM) still counts as a failure.
     leaveOnTerminate: true,
+    // A dead server (a host lost without leaving) is removed from Raft, so the others' quorum is
+    // counted without it; never below a majority of the servers the cluster is built for.
+    autopilot: { minQuorum: majority(opts.serverCount) },
   };
 }
 

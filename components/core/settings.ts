@@ -212,6 +212,17 @@ export const STACK_SETTINGS = {
         ? []
         : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)],
   }),
+  serverCount: declare<number>({
+    section: SettingSection.Cluster,
+    type: "integer",
+    default: 0,
+    description:
+      "How many global servers (hosts) the cluster is built for (0 - unset: bootstrapExpect, else 3). Autopilot removes a dead server only while a majority of this many remain (min_quorum); Consul applies it when dc1 is first bootstrapped.",
+    check: (key, value) =>
+      Number.isInteger(value) && value >= 1
+        ? []
+        : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)],
+  }),
   bootstrapStack: declare<string>({
     section: SettingSection.Cluster,
     type: "string",

@@ -141,6 +141,8 @@ export interface StackSettings {
   readonly globalDatacenter: string;
   /** `bootstrapExpect`: every global server waits for this many servers instead of one bootstrapping. Default: declared in {@link STACK_SETTINGS}. */
   readonly bootstrapExpect?: number;
+  /** `serverCount`: how many global servers the cluster is built for (autopilot's min_quorum is its majority). Default: declared in {@link STACK_SETTINGS} (unset: bootstrapExpect, else 3). */
+  readonly serverCount?: number;
   /** `joinAddresses`: explicit LAN join addresses; when given (non-empty) they win over the bootstrap stack's outputs. Default: declared in {@link STACK_SETTINGS}. */
   readonly joinAddresses?: readonly string[];
   /** `internalDatacenter`: this host's own datacenter (e.g. `vm1`). Required. */
@@ -409,6 +411,7 @@ export function readStackSettings(raw: RawConfig): {
       r.integer("bootstrapExpect"),
       declaredDefault<number>("bootstrapExpect"),
     ),
+    serverCount: unlessEmpty(r.integer("serverCount"), declaredDefault<number>("serverCount")),
     joinAddresses: unlessEmpty(r.stringList("joinAddresses")),
     internalDatacenter: r.requiredString("internalDatacenter"),
     internalPorts: r.ports("internalPorts"),
