@@ -31,12 +31,14 @@ const DELIBERATE: readonly {
   {
     // A `delete-replaced` step names the old URN (root-level `global-agent`), the others the new.
     urn: /distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::(host-)?(global|internal)-agent$/,
-    keys: ["healthcheck", "command"],
+    keys: ["healthcheck", "command", "uploads", "envs"],
     containers: (n) => [`consul-dc1-node${n}`, `consul-vm${n}-node${n}`],
     why:
       "issue 20: health gates that notice a ready agent within a second (the probe and the start " +
       "script that clears its mark); the docker provider applies a healthcheck only by replacing " +
-      "the container",
+      "the container. Issue 18: raft_multiplier 1 and autopilot's min_quorum in the agent " +
+      "configuration (uploads), and dc1 servers healthy only as autopilot voters, asked with a " +
+      "token in the environment (healthcheck, envs)",
   },
   {
     urn: /distributed-consul:index:Registrator\$docker:index\/(container:Container|remoteImage:RemoteImage)::(host-)?registrator-(global|internal)-(container|image)$/,
