@@ -1,5 +1,6 @@
 // What the real suite needs from its environment, read once and checked before anything runs.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 
 /** One Docker host of the real suite. */
 export interface TestHost {
@@ -9,6 +10,30 @@ export interface TestHost {
   readonly dockerHost: string;
   /** The host's address, reachable from this machine and the other host. */
   readonly ip: string;
+}
+
+/**
+ * A test host the three-host suite injects faults into, as root on this machine: its network link
+ * (cut to partition the host), its Docker engine (stopped to lose the host) and its network
+ * namespace (where the engine is started again).
+ */
+export interface FaultHost extends TestHost {
+  /**
+   * This machine's end of the host's link to the LAN (`E2E_NODE<n>_LINK`); `ip link set <link>
+   * down` cuts the host off. @default `v-node<n>`
+   */
+  readonly link: string;
+  /**
+   * The host's Docker engine's pid file (`E2E_NODE<n>_ENGINE_PID`); `kill` of that pid stops the
+   * engine as a shutdown would. @default `/run/dc-node<n>/docker.pid`
+   */
+  readonly enginePidFile: string;
+  /**
+   * The host's network namespace on this machine (`E2E_NODE<n>_NETNS`), where its engine runs, as
+   * `../shared/e2e/hosts.sh` starts it (`/run/dc-<netns>/`, `/var/lib/dc-<netns>`).
+   * @default `node<n>`
+   */
+  readonly netns: string;
 }
 
 /** Everything the real suite is given. */
@@ -31,23 +56,71 @@ const IMAGE_VARIABLES: Record<string, string> = {
   E2E_SERVICE_IMAGE: "distributed-consul:service.image",
 };
 
+/** The three-host suite's environment: three hosts it may also cut off and stop. */
+export interface ThreeHostEnvironment extends Omit<TestEnvironment, "hosts"> {
+  readonly hosts: readonly [FaultHost, FaultHost, FaultHost];
+}
+
 /**
  * Reads the suite's environment (as `../shared/e2e/setup` exports it) and throws one error that
  * names everything missing: the suite never passes by skipping.
  */
 export function readTestEnvironment(env: NodeJS.ProcessEnv = process.env): TestEnvironment {
   const missing: string[] = [];
+  const host = (n: number): TestHost => testHost(env, n, missing);
+  const hosts: [TestHost, TestHost] = [host(1), host(2)];
+  return { ...commonEnvironment(env, missing), hosts };
+}
+
+/**
+ * Reads the three-host suite's environment: node1 to node3 (`E2E_NODE3_DOCKER_HOST`,
+ * `E2E_NODE3_IP` as well), each with its link, engine and namespace for faults, which must exist
+ * on this machine; the suite injects them as root. Throws one error naming everything missing.
+ */
+export function readThreeHostEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): ThreeHostEnvironment {
+  const missing: string[] = [];
+  const host = (n: number): FaultHost => {
+    const base = testHost(env, n, missing);
+    const link = env[`E2E_NODE${n}_LINK`] || `v-node${n}`;
+    const enginePidFile = env[`E2E_NODE${n}_ENGINE_PID`] || `/run/dc-node${n}/docker.pid`;
+    const netns = env[`E2E_NODE${n}_NETNS`] || `node${n}`;
+    if (spawnSync("ip", ["link", "show", link]).status !== 0) {
+      missing.push(`node${n}'s link ${link} on this machine (E2E_NODE${n}_LINK)`);
+    }
+    if (!fs.existsSync(enginePidFile)) {
+      missing.push(`node${n}'s engine pid file ${enginePidFile} (E2E_NODE${n}_ENGINE_PID)`);
+    }
+    if (!fs.existsSync(`/run/netns/${netns}`)) {
+      missing.push(`node${n}'s network namespace ${netns} (E2E_NODE${n}_NETNS)`);
+    }
+    return { ...base, link, enginePidFile, netns };
+  };
+  const hosts: [FaultHost, FaultHost, FaultHost] = [host(1), host(2), host(3)];
+  if (process.getuid?.() !== 0) missing.push("root (to cut links and stop an engine)");
+  return { ...commonEnvironment(env, missing, "E2E_HOSTS=3 ../shared/e2e/setup"), hosts };
+}
+
+function testHost(env: NodeJS.ProcessEnv, n: number, missing: string[]): TestHost {
   const need = (name: string): string => {
     const value = env[name];
     if (!value) missing.push(name);
     return value ?? "";
   };
-  const host = (n: number): TestHost => ({
+  return {
     stack: `node${n}`,
     dockerHost: need(`E2E_NODE${n}_DOCKER_HOST`),
     ip: need(`E2E_NODE${n}_IP`),
-  });
-  const hosts: [TestHost, TestHost] = [host(1), host(2)];
+  };
+}
+
+/** What every suite needs besides its hosts; throws naming everything `missing` so far and now. */
+function commonEnvironment(
+  env: NodeJS.ProcessEnv,
+  missing: string[],
+  setupCommand = "../shared/e2e/setup",
+): Omit<TestEnvironment, "hosts"> {
   const pulumi = spawnSync("pulumi", ["version"], { encoding: "utf8", env });
   if (pulumi.status !== 0) missing.push("a Pulumi CLI on PATH (`pulumi version` failed)");
   const docker = spawnSync("docker", ["--version"], { encoding: "utf8", env });
@@ -55,7 +128,7 @@ export function readTestEnvironment(env: NodeJS.ProcessEnv = process.env): TestE
   if (missing.length > 0) {
     throw new Error(
       `The real suite needs ${missing.join(", ")}. On the test machine: ` +
-        "`../shared/e2e/setup && source ~/.cache/dc-e2e/env`; on your own hosts see docs/testing.md " +
+        `\`${setupCommand} && source ~/.cache/dc-e2e/env\`; on your own hosts see docs/testing.md ` +
         '("The real suite").',
     );
   }
@@ -68,7 +141,6 @@ export function readTestEnvironment(env: NodeJS.ProcessEnv = process.env): TestE
     env.E2E_NODE1_NETNS ||
     (netns.status === 0 && /^node1\b/m.test(netns.stdout) ? "node1" : undefined);
   return {
-    hosts,
     bridgeAddress: env.E2E_DOCKER_BRIDGE_ADDRESS || "172.17.0.1",
     images,
     node1Netns,

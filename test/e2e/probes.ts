@@ -58,7 +58,7 @@ export interface ConsulResponse {
 /**
  * One request to a Consul API path (`/v1/...`) at `host:port`, over HTTPS when `access.ca` is
  * given (the agent's certificate verified against it, for the host address it is called at).
- * Rejects only when there is no answer (refused, TLS failure, timeout).
+ * Rejects only when there is no answer (refused, TLS failure, or none within `timeoutMs`).
  */
 export function consulRequest(
   address: string,
@@ -66,6 +66,7 @@ export function consulRequest(
   apiPath: string,
   access: ConsulAccess,
   body?: string,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<ConsulResponse> {
   const { hostname, port } = new URL(`http://${address}`);
   const options: https.RequestOptions = {
@@ -74,7 +75,7 @@ export function consulRequest(
     method,
     path: apiPath,
     headers: access.token ? { "X-Consul-Token": access.token } : {},
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
   };
   return new Promise((resolve, reject) => {
     const onResponse = (response: http.IncomingMessage): void => {
