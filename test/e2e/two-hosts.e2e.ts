@@ -104,7 +104,10 @@ async function up(i: number): Promise<OutputMap> {
 }
 
 async function destroy(i: number): Promise<void> {
-  const result = await stacks[i].destroy({ onOutput: (text) => project?.log(text) });
+  const result = await stacks[i].destroy({
+    runProgram: true,
+    onOutput: (text) => project?.log(text),
+  });
   assert.strictEqual(result.summary.result, "succeeded");
 }
 
@@ -287,10 +290,12 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
   after(async function () {
     // Destroy in reverse order whatever exists, even after a failure.
     for (const stack of [...stacks].reverse()) {
-      await stack.destroy({ onOutput: (text) => project?.log(text) }).catch((e: unknown) => {
-        failed = true;
-        console.error(`destroy of ${stack.name} failed: ${String(e)}`);
-      });
+      await stack
+        .destroy({ runProgram: true, onOutput: (text) => project?.log(text) })
+        .catch((e: unknown) => {
+          failed = true;
+          console.error(`destroy of ${stack.name} failed: ${String(e)}`);
+        });
     }
     if (failed && project) {
       console.error(`Pulumi's output and the scratch project are kept in ${project.logFile}`);
@@ -720,7 +725,10 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       Object.keys(preview.changeSummary).filter((op) => op !== "same"),
       [],
     );
-    const destroyed = await example.destroy({ onOutput: (text) => project?.log(text) });
+    const destroyed = await example.destroy({
+      runProgram: true,
+      onOutput: (text) => project?.log(text),
+    });
     assert.strictEqual(destroyed.summary.result, "succeeded");
     for (const i of [0, 1]) assert.deepStrictEqual(await leftoversOn(i), [], hostAt(i).stack);
   });
@@ -772,7 +780,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       assert.strictEqual(seen.leader, `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`);
       const anonymousPut = await consulRequest(globalApi(0), "PUT", "/v1/kv/e2e/x", access, "x");
       assert.strictEqual(anonymousPut.status, 403, anonymousPut.body);
-      local.log(cli("destroy", "--yes", "-s", "node1"));
+      local.log(cli("destroy", "--yes", "--run-program", "-s", "node1"));
       assert.deepStrictEqual(await leftoversOn(0), []);
       passed = true;
     } finally {
@@ -840,7 +848,10 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
         Object.keys(preview.changeSummary).filter((op) => op !== "same"),
         [],
       );
-      const destroyed = await stack.destroy({ onOutput: (text) => project?.log(text) });
+      const destroyed = await stack.destroy({
+        runProgram: true,
+        onOutput: (text) => project?.log(text),
+      });
       assert.strictEqual(destroyed.summary.result, "succeeded");
       assert.deepStrictEqual(await leftoversOn(0), []);
     });

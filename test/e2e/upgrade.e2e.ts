@@ -189,10 +189,12 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
 
   after(async function () {
     for (const stack of [...stacks].reverse()) {
-      await stack.destroy({ onOutput: (text) => project?.log(text) }).catch((e: unknown) => {
-        failed = true;
-        console.error(`destroy of ${stack.name} failed: ${String(e)}`);
-      });
+      await stack
+        .destroy({ runProgram: true, onOutput: (text) => project?.log(text) })
+        .catch((e: unknown) => {
+          failed = true;
+          console.error(`destroy of ${stack.name} failed: ${String(e)}`);
+        });
     }
     if (failed && project) {
       console.error(`Pulumi's output and the scratch project are kept in ${project.logFile}`);
