@@ -15,11 +15,19 @@ const PROGRAM_FILES = [
   "Pulumi.yaml",
   "Pulumi.node1.yaml",
   "Pulumi.node2.yaml",
+  // The third host's stack file (issue 18): copied when the checkout has it; the three-host suite
+  // requires it, the two-host suite does not read it.
+  "Pulumi.node3.yaml",
   "package.json",
   "tsconfig.json",
 ];
-/** What a deployment reads: the program, and the examples and component package built on it. */
-const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package"];
+/**
+ * What a deployment reads: the program, the examples and component package built on it, and the
+ * operator's scripts (`npm run roll`, `npm run restore`).
+ */
+const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package", "scripts"];
+/** Entries the checkout may lack (then not copied). */
+const OPTIONAL_FILES = new Set(["Pulumi.node3.yaml"]);
 /** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
 const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
@@ -111,6 +119,7 @@ export function replaceProgram(project: ScratchProject): void {
 
 function copyFromWorkingTree(entries: readonly string[], dir: string): void {
   for (const entry of entries) {
+    if (OPTIONAL_FILES.has(entry) && !fs.existsSync(path.join(ROOT, entry))) continue;
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
 }
@@ -149,8 +158,11 @@ function extractFromGit(revision: string, entries: readonly string[], dir: strin
   execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
 }
 
+/** What the host overrides read from an environment (either suite's). */
+type HostSettings = Pick<TestEnvironment, "bridgeAddress" | "images">;
+
 /** The overrides that point a shipped stack file at a test host. */
-export function hostOverrides(env: TestEnvironment, host: TestHost): ConfigMap {
+export function hostOverrides(env: HostSettings, host: TestHost): ConfigMap {
   const config: ConfigMap = {
     "distributed-consul:dockerHost": { value: host.dockerHost },
     "distributed-consul:nodeIp": { value: host.ip },
@@ -163,7 +175,7 @@ export function hostOverrides(env: TestEnvironment, host: TestHost): ConfigMap {
 /** Creates (or selects) one stack of the scratch project with the host's overrides. */
 export async function hostStack(
   project: ScratchProject,
-  env: TestEnvironment,
+  env: HostSettings,
   host: TestHost,
 ): Promise<Stack> {
   const stack = await LocalWorkspace.createOrSelectStack(
