@@ -58,24 +58,45 @@ describe("workload: longestGap", () => {
 });
 
 describe("workload: leaderlessSamples", () => {
+  const servers = ["10.0.0.1:8501", "10.0.0.2:8501", "10.0.0.3:8501"];
   const sample = (at: number, leaders: (string | null)[]): LeaderSample => ({ at, leaders });
 
-  it("keeps only samples in which no server knows a leader", () => {
+  it("keeps the samples in which no server names a leader", () => {
     const samples = [
       sample(0, ["10.0.0.1:8300", "10.0.0.1:8300", "10.0.0.1:8300"]),
       sample(500, ["", "", ""]),
       sample(1000, [null, "", null]),
       sample(1500, [null, null, null]),
-      sample(2000, [null, "", "10.0.0.2:8300"]),
+      sample(2000, [null, "", "10.0.0.3:8300"]),
     ];
     assert.deepStrictEqual(
-      leaderlessSamples(samples).map((s) => s.at),
+      leaderlessSamples(samples, servers).map((s) => s.at),
       [500, 1000, 1500],
     );
   });
 
-  it("counts a sample in which one server alone still names a leader as led", () => {
-    assert.deepStrictEqual(leaderlessSamples([sample(0, ["", "", "10.0.0.3:8300"])]), []);
+  it("counts a leader only when its own server names itself: a dead leader still named by followers is none", () => {
+    const samples = [
+      // node1's agent was killed: it does not answer, the followers still name it.
+      sample(0, [null, "10.0.0.1:8300", "10.0.0.1:8300"]),
+      // node1, cut off, still believes it leads; the others have not elected yet.
+      sample(500, ["10.0.0.1:8300", "", ""]),
+      // node1 names node2, which knows no leader yet.
+      sample(1000, ["10.0.0.2:8300", "", null]),
+      // node2 leads, and says so.
+      sample(1500, [null, "10.0.0.2:8300", "10.0.0.2:8300"]),
+    ];
+    assert.deepStrictEqual(
+      leaderlessSamples(samples, servers).map((s) => s.at),
+      [0, 1000],
+    );
+  });
+
+  it("takes the others' word for a leader at an address that is not sampled", () => {
+    assert.deepStrictEqual(
+      leaderlessSamples([sample(0, ["10.0.0.9:8300", null, ""])], servers),
+      [],
+    );
   });
 });
 
@@ -106,9 +127,10 @@ describe("workload: summarize", () => {
       stoppedAt: 11_000,
       writes: [write("k/0-0", "a", 2000), write("k/0-1", "b", 6500), write("k/0-2", "c", 7000)],
       samples: [
-        { at: 1500, leaders: ["x:8300", "x:8300"] },
+        { at: 1500, leaders: ["10.0.0.1:8300", "10.0.0.1:8300"] },
         { at: 4000, leaders: ["", null] },
       ],
+      servers: ["10.0.0.1:8501", "10.0.0.2:8501"],
       failedWrites: new Map([
         ["500 No cluster leader", 3],
         ["ECONNREFUSED", 1],

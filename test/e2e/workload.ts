@@ -52,6 +52,8 @@ export interface WorkloadRecord {
   readonly writes: readonly AckedWrite[];
   /** Every leader sample. */
   readonly samples: readonly LeaderSample[];
+  /** The sampled servers' API addresses, in the order of each sample's `leaders`. */
+  readonly servers: readonly string[];
   /** Writes not acknowledged (error status, refused, timed out), by reason. */
   readonly failedWrites: ReadonlyMap<string, number>;
   /** Consistent reads that failed (error status, refused, timed out). */
@@ -76,11 +78,13 @@ export interface WorkloadSummary {
   readonly durationMs: number;
   /** How many writes were acknowledged. */
   readonly acked: number;
+  /** Every acknowledged write. */
+  readonly writes: readonly AckedWrite[];
   /** The longest time without an acknowledged write (start and stop count as bounds). */
   readonly longestGap: WriteGap;
   /** How many leader samples were taken. */
   readonly sampleCount: number;
-  /** The samples in which no server knew a leader (or none answered). */
+  /** The samples in which dc1 had no leader (see {@link leaderlessSamples}). */
   readonly leaderless: readonly LeaderSample[];
   /** Acknowledged writes missing from the final read-back, or holding another value. */
   readonly lost: readonly AckedWrite[];
@@ -111,9 +115,25 @@ export function longestGap(
   return gap;
 }
 
-/** The samples in which no server knew a leader: each answered `""` or not at all. */
-export function leaderlessSamples(samples: readonly LeaderSample[]): LeaderSample[] {
-  return samples.filter((s) => !s.leaders.some((leader) => leader !== null && leader !== ""));
+/**
+ * The samples in which dc1 had no leader: no server named one that, sampled too, named itself.
+ * A follower keeps naming a dead leader until its own election timeout, so a leader counts only
+ * when its own server answered the same sample naming itself; one outside `servers` (no server
+ * sampled at its address) counts on the others' word. `servers` are the sampled API addresses
+ * (`host:port`), in the order of each sample's `leaders`.
+ */
+export function leaderlessSamples(
+  samples: readonly LeaderSample[],
+  servers: readonly string[],
+): LeaderSample[] {
+  const hostOf = (address: string): string => address.slice(0, address.lastIndexOf(":"));
+  const led = (sample: LeaderSample): boolean =>
+    sample.leaders.some((leader) => {
+      if (leader === null || leader === "") return false;
+      const own = servers.findIndex((server) => hostOf(server) === hostOf(leader));
+      return own < 0 || sample.leaders[own] === leader;
+    });
+  return samples.filter((sample) => !led(sample));
 }
 
 /** The acknowledged writes that `readBack` (key → value) lacks or holds with another value. */
@@ -132,13 +152,14 @@ export function summarize(
   return {
     durationMs: record.stoppedAt - record.startedAt,
     acked: record.writes.length,
+    writes: record.writes,
     longestGap: longestGap(
       record.startedAt,
       record.stoppedAt,
       record.writes.map((w) => w.at),
     ),
     sampleCount: record.samples.length,
-    leaderless: leaderlessSamples(record.samples),
+    leaderless: leaderlessSamples(record.samples, record.servers),
     lost: lostWrites(record.writes, readBack),
     failedWrites: record.failedWrites,
     failedReads: record.failedReads,
@@ -240,6 +261,7 @@ export class Workload {
         stoppedAt,
         writes: this.writes,
         samples: this.samples,
+        servers: this.options.servers,
         failedWrites: this.failedWrites,
         failedReads: this.failedReads,
         readMismatches: this.readMismatches,
