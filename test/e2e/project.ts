@@ -15,8 +15,6 @@ const PROGRAM_FILES = [
   "Pulumi.yaml",
   "Pulumi.node1.yaml",
   "Pulumi.node2.yaml",
-  // The third host's stack file (issue 18): copied when the checkout has it; the three-host suite
-  // requires it, the two-host suite does not read it.
   "Pulumi.node3.yaml",
   "package.json",
   "tsconfig.json",
@@ -26,8 +24,6 @@ const PROGRAM_FILES = [
  * operator's scripts (`npm run roll`, `npm run restore`).
  */
 const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package", "scripts"];
-/** Entries the checkout may lack (then not copied). */
-const OPTIONAL_FILES = new Set(["Pulumi.node3.yaml"]);
 /** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
 const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
@@ -119,7 +115,6 @@ export function replaceProgram(project: ScratchProject): void {
 
 function copyFromWorkingTree(entries: readonly string[], dir: string): void {
   for (const entry of entries) {
-    if (OPTIONAL_FILES.has(entry) && !fs.existsSync(path.join(ROOT, entry))) continue;
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
 }
