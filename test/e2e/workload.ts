@@ -206,7 +206,8 @@ export interface WorkloadOptions {
 
 /**
  * A running workload: one loop per server, each writing a new key through its server and reading
- * it back (`?consistent`) through the next server in turn, and a leader sampler. Start it with
+ * it back (`?consistent`) through the other servers in turn (not waited for: a read through a
+ * server that is cut off must not hold up the writes), and a leader sampler. Start it with
  * {@link Workload.start}, end it with {@link Workload.stop}.
  */
 export class Workload {
@@ -218,6 +219,7 @@ export class Workload {
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly pendingSamples = new Set<Promise<void>>();
+  private readonly pendingReads = new Set<Promise<void>>();
   private readonly sampler: NodeJS.Timeout;
   /** When the workload started (epoch ms): the origin of the times {@link describeSummary} gives. */
   readonly startedAt = Date.now();
@@ -253,6 +255,7 @@ export class Workload {
     this.running = false;
     clearInterval(this.sampler);
     await Promise.all([...this.loops, ...this.pendingSamples]);
+    await Promise.all([...this.pendingReads]);
     const stoppedAt = Date.now();
     const readBack = await this.readBack();
     return summarize(
@@ -292,10 +295,15 @@ export class Workload {
         this.countFailedWrite(errorReason(e));
       }
       if (acked && servers.length > 1) {
-        // Read through each other server in turn.
+        // Read through each other server in turn, without waiting: a read through a server that
+        // is cut off hangs until its timeout, and must not hold up this server's writes (it did:
+        // every loop stalled 5 s reading through a partitioned host).
         const reader =
           servers[(serverIndex + 1 + (turn++ % (servers.length - 1))) % servers.length];
-        await this.readOnce(reader, key, value, timeout);
+        const read = this.readOnce(reader, key, value, timeout).finally(() =>
+          this.pendingReads.delete(read),
+        );
+        this.pendingReads.add(read);
       }
       if (this.running) await sleep(this.options.pauseMs ?? 100);
     }
