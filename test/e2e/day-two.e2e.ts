@@ -29,10 +29,12 @@ const FAILOVER_BOUND_MS = 3000;
 /** How long the leader's host stays cut off in the partition fault. */
 const PARTITION_MS = 12_000;
 /**
- * How long autopilot may take to remove a server whose host died (measured: see docs/testing.md;
- * serf declares it failed within seconds, autopilot's next pass removes it).
+ * How long autopilot may take to remove a server whose host died, from the cut: serf declares it
+ * failed within seconds and autopilot (cleanup_dead_servers, min_quorum 2) removes it on its next
+ * pass. Measured on the test machine: within 12.6 s (the engine's stop took as long; see
+ * docs/testing.md). The bound leaves room for a slower machine.
  */
-const DEAD_SERVER_REMOVAL_BOUND_MS = 60_000;
+const DEAD_SERVER_REMOVAL_BOUND_MS = 30_000;
 /** The stand-in for a new Consul release: the pinned image with a label added, so another ID. */
 const ROLLED_IMAGE = "hashicorp/consul:1.22.7-e2e-roll";
 /** What a preview step does without changing anything. */
@@ -469,19 +471,24 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     // then the link comes back so the machine's other traffic is unaffected; the address is dead.
     const lostAt = Date.now();
     await cutLink(node3);
+    // Watched from the cut on: autopilot may remove node3 while its engine is still stopping.
+    let removedAfter = 0;
+    const removal = eventually(
+      () => raftServers(0),
+      (servers) => !servers.some((s) => s.Node === "node3"),
+      DEAD_SERVER_REMOVAL_BOUND_MS + 30_000,
+      500,
+    ).then((servers) => {
+      removedAfter = Date.now() - lostAt;
+      return servers;
+    });
     try {
       await stopEngine(node3);
     } finally {
       await healLink(node3);
     }
     const engineGone = Date.now() - lostAt;
-    const removed = await eventually(
-      () => raftServers(0),
-      (servers) => !servers.some((s) => s.Node === "node3"),
-      DEAD_SERVER_REMOVAL_BOUND_MS + 30_000,
-      1000,
-    );
-    const removedAfter = Date.now() - lostAt;
+    const removed = await removal;
     await sleep(3000);
     const summary = await stopWorkload(
       workload,
