@@ -86,9 +86,15 @@ export class ConsulAclToken extends pulumi.ComponentResource {
       childOpts,
     );
     this.accessorId = token.accessorId;
+    // Read only for a token that exists: `pulumi destroy --run-program` runs the program for the
+    // servers' delete hooks, and after a failed `up` that never made the token its accessor is
+    // empty (the read would fail the destroy with "accessor_id: required field is not set").
     this.secretId = pulumi.secret(
-      consul.getAclTokenSecretIdOutput({ accessorId: token.accessorId }, { parent: this, provider })
-        .secretId,
+      token.accessorId.apply((accessorId) =>
+        accessorId
+          ? consul.getAclTokenSecretIdOutput({ accessorId }, { parent: this, provider }).secretId
+          : "",
+      ),
     );
     this.registerOutputs({ accessorId: this.accessorId });
   }
