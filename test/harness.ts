@@ -24,6 +24,14 @@ export interface RegistrationOptions {
   readonly ignoreChanges: string[];
   /** `aliases`, as the SDK sends them (alias specs; only the fields the tests read). */
   readonly aliases: RegisteredAlias[];
+  /** Names of the hooks bound to the resource (`hooks.beforeDelete`, `hooks.onError`). */
+  readonly hooks: RegisteredHooks;
+}
+
+/** Names of the hooks a registration binds. */
+export interface RegisteredHooks {
+  readonly beforeDelete: string[];
+  readonly onError: string[];
 }
 
 /** One alias of a registration: a former name and whether it had no parent then. */
@@ -88,6 +96,7 @@ interface RegisterRequest {
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
   getAliasesList(): { getSpec(): { getName(): string; getNoparent(): boolean } | undefined }[];
+  getHooks(): { getBeforeDeleteList(): string[]; getOnErrorList(): string[] } | undefined;
 }
 
 /**
@@ -114,6 +123,10 @@ function captureOptions(): Map<string, RegistrationOptions> {
         const spec = alias.getSpec();
         return spec ? [{ name: spec.getName(), noParent: spec.getNoparent() }] : [];
       }),
+      hooks: {
+        beforeDelete: req.getHooks()?.getBeforeDeleteList() ?? [],
+        onError: req.getHooks()?.getOnErrorList() ?? [],
+      },
     });
     return original(req, callback);
   };
@@ -144,6 +157,7 @@ export async function installMocks(
             deletedWith: "",
             ignoreChanges: [],
             aliases: [],
+            hooks: { beforeDelete: [], onError: [] },
           },
           inputs,
           provider: args.provider,
@@ -183,6 +197,45 @@ export async function installMocks(
     "organization",
   );
   options = captureOptions();
+  recordHooks();
+}
+
+/** The hooks the program registered, by name (resource hooks and error hooks). */
+export const registeredHooks = new Map<string, pulumi.ResourceHook | pulumi.ErrorHook>();
+
+/**
+ * Under mocks the SDK has no engine to register hooks with: its callback server would start a gRPC
+ * server and call `registerResourceHook` on the mock monitor, which has none, so every resource
+ * with a hook would wait forever. The SDK looks the callback server up in its runtime store
+ * (`store.callbacks`) before making one; the harness puts one there that records each hook by name
+ * (tests may call them) and registers nothing else. The store is internal to the SDK (hence the
+ * require and the cast): a newer SDK that moves it makes every test with a hook time out, loudly.
+ */
+function recordHooks(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { callbacks?: unknown };
+  };
+  registeredHooks.clear();
+  const refuse = (what: string) => () => {
+    throw new Error(`the test harness records hooks only; ${what} is not mocked`);
+  };
+  state.getStore().callbacks = {
+    registerResourceHook: (hook: pulumi.ResourceHook) => {
+      registeredHooks.set(hook.name, hook);
+      return Promise.resolve();
+    },
+    registerErrorHook: (hook: pulumi.ErrorHook) => {
+      registeredHooks.set(hook.name, hook);
+      return Promise.resolve();
+    },
+    registerTransform: refuse("registerTransform"),
+    registerStackTransform: refuse("registerStackTransform"),
+    registerStackInvokeTransform: refuse("registerStackInvokeTransform"),
+    registerStackInvokeTransformAsync: refuse("registerStackInvokeTransformAsync"),
+    shutdown: () => undefined,
+    awaitStackRegistrations: () => Promise.resolve(),
+  };
 }
 
 /**
