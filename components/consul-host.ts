@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GlobalConsul } from "./global-consul";
+import { GlobalConsul, SnapshotSettings } from "./global-consul";
 import { InternalDc } from "./internal-dc";
 import { Registrator } from "./registrator";
 import { ConsulService, ConsulServiceArgs, ConsulServiceOptions } from "./consul-service";
@@ -261,6 +261,20 @@ export interface ConsulHostArgs {
    */
   readonly keepDataOnDestroy?: boolean;
   /**
+   * The Docker engine this host's containers run on, as the docker provider's `host`: when a
+   * server does not become healthy, `pulumi up` reads its log through the docker CLI there and
+   * says why. Default `unix:///var/run/docker.sock`.
+   * @default unix:///var/run/docker.sock
+   */
+  readonly dockerHost?: pulumi.Input<string>;
+  /**
+   * Raft snapshots of the global datacenter saved before this host's global server is replaced
+   * or destroyed (with the management token, from this server or else the cluster's others).
+   * Default: on, into `snapshots/<datacenter>/` under the program's working directory, 5 per node.
+   * @default on, dir snapshots, keep 5
+   */
+  readonly snapshots?: SnapshotSettings;
+  /**
    * The registrators. Default: both, with the `Registrator` component's flags.
    * @default both, with the Registrator component's flags
    */
@@ -521,6 +535,7 @@ export class ConsulHost extends pulumi.ComponentResource {
       aclEnabled,
       tls,
       keepDataOnDestroy: args.keepDataOnDestroy,
+      dockerHost: args.dockerHost,
     };
     const [globalName, globalOpts] = child("global");
     const global = new GlobalConsul(
@@ -535,6 +550,19 @@ export class ConsulHost extends pulumi.ComponentResource {
         datacenter: globalDatacenter,
         ...serverArgs,
         ports: args.globalPorts,
+        // Asked in turn when this server does not answer: the servers it joins, on their HTTPS.
+        snapshots: {
+          ...args.snapshots,
+          token: managementToken,
+          otherApiAddresses: pulumi
+            .all([fromClusterOpen((c) => c.apiAddress), joinAddresses])
+            .apply(([api, list]) => [
+              ...(api ? [api] : []),
+              ...list.map((a) =>
+                hostPort(a.split(":")[0], args.globalPorts?.https ?? DEFAULT_GLOBAL_PORTS.https),
+              ),
+            ]),
+        },
         acl:
           managementToken && globalAgentToken
             ? {

@@ -29,6 +29,9 @@ import { Problem } from "./core/problems";
 import { failOnProblems } from "./problems-error";
 import { AgentPorts } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
+import { LOCAL_DOCKER_HOST } from "./core/docker-host";
+import { SnapshotHookArgs, snapshotBeforeDeleteHook } from "./snapshot-hook";
+import { explainFailureHook } from "./failure-hook";
 
 /**
  * Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). Whatever a
@@ -122,6 +125,14 @@ export interface ConsulServerArgs {
    * @default false
    */
   readonly keepDataOnDestroy?: boolean;
+  /**
+   * The Docker engine the container runs on (`unix://…`, `tcp://…`, `ssh://…`, as the docker
+   * provider's `host`). When the container does not become healthy, `pulumi up` reads its log and
+   * asks it for its leader and peers through the docker CLI on this engine, and says why in its
+   * error. Default `unix:///var/run/docker.sock`.
+   * @default unix:///var/run/docker.sock
+   */
+  readonly dockerHost?: pulumi.Input<string>;
 }
 
 /** ACL settings of a `GlobalConsul`; every token is handled as a Pulumi secret. */
@@ -377,6 +388,18 @@ export interface ConsulServerDeclaration {
   readonly autopilot?: pulumi.Input<AutopilotMembership>;
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
+  /**
+   * The Docker engine of the container, for the explanation of a failed start (see
+   * {@link ConsulServerArgs.dockerHost}). Default `unix:///var/run/docker.sock`.
+   * @default unix:///var/run/docker.sock
+   */
+  readonly dockerHost?: pulumi.Input<string>;
+  /**
+   * Save a Raft snapshot before the container is deleted (replaced or destroyed): for servers of
+   * the global datacenter. Default: none.
+   * @default none
+   */
+  readonly snapshot?: Omit<SnapshotHookArgs, "name">;
 }
 
 /** The Docker resources behind one Consul server agent. */
@@ -475,6 +498,24 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       deleteBeforeReplace: true,
       // The docker provider does not apply a changed healthcheck in place.
       replaceOnChanges: ["healthcheck"],
+      // Hook names are unique within a program: the component's name is.
+      hooks: {
+        beforeDelete: decl.snapshot
+          ? [snapshotBeforeDeleteHook({ name: `${decl.name}-snapshot`, ...decl.snapshot })]
+          : [],
+        onError: [
+          explainFailureHook({
+            name: `${decl.name}-explain-failure`,
+            target: pulumi
+              .all([decl.dockerHost ?? LOCAL_DOCKER_HOST, decl.containerName])
+              .apply(([dockerHost, containerName]) => ({
+                dockerHost,
+                containerName,
+                httpPort: decl.httpPort,
+              })),
+          }),
+        ],
+      },
     },
   );
   return { image, volume, container };

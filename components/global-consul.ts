@@ -33,6 +33,12 @@ import { failOnProblems } from "./problems-error";
 import { JoinList, checkTopology, joinListOf } from "./core/topology";
 import { Problem, error } from "./core/problems";
 import { ServerRole, isOn, missingServerValue } from "./core/secure-defaults";
+import {
+  DEFAULT_SNAPSHOTS_DIR,
+  DEFAULT_SNAPSHOTS_KEEP,
+  checkSnapshotsDir,
+  checkSnapshotsKeep,
+} from "./core/snapshot-files";
 
 /** How the topology check's settings are called among {@link GlobalConsulArgs}. */
 const GLOBAL_CONSUL_ARGS: Record<string, string> = {
@@ -86,6 +92,51 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    * @default {}
    */
   readonly ports?: Partial<AgentPorts>;
+  /**
+   * Raft snapshots saved before this server's container is deleted (replaced, or destroyed with
+   * `pulumi destroy --run-program`), on the machine running Pulumi. Default: on, into
+   * `snapshots/<datacenter>/` under the program's working directory, 5 kept per node, with the
+   * management token when this server holds it.
+   * @default on, dir snapshots, keep 5
+   */
+  readonly snapshots?: GlobalConsulSnapshots;
+}
+
+/** Whether and where a global server's snapshots are saved before its container is deleted. */
+export interface SnapshotSettings {
+  /**
+   * Save snapshots at all. `false` lets a replacement or destroy go on without one. Default `true`.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Folder, absolute or relative to the program's working directory (the Pulumi project); each
+   * datacenter gets a subfolder. Default `snapshots`.
+   * @default snapshots
+   */
+  readonly dir?: string;
+  /**
+   * Snapshots kept per node (a whole number, at least 1). Default `5`.
+   * @default 5
+   */
+  readonly keep?: number;
+}
+
+/** Where and how a {@link GlobalConsul} saves a snapshot before its container is deleted. */
+export interface GlobalConsulSnapshots extends SnapshotSettings {
+  /**
+   * A token allowed to take snapshots (the management token); a Pulumi secret. Default: the
+   * management token when this server holds it (`acl.managementToken`); with ACLs on and no token,
+   * the datacenter refuses and the hook warns.
+   * @default acl.managementToken
+   */
+  readonly token?: pulumi.Input<string>;
+  /**
+   * APIs (`host:port`, same scheme as this server's: HTTPS with TLS) of the datacenter's other
+   * servers, asked when this one does not answer. Default: none.
+   * @default none
+   */
+  readonly otherApiAddresses?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -185,6 +236,14 @@ export class GlobalConsul extends pulumi.ComponentResource {
       }),
       ...security.errors,
       ...aclProblems,
+      ...checkSnapshotsKeep(
+        args.snapshots?.keep ?? DEFAULT_SNAPSHOTS_KEEP,
+        `${component}.snapshots.keep`,
+      ),
+      ...checkSnapshotsDir(
+        args.snapshots?.dir ?? DEFAULT_SNAPSHOTS_DIR,
+        `${component}.snapshots.dir`,
+      ),
     ]);
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
     // Every protection turned off is said at every run.
@@ -285,6 +344,35 @@ export class GlobalConsul extends pulumi.ComponentResource {
       httpPort: ports.http,
       autopilot: resolved.apply((r) => ({ nodeName: r.nodeName })),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
+      dockerHost: args.dockerHost,
+      snapshot:
+        (args.snapshots?.enabled ?? true)
+          ? {
+              dir: args.snapshots?.dir ?? DEFAULT_SNAPSHOTS_DIR,
+              keep: args.snapshots?.keep ?? DEFAULT_SNAPSHOTS_KEEP,
+              // This server first, then the others; the token stays a secret.
+              source: pulumi.secret(
+                pulumi
+                  .all([
+                    resolved,
+                    pulumi.output(args.snapshots?.otherApiAddresses ?? []),
+                    tlsArg?.caCertificate,
+                    args.snapshots?.token ?? acl?.managementToken,
+                  ])
+                  .apply(([r, others, caCertificate, token]) => {
+                    const scheme = tlsArg ? "https" : "http";
+                    const own = hostPort(r.hostAddress, tlsArg ? ports.https : ports.http);
+                    return {
+                      datacenter: r.datacenter,
+                      nodeName: r.nodeName,
+                      apiUrls: [...new Set([own, ...others])].map((a) => `${scheme}://${a}`),
+                      caCertificate,
+                      token,
+                    };
+                  }),
+              ),
+            }
+          : undefined,
     });
 
     const at = (port: number) => resolved.apply((r) => hostPort(r.hostAddress, port));

@@ -170,6 +170,8 @@ export function readHostConfig(): HostConfig {
       ui: settings.ui,
       logLevel: settings.logLevel,
       keepDataOnDestroy: settings.keepDataOnDestroy,
+      // The failure explanation reads a server's log on the same engine the provider uses.
+      dockerHost: settings.dockerHost,
       registrator: {
         image: registrator.image,
         options: registrator.options,

@@ -202,6 +202,7 @@ export class InternalDc extends pulumi.ComponentResource {
       // Healthy once federated: with ACLs, the primary resolves every token.
       remoteDatacenters: resolved.primaryDatacenter.apply((dc) => [dc]),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
+      dockerHost: args.dockerHost,
     });
 
     this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.datacenter}`;

@@ -1,0 +1,144 @@
+// The hook that saves a Raft snapshot of the global datacenter before one of its server containers
+// is deleted (a replacement, or `pulumi destroy --run-program`), on the machine running Pulumi.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConsulEndpoint, consulRequest } from "./consul-http";
+import { snapshotFolder, snapshotPath, snapshotsToPrune } from "./core/snapshot-files";
+
+/** What the hook needs to know of the datacenter, resolved when the program runs. */
+export interface SnapshotSource {
+  /** The datacenter (folder of its snapshots). */
+  readonly datacenter: string;
+  /** The node whose server is about to be deleted (file name). */
+  readonly nodeName: string;
+  /** API URLs to ask, in order: this server first, then the datacenter's other servers. */
+  readonly apiUrls: readonly string[];
+  /** CA certificate (PEM) of the cluster, for `https://` URLs. Default: none (plain HTTP).
+   * @default none */
+  readonly caCertificate?: string;
+  /** A token allowed to take snapshots (`management`); a secret. Default: none (ACLs off).
+   * @default none */
+  readonly token?: string;
+}
+
+/** Arguments of {@link snapshotBeforeDeleteHook}. */
+export interface SnapshotHookArgs {
+  /** The hook's name, unique within the program (e.g. `<component>-snapshot`). */
+  readonly name: string;
+  /** What to ask, an Output (the token inside stays a secret in state). */
+  readonly source: pulumi.Input<SnapshotSource>;
+  /**
+   * Folder of the snapshots, absolute or relative to the program's working directory (the Pulumi
+   * project). Default `snapshots`.
+   * @default snapshots
+   */
+  readonly dir: string;
+  /**
+   * Snapshots kept per node; older ones of this node are deleted after each save. Default 5.
+   * @default 5
+   */
+  readonly keep: number;
+  /**
+   * Seconds one server may take to answer before the next one is asked. Default 60.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** Where a snapshot was saved, or why none could be. */
+export type SnapshotOutcome =
+  | { readonly saved: string; readonly from: string; readonly pruned: readonly string[] }
+  | { readonly failures: readonly string[] };
+
+/**
+ * Saves `GET /v1/snapshot?stale` of the first server of `source` that answers into
+ * `<dir>/<datacenter>/<node>-<UTC time>.snap` (written to a temporary name, then renamed), then
+ * deletes this node's snapshots beyond the newest `keep`. Never throws: a datacenter that cannot
+ * answer must not block the change that may be its repair.
+ */
+export async function saveSnapshot(
+  source: SnapshotSource,
+  dir: string,
+  keep: number,
+  timeoutMs: number,
+  now: Date = new Date(),
+): Promise<SnapshotOutcome> {
+  const folder = snapshotFolder(dir, source.datacenter);
+  const target = snapshotPath(dir, source.datacenter, source.nodeName, now);
+  const failures: string[] = [];
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+  } catch (e) {
+    return { failures: [`cannot create ${folder}: ${(e as Error).message}`] };
+  }
+  for (const url of source.apiUrls) {
+    const temporary = `${target}.tmp-${process.pid}`;
+    const endpoint: ConsulEndpoint = {
+      url,
+      caCertificate: source.caCertificate,
+      token: source.token,
+    };
+    try {
+      const answer = await consulRequest(endpoint, {
+        method: "GET",
+        path: "/v1/snapshot?stale",
+        intoFile: temporary,
+        timeoutMs,
+      });
+      if (answer.status !== 200) {
+        failures.push(`${url} answered ${answer.status}: ${answer.body.trim().slice(0, 200)}`);
+        continue;
+      }
+      if (fs.statSync(temporary).size === 0) {
+        failures.push(`${url} answered an empty snapshot`);
+        fs.rmSync(temporary, { force: true });
+        continue;
+      }
+      fs.renameSync(temporary, target);
+      const pruned = snapshotsToPrune(fs.readdirSync(folder), source.nodeName, keep);
+      for (const name of pruned) fs.rmSync(path.join(folder, name), { force: true });
+      return { saved: target, from: url, pruned };
+    } catch (e) {
+      failures.push((e as Error).message);
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+  if (source.apiUrls.length === 0) failures.push("no server API address is known");
+  return { failures };
+}
+
+/**
+ * A named `beforeDelete` hook for a server container of the global datacenter: it saves a
+ * snapshot (see {@link saveSnapshot}) and logs where, or warns that none could be taken and why,
+ * and lets the delete go on either way. `source` is resolved into the hook when the program runs;
+ * a relative `dir` is taken from the program's working directory at that time.
+ */
+export function snapshotBeforeDeleteHook(args: SnapshotHookArgs): pulumi.ResourceHook {
+  let source: SnapshotSource | undefined;
+  pulumi.output(args.source).apply((s) => {
+    source = s;
+  });
+  const dir = path.resolve(args.dir);
+  const timeoutMs = (args.timeoutSeconds ?? 60) * 1000;
+  return new pulumi.ResourceHook(args.name, async (hook) => {
+    if (source === undefined) {
+      await pulumi.log.warn(
+        `No snapshot saved before deleting ${hook.name}: the program did not know the datacenter's API addresses and token when the hook ran.`,
+      );
+      return;
+    }
+    const outcome = await saveSnapshot(source, dir, args.keep, timeoutMs);
+    if ("saved" in outcome) {
+      await pulumi.log.info(
+        `Snapshot of ${source.datacenter} saved to ${outcome.saved} (from ${outcome.from})` +
+          (outcome.pruned.length > 0 ? `; pruned ${outcome.pruned.join(", ")}` : "") +
+          ".",
+      );
+    } else {
+      await pulumi.log.warn(
+        `No snapshot of ${source.datacenter} saved before deleting ${hook.name} (going on, so that a broken cluster can still be repaired): ${outcome.failures.join("; ")}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,109 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { readStackConfig, registeredHooks, runProgram, theOne } from "./harness";
+import { saveSnapshot } from "../components/snapshot-hook";
+
+const CONTAINER = "docker:index/container:Container";
+
+describe("day-two hooks on the server containers (under mocks)", () => {
+  it("binds a snapshot before delete to the global server only, and a failure explanation to both", async () => {
+    const run = await runProgram(readStackConfig("node1"), {}, "node1");
+    assert.deepStrictEqual(theOne(run, CONTAINER, "host-global-agent").options.hooks, {
+      beforeDelete: ["host-global-snapshot"],
+      onError: ["host-global-explain-failure"],
+    });
+    assert.deepStrictEqual(theOne(run, CONTAINER, "host-internal-agent").options.hooks, {
+      beforeDelete: [],
+      onError: ["host-internal-explain-failure"],
+    });
+    for (const name of [
+      "host-global-snapshot",
+      "host-global-explain-failure",
+      "host-internal-explain-failure",
+    ]) {
+      assert.ok(registeredHooks.has(name), `hook ${name} registered`);
+    }
+  });
+});
+
+describe("saving a snapshot (loopback Consul stand-in)", () => {
+  let dir: string;
+  let server: http.Server;
+  let url: string;
+  const requests: { path: string; token?: string }[] = [];
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const token = req.headers["x-consul-token"];
+      requests.push({ path: req.url ?? "", token: typeof token === "string" ? token : undefined });
+      if (token !== "mgmt") {
+        res.writeHead(403).end("Permission denied");
+        return;
+      }
+      res.writeHead(200, { "X-Consul-Index": "42" }).end("raft-snapshot-bytes");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "snapshots-"));
+    requests.length = 0;
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("asks the next server when this one does not answer, writes the file, prunes beyond keep", async () => {
+    const folder = path.join(dir, "dc1");
+    fs.mkdirSync(folder);
+    for (const old of [
+      "node2-20260101T000000Z.snap",
+      "node2-20260102T000000Z.snap",
+      "node1-20250101T000000Z.snap",
+    ]) {
+      fs.writeFileSync(path.join(folder, old), "old");
+    }
+    const outcome = await saveSnapshot(
+      { datacenter: "dc1", nodeName: "node2", apiUrls: ["http://127.0.0.1:1", url], token: "mgmt" },
+      dir,
+      2,
+      5000,
+      new Date("2026-12-02T10:15:00Z"),
+    );
+    const saved = path.join(folder, "node2-20261202T101500Z.snap");
+    assert.deepStrictEqual(outcome, {
+      saved,
+      from: url,
+      pruned: ["node2-20260101T000000Z.snap"],
+    });
+    assert.strictEqual(fs.readFileSync(saved, "utf8"), "raft-snapshot-bytes");
+    assert.deepStrictEqual(fs.readdirSync(folder).sort(), [
+      "node1-20250101T000000Z.snap",
+      "node2-20260102T000000Z.snap",
+      "node2-20261202T101500Z.snap",
+    ]);
+    assert.deepStrictEqual(requests, [{ path: "/v1/snapshot?stale", token: "mgmt" }]);
+  });
+
+  it("says why for every server when none gives a snapshot, and leaves no file behind", async () => {
+    const outcome = await saveSnapshot(
+      {
+        datacenter: "dc1",
+        nodeName: "node1",
+        apiUrls: ["http://127.0.0.1:1", url],
+        token: "wrong",
+      },
+      dir,
+      5,
+      5000,
+    );
+    assert.ok("failures" in outcome);
+    assert.strictEqual(outcome.failures.length, 2);
+    assert.match(outcome.failures[0], /GET http:\/\/127\.0\.0\.1:1\/v1\/snapshot: .*ECONNREFUSED/);
+    assert.strictEqual(outcome.failures[1], `${url} answered 403: Permission denied`);
+    assert.deepStrictEqual(fs.readdirSync(path.join(dir, "dc1")), []);
+    assert.ok(!JSON.stringify(outcome).includes("wrong"), "the token is in no message");
+  });
+});
