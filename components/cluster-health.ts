@@ -1,0 +1,108 @@
+// The global datacenter's health as the day-two scripts see it: a stack's outputs give the API, the
+// CA and the management token; autopilot's answer gives the verdict (core/autopilot-health).
+import { OutputMap } from "@pulumi/pulumi/automation";
+import { ConsulEndpoint, consulRequest } from "./consul-http";
+import {
+  AutopilotExpectation,
+  AutopilotVerdict,
+  autopilotVerdict,
+  parseAutopilotHealth,
+} from "./core/autopilot-health";
+
+/** What a stack's outputs say about reaching its global server. */
+export interface StackApi {
+  /** The stack's name. */
+  readonly stack: string;
+  /** Its global server's node name. */
+  readonly nodeName: string;
+  /** The global datacenter's name. */
+  readonly datacenter: string;
+  /** Its global server's API, with the CA and the management token. */
+  readonly endpoint: ConsulEndpoint;
+}
+
+/**
+ * Reads a stack's `globalApiAddress`, `tlsCaCertificate`, `aclManagementToken`, `globalNodeName`
+ * and `globalDatacenter` outputs (see index.ts); throws naming what is missing.
+ */
+export function stackApi(stack: string, outputs: OutputMap): StackApi {
+  const value = (name: string): string | undefined => {
+    const v = outputs[name]?.value as unknown;
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
+  const address = value("globalApiAddress");
+  const nodeName = value("globalNodeName");
+  const datacenter = value("globalDatacenter");
+  const missing = [
+    ...(address ? [] : ["globalApiAddress"]),
+    ...(nodeName ? [] : ["globalNodeName"]),
+    ...(datacenter ? [] : ["globalDatacenter"]),
+  ];
+  if (!address || !nodeName || !datacenter) {
+    throw new Error(
+      `stack ${stack} has no output ${missing.join(", ")}: deploy it first (npm run deploy, or pulumi up -s ${stack}).`,
+    );
+  }
+  const ca = value("tlsCaCertificate");
+  return {
+    stack,
+    nodeName,
+    datacenter,
+    endpoint: {
+      url: `${ca ? "https" : "http"}://${address}`,
+      caCertificate: ca,
+      token: value("aclManagementToken"),
+    },
+  };
+}
+
+/** Asks the stack's server for autopilot's health once; a failed request is a verdict too. */
+export async function askHealth(
+  api: StackApi,
+  expect: AutopilotExpectation,
+): Promise<AutopilotVerdict> {
+  const unreachable = (why: string): AutopilotVerdict => ({
+    ok: false,
+    allHealthy: false,
+    failureTolerance: 0,
+    voters: 0,
+    servers: 0,
+    problems: [why],
+  });
+  try {
+    const answer = await consulRequest(api.endpoint, {
+      method: "GET",
+      path: "/v1/operator/autopilot/health",
+      timeoutMs: 10_000,
+    });
+    // Consul answers 429 with the same body while the datacenter is unhealthy.
+    if (answer.status !== 200 && answer.status !== 429) {
+      return unreachable(
+        `${api.endpoint.url} answered ${answer.status}: ${answer.body.trim().slice(0, 200)}`,
+      );
+    }
+    return autopilotVerdict(parseAutopilotHealth(answer.body), expect);
+  } catch (e) {
+    return unreachable((e as Error).message);
+  }
+}
+
+/**
+ * Asks until the verdict is ok or `timeoutSeconds` have passed; returns the last verdict.
+ * `onWait` hears each verdict that is not ok yet.
+ */
+export async function waitForHealth(
+  api: StackApi,
+  expect: AutopilotExpectation,
+  timeoutSeconds: number,
+  onWait: (verdict: AutopilotVerdict, elapsedSeconds: number) => void = () => undefined,
+): Promise<AutopilotVerdict> {
+  const start = Date.now();
+  for (;;) {
+    const verdict = await askHealth(api, expect);
+    const elapsed = (Date.now() - start) / 1000;
+    if (verdict.ok || elapsed >= timeoutSeconds) return verdict;
+    onWait(verdict, elapsed);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

@@ -1,0 +1,153 @@
+// The command lines of the day-two scripts (`npm run roll`, `npm run restore`), parsed and checked:
+// every mistake reported at once, naming the flag and the fix.
+import { CONFIG_NAMESPACE } from "./stack-settings";
+
+/** One config value `npm run roll` sets on every stack: `--set <key>=<value>`. */
+export interface ConfigChange {
+  /** The full key, `distributed-consul:<name>` unless another namespace was given. */
+  readonly key: string;
+  /** The value, as `pulumi config set --path` takes it. */
+  readonly value: string;
+}
+
+/** What `npm run roll` was asked to do. */
+export interface RollArgs {
+  /** Config changes applied to each stack before its `up`; may be empty (re-apply the program). */
+  readonly changes: readonly ConfigChange[];
+  /** The stacks, in the order given; `undefined`: every stack of the project, by name. */
+  readonly stacks?: readonly string[];
+  /** Seconds to wait, after each `up`, for autopilot to report every server healthy. */
+  readonly healthTimeoutSeconds: number;
+}
+
+/** What `npm run restore` was asked to do. */
+export interface RestoreArgs {
+  /** The stack whose global server receives the snapshot. */
+  readonly stack: string;
+  /** A snapshot file; `undefined`: the newest of the datacenter in {@link dir}. */
+  readonly file?: string;
+  /** The snapshots folder (as the stacks' `snapshots.dir`). */
+  readonly dir: string;
+  /** The stacks to converge after the restore; `undefined`: every stack of the project. */
+  readonly stacks?: readonly string[];
+}
+
+/** Default seconds `npm run roll` waits for a healthy cluster after each stack. */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
+
+/** A parse: the arguments, or every problem with them. */
+export type Parsed<T> = { readonly args: T } | { readonly problems: readonly string[] };
+
+/** Splits `argv` into flags with values (`--flag value` or `--flag=value`); repeated flags collect. */
+function flags(
+  argv: readonly string[],
+  known: readonly string[],
+  problems: string[],
+): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) {
+      problems.push(
+        `unexpected argument "${arg}"; flags are ${known.map((k) => `--${k}`).join(", ")}.`,
+      );
+      continue;
+    }
+    const [, name, inline] = m;
+    if (!known.includes(name)) {
+      problems.push(`unknown flag --${name}; flags are ${known.map((k) => `--${k}`).join(", ")}.`);
+      if (inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--")) i++;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
+        problems.push(`--${name} needs a value.`);
+        continue;
+      }
+      value = argv[++i];
+    }
+    found.set(name, [...(found.get(name) ?? []), value]);
+  }
+  return found;
+}
+
+function stackList(value: string | undefined, problems: string[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  const stacks = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (stacks.length === 0) problems.push("--stacks needs at least one stack name (node1,node2).");
+  const twice = stacks.filter((s, i) => stacks.indexOf(s) !== i);
+  if (twice.length > 0) problems.push(`--stacks names ${twice.join(", ")} more than once.`);
+  return stacks;
+}
+
+function single(
+  found: Map<string, string[]>,
+  name: string,
+  problems: string[],
+): string | undefined {
+  const values = found.get(name);
+  if (values && values.length > 1)
+    problems.push(`--${name} is given ${values.length} times; give it once.`);
+  return values?.[values.length - 1];
+}
+
+/** `consulImage=x` → `distributed-consul:consulImage`; a key with a namespace is kept. */
+export function configChange(text: string, problems: string[]): ConfigChange | undefined {
+  const eq = text.indexOf("=");
+  const name = eq < 0 ? "" : text.slice(0, eq).trim();
+  if (eq < 0 || name === "") {
+    problems.push(
+      `--set ${text}: expected <key>=<value>, e.g. --set consulImage=hashicorp/consul:1.22.7.`,
+    );
+    return undefined;
+  }
+  return {
+    key: name.includes(":") ? name : `${CONFIG_NAMESPACE}:${name}`,
+    value: text.slice(eq + 1),
+  };
+}
+
+/** Parses `npm run roll -- --set k=v ... [--stacks a,b] [--health-timeout s]`. */
+export function parseRollArgs(argv: readonly string[]): Parsed<RollArgs> {
+  const problems: string[] = [];
+  const found = flags(argv, ["set", "stacks", "health-timeout"], problems);
+  const changes = (found.get("set") ?? [])
+    .map((t) => configChange(t, problems))
+    .filter((c): c is ConfigChange => c !== undefined);
+  const keys = changes.map((c) => c.key);
+  const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
+  if (twice.length > 0)
+    problems.push(`--set gives ${[...new Set(twice)].join(", ")} more than once.`);
+  const stacks = stackList(single(found, "stacks", problems), problems);
+  const timeoutText = single(found, "health-timeout", problems);
+  const healthTimeoutSeconds =
+    timeoutText === undefined ? DEFAULT_HEALTH_TIMEOUT_SECONDS : Number(timeoutText);
+  if (!Number.isInteger(healthTimeoutSeconds) || healthTimeoutSeconds < 1) {
+    problems.push(
+      `--health-timeout must be a whole number of seconds (at least 1), not "${timeoutText}".`,
+    );
+  }
+  return problems.length > 0 ? { problems } : { args: { changes, stacks, healthTimeoutSeconds } };
+}
+
+/** Parses `npm run restore -- --stack node1 [--file F] [--dir D] [--stacks a,b]`. */
+export function parseRestoreArgs(argv: readonly string[], defaultDir: string): Parsed<RestoreArgs> {
+  const problems: string[] = [];
+  const found = flags(argv, ["stack", "file", "dir", "stacks"], problems);
+  const stack = single(found, "stack", problems);
+  if (stack === undefined)
+    problems.push(
+      "--stack is required: the stack whose server receives the snapshot (e.g. --stack node1).",
+    );
+  const file = single(found, "file", problems);
+  const dir = single(found, "dir", problems) ?? defaultDir;
+  const stacks = stackList(single(found, "stacks", problems), problems);
+  return problems.length > 0 || stack === undefined
+    ? { problems }
+    : { args: { stack, file, dir, stacks } };
+}

@@ -1,0 +1,98 @@
+// npm run roll -- --set consulImage=hashicorp/consul:<tag> [--set k=v ...] [--stacks node1,node2,node3]
+//   [--health-timeout 180]
+// Rolls a change across the project's stacks (the Pulumi project in the current directory), one at
+// a time: set the config, `pulumi up` (output prefixed with `[<stack>]`), then wait until autopilot,
+// asked through that stack's global server, reports this server a healthy voter and every server
+// healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
+// others keep the servers they had. The cluster must be healthy before the first stack is touched.
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { describeVerdict } from "../components/core/autopilot-health";
+import { parseRollArgs } from "../components/core/operator-args";
+import { StackApi, askHealth, stackApi, waitForHealth } from "../components/cluster-health";
+
+/** Writes engine output line by line, each prefixed with the stack's name. */
+function prefixedLines(stack: string): { write(chunk: string): void; flush(): void } {
+  let pending = "";
+  return {
+    write(chunk) {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) if (line.trim() !== "") console.log(`[${stack}] ${line}`);
+    },
+    flush() {
+      if (pending.trim() !== "") console.log(`[${stack}] ${pending}`);
+      pending = "";
+    },
+  };
+}
+
+function fail(message: string): never {
+  console.error(`roll: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseRollArgs(process.argv.slice(2));
+  if ("problems" in parsed) fail(parsed.problems.join("\n      "));
+  const { changes, healthTimeoutSeconds } = parsed.args;
+  const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
+  const existing = (await workspace.listStacks()).map((s) => s.name).sort();
+  const names = parsed.args.stacks ?? existing;
+  const unknown = names.filter((n) => !existing.includes(n));
+  if (unknown.length > 0) {
+    fail(
+      `no stack ${unknown.join(", ")} in this project (stacks: ${existing.join(", ") || "none"}).`,
+    );
+  }
+  if (names.length === 0) fail("the project has no stacks to roll.");
+  const stacks: Stack[] = [];
+  for (const name of names) stacks.push(await Stack.select(name, workspace));
+
+  const describe = changes.map((c) => `${c.key}=${c.value}`).join(", ") || "no config change";
+  console.log(`roll: ${describe} across ${names.join(", ")}, one at a time.`);
+  // The cluster must tolerate losing the first server before it is replaced.
+  const first: StackApi = stackApi(names[0], await stacks[0].outputs());
+  const before = await askHealth(first, {});
+  console.log(`roll: before: ${describeVerdict(before)}`);
+  if (!before.ok) fail(`the cluster is not healthy before the roll; nothing was changed.`);
+
+  for (const [i, stack] of stacks.entries()) {
+    const name = names[i];
+    const started = Date.now();
+    if (changes.length > 0) {
+      await stack.setAllConfig(
+        Object.fromEntries(changes.map((c) => [c.key, { value: c.value }])),
+        true,
+      );
+    }
+    console.log(`[${name}] up`);
+    const out = prefixedLines(name);
+    try {
+      await stack.up({ onOutput: (chunk) => out.write(chunk) });
+    } catch (e) {
+      out.flush();
+      fail(
+        `[${name}] up failed; stacks after it were not touched (${names.slice(i + 1).join(", ") || "none"}). ${(e as Error).message.split("\n").slice(-12).join("\n")}`,
+      );
+    }
+    out.flush();
+    const api = stackApi(name, await stack.outputs());
+    const verdict = await waitForHealth(
+      api,
+      { nodeName: api.nodeName },
+      healthTimeoutSeconds,
+      (v, s) => console.log(`[${name}] waiting (${Math.round(s)} s): ${describeVerdict(v)}`),
+    );
+    const took = ((Date.now() - started) / 1000).toFixed(0);
+    if (!verdict.ok) {
+      fail(
+        `[${name}] ${describeVerdict(verdict)} after ${healthTimeoutSeconds} s; stopped here, stacks after it were not touched (${names.slice(i + 1).join(", ") || "none"}).`,
+      );
+    }
+    console.log(`[${name}] done in ${took} s: ${describeVerdict(verdict)}`);
+  }
+  console.log(`roll: every stack rolled: ${names.join(", ")}.`);
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
