@@ -4,7 +4,9 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { readStackConfig, registeredHooks, runProgram, theOne } from "./harness";
+import * as pulumi from "@pulumi/pulumi";
+import { GlobalConsul } from "../components/global-consul";
+import { installMocks, readStackConfig, registeredHooks, runProgram, theOne } from "./harness";
 import { saveSnapshot } from "../components/snapshot-hook";
 
 const CONTAINER = "docker:index/container:Container";
@@ -27,6 +29,43 @@ describe("day-two hooks on the server containers (under mocks)", () => {
     ]) {
       assert.ok(registeredHooks.has(name), `hook ${name} registered`);
     }
+  });
+});
+
+describe("GlobalConsul snapshots argument", () => {
+  it("refuses a retention below 1 and an empty folder at preview, naming the arguments", async () => {
+    await installMocks([]);
+    assert.throws(
+      () =>
+        new GlobalConsul("g", {
+          nodeName: "node1",
+          hostAddress: "192.168.99.100",
+          bootstrap: true,
+          snapshots: { keep: 0, dir: "" },
+        }),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        /GlobalConsul\(g\)\.snapshots\.keep: must be a whole number of at least 1/.test(
+          e.message,
+        ) &&
+        /GlobalConsul\(g\)\.snapshots\.dir: must name a folder/.test(e.message),
+    );
+  });
+
+  it("binds no snapshot hook with snapshots turned off", async () => {
+    const registrations: Parameters<typeof installMocks>[0] = [];
+    await installMocks(registrations);
+    new GlobalConsul("off", {
+      nodeName: "node1",
+      hostAddress: "192.168.99.100",
+      bootstrap: true,
+      snapshots: { enabled: false },
+    });
+    await pulumi.runtime.disconnect();
+    assert.deepStrictEqual(theOne({ registrations }, CONTAINER, "off-agent").options.hooks, {
+      beforeDelete: [],
+      onError: ["off-explain-failure"],
+    });
   });
 });
 
