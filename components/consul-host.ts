@@ -306,6 +306,7 @@ function consulHostTopology(component: string, args: ConsulHostArgs): HostTopolo
       datacenter: args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER,
       bootstrap: args.bootstrap ?? false,
       bootstrapExpect: args.bootstrapExpect,
+      serverCount: args.serverCount,
       // Without its own list, a joining host's comes from the cluster: known later.
       joinAddresses: args.joinAddresses ? joinListOf(args.joinAddresses) : joinsLater,
       ports: args.globalPorts,

@@ -205,6 +205,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
               datacenter: values.datacenter,
               bootstrap: args.bootstrap ?? false,
               bootstrapExpect: args.bootstrapExpect,
+              serverCount: args.serverCount,
               joinAddresses: values.retryJoin,
               ports: args.ports,
             },

@@ -170,6 +170,7 @@ export function readHostConfig(): HostConfig {
       ui: settings.ui,
       logLevel: settings.logLevel,
       keepDataOnDestroy: settings.keepDataOnDestroy,
+      snapshots: settings.snapshots,
       // The failure explanation reads a server's log on the same engine the provider uses.
       dockerHost: settings.dockerHost,
       registrator: {

@@ -21,6 +21,31 @@ describe("stack settings (reading config)", () => {
     assert.deepStrictEqual(settings.registrator, { ...unset, cleanup: false, tags: ["a"] });
   });
 
+  it("reads snapshots field by field, and names a bad count or an empty folder", () => {
+    const unset = read(required).settings.snapshots;
+    assert.deepStrictEqual(unset, { enabled: true, dir: "snapshots", keep: 5 });
+    const { settings, problems } = read({
+      ...required,
+      snapshots: JSON.stringify({ dir: "/var/backups/consul", keep: 2 }),
+    });
+    assert.deepStrictEqual(problems, []);
+    assert.deepStrictEqual(settings.snapshots, {
+      enabled: true,
+      dir: "/var/backups/consul",
+      keep: 2,
+    });
+    const bad = read({ ...required, snapshots: JSON.stringify({ dir: " ", keep: 0 }) });
+    assert.deepStrictEqual(
+      bad.problems.map((p) => p.key),
+      ["distributed-consul:snapshots.keep", "distributed-consul:snapshots.dir"],
+    );
+  });
+
+  it("reads serverCount, unset when 0", () => {
+    assert.strictEqual(read(required).settings.serverCount, undefined);
+    assert.strictEqual(read({ ...required, serverCount: "5" }).settings.serverCount, 5);
+  });
+
   it("names unknown fields and wrong types of an object key", () => {
     const { problems } = read({
       ...required,

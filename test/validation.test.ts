@@ -227,6 +227,11 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     [`${NS}bootstrapExpect: -1 is not a server count; give a whole number, 3 or 5.`],
   ],
   [
+    "a serverCount that is no count of servers",
+    { serverCount: -3 },
+    [`${NS}serverCount: -3 is not a server count; give a whole number, 3 or 5.`],
+  ],
+  [
     "bootstrapExpect that is not a number",
     { bootstrapExpect: "three" },
     [`${NS}bootstrapExpect: "three" is not a whole number.`],

@@ -6,6 +6,7 @@ import { Problem, error } from "./problems";
 import { DEFAULT_REGISTRATOR_IMAGE } from "./registrator-args";
 import { checkPinnedImage } from "./service-container";
 import type { RegistratorSettings, ServiceSettings } from "./stack-settings";
+import { DEFAULT_SNAPSHOT_SETTINGS, SnapshotStackSettings } from "./snapshot-files";
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -360,6 +361,12 @@ export const STACK_SETTINGS = {
     type: "object",
     default: {},
     description: `Options of this host's two registrators - image (default ${registratorDefaults.image}), registerInternal (${registratorDefaults.registerInternal}), cleanup (${registratorDefaults.cleanup}), resyncSeconds (${registratorDefaults.resyncSeconds}), retryAttempts (${registratorDefaults.retryAttempts}${registratorDefaults.retryAttempts === -1 ? ", forever" : ""}), retryIntervalMs (${registratorDefaults.retryIntervalMs}), deregister, ttlSeconds with ttlRefreshSeconds, tags, explicit (not in v7).`,
+  }),
+  snapshots: declare<Partial<SnapshotStackSettings>>({
+    section: SettingSection.Servers,
+    type: "object",
+    default: {},
+    description: `Raft snapshots of dc1 saved before this host's dc1 server is replaced or destroyed (destroy needs --run-program), on the machine running Pulumi - enabled (${DEFAULT_SNAPSHOT_SETTINGS.enabled}), dir (${DEFAULT_SNAPSHOT_SETTINGS.dir}, relative to the project; <dir>/<datacenter>/<node>-<UTC time>.snap), keep (${DEFAULT_SNAPSHOT_SETTINGS.keep} per node).`,
   }),
   service: declare<Partial<ServiceSettings>>({
     section: SettingSection.Containers,

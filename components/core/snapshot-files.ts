@@ -9,6 +9,23 @@ export const DEFAULT_SNAPSHOTS_DIR = "snapshots";
 /** Default number of snapshots kept per node; older ones are deleted after each save. */
 export const DEFAULT_SNAPSHOTS_KEEP = 5;
 
+/** The `snapshots` config object: Raft snapshots saved before a dc1 server is replaced or destroyed. */
+export interface SnapshotStackSettings {
+  /** Save them at all. Default: {@link DEFAULT_SNAPSHOT_SETTINGS}. */
+  readonly enabled: boolean;
+  /** Folder on the machine running Pulumi, relative to the project. Default: {@link DEFAULT_SNAPSHOT_SETTINGS}. */
+  readonly dir: string;
+  /** Snapshots kept per node. Default: {@link DEFAULT_SNAPSHOT_SETTINGS}. */
+  readonly keep: number;
+}
+
+/** The `snapshots` defaults. */
+export const DEFAULT_SNAPSHOT_SETTINGS: SnapshotStackSettings = {
+  enabled: true,
+  dir: DEFAULT_SNAPSHOTS_DIR,
+  keep: DEFAULT_SNAPSHOTS_KEEP,
+};
+
 /** The extension of a snapshot file (what `consul snapshot save` writes: a gzipped tar). */
 export const SNAPSHOT_EXTENSION = ".snap";
 

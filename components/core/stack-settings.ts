@@ -1,6 +1,12 @@
 import { LogLevel } from "./agent-config";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./agent-ports";
 import { DeregisterMode, RegistratorFlags } from "./registrator-args";
+import {
+  DEFAULT_SNAPSHOT_SETTINGS,
+  SnapshotStackSettings,
+  checkSnapshotsDir,
+  checkSnapshotsKeep,
+} from "./snapshot-files";
 import { ServicePort } from "./service-registration";
 import { Problem, error } from "./problems";
 import { InterfaceAddress, resolveNodeIp } from "./host-address";
@@ -53,6 +59,12 @@ export interface RegistratorSettings {
   /** `-explicit` (not in the v7 image). Default: unset. */
   readonly explicit?: boolean;
 }
+
+const SNAPSHOT_FIELDS: Record<keyof SnapshotStackSettings, FieldType> = {
+  enabled: "boolean",
+  dir: "string",
+  keep: "number",
+};
 
 /** Splits {@link RegistratorSettings} into the image, the program-level switch and registrator's flags. */
 export function splitRegistratorSettings(settings: RegistratorSettings): {
@@ -165,6 +177,8 @@ export interface StackSettings {
   readonly logLevel: LogLevel;
   /** `registrator`: registrator options for both registrators. Default: declared in {@link STACK_SETTINGS}. */
   readonly registrator: RegistratorSettings;
+  /** `snapshots`: Raft snapshots before a dc1 server is replaced or destroyed. Default: declared in {@link STACK_SETTINGS}. */
+  readonly snapshots: SnapshotStackSettings;
   /** `service`: the service container of every host. Default: declared in {@link STACK_SETTINGS}. */
   readonly service: ServiceSettings;
   /** `aclEnabled`: enforce ACLs (default deny) with least-privilege tokens; a management token shared by all stacks. Default: declared in {@link STACK_SETTINGS}. */
@@ -310,6 +324,19 @@ class ConfigReader {
     return this.problems.length === before ? (entry as ServicePort) : undefined;
   }
 
+  /** The `snapshots` object, defaulted, its folder and count checked. */
+  snapshots(): SnapshotStackSettings {
+    const given = this.object("snapshots", SNAPSHOT_FIELDS) as Partial<SnapshotStackSettings>;
+    const result = { ...DEFAULT_SNAPSHOT_SETTINGS, ...given };
+    if (given.keep !== undefined) {
+      this.problems.push(...checkSnapshotsKeep(given.keep, `${configKey("snapshots")}.keep`));
+    }
+    if (given.dir !== undefined) {
+      this.problems.push(...checkSnapshotsDir(given.dir, `${configKey("snapshots")}.dir`));
+    }
+    return result;
+  }
+
   /** An object whose fields are checked against `fields`; unknown fields and wrong types are problems. */
   object(name: SettingName, fields: Record<string, FieldType>): Record<string, unknown> {
     const value = this.json(name);
@@ -427,6 +454,7 @@ export function readStackSettings(raw: RawConfig): {
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
     },
     service: r.service(),
+    snapshots: r.snapshots(),
     aclEnabled: r.boolean("aclEnabled"),
     keepDataOnDestroy: r.boolean("keepDataOnDestroy"),
   };

@@ -52,6 +52,7 @@ export function stackTopology(settings: StackSettings, explicitGossipKey?: strin
       datacenter: settings.globalDatacenter,
       bootstrap: settings.bootstrap,
       bootstrapExpect: settings.bootstrapExpect,
+      serverCount: settings.serverCount,
       joinAddresses: joinList(joins.lan),
       ports: settings.globalPorts,
     },

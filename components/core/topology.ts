@@ -30,6 +30,8 @@ export interface GlobalServerTopology {
   readonly bootstrap: boolean;
   /** `bootstrapExpect`: waits for this many servers. Default: unset. */
   readonly bootstrapExpect?: number;
+  /** `serverCount`: how many global servers the cluster is built for. Default: not given. */
+  readonly serverCount?: number;
   /** `joinAddresses`: LAN join addresses of other global servers. */
   readonly joinAddresses: JoinList;
   /** `globalPorts`: port overrides. Default `{}`. */
@@ -159,6 +161,9 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
   const expect = g.bootstrapExpect;
   if (expect !== undefined) {
     problems.push(...checkSetting("bootstrapExpect", k("bootstrapExpect"), expect));
+  }
+  if (g.serverCount !== undefined) {
+    problems.push(...checkSetting("serverCount", k("serverCount"), g.serverCount));
   }
   const nothingToJoin =
     g.joinAddresses === undefined ||
