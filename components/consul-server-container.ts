@@ -146,9 +146,11 @@ export interface GlobalConsulAcl {
    */
   readonly managementToken?: pulumi.Input<string>;
   /**
-   * The agent's own token (`acl.tokens.agent`), with this node's identity (node:write on itself,
-   * nothing else). Default: with `managementToken`, one the component generates (a
-   * RandomPassword-derived UUID) and registers; without it, required.
+   * The agent's own token (`acl.tokens.agent`), with this node's identity (node:write on itself)
+   * and `operator:read`: without the management token, the server's healthcheck asks autopilot
+   * with it whether the server is a healthy voter (`ConsulHost` makes it so). Default: with
+   * `managementToken`, one the component generates (a RandomPassword-derived UUID) and registers;
+   * without it, required.
    * @default generated with managementToken
    */
   readonly agentToken?: pulumi.Input<string>;
