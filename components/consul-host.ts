@@ -275,6 +275,12 @@ export interface ConsulHostArgs {
    */
   readonly snapshots?: SnapshotSettings;
   /**
+   * Seconds `pulumi up` waits for each of this host's servers to be healthy (the global server: a
+   * voter autopilot reports healthy) before it fails and says why. Default `120`.
+   * @default 120
+   */
+  readonly waitTimeoutSeconds?: number;
+  /**
    * The registrators. Default: both, with the `Registrator` component's flags.
    * @default both, with the Registrator component's flags
    */
@@ -537,6 +543,7 @@ export class ConsulHost extends pulumi.ComponentResource {
       tls,
       keepDataOnDestroy: args.keepDataOnDestroy,
       dockerHost: args.dockerHost,
+      waitTimeoutSeconds: args.waitTimeoutSeconds,
     };
     const [globalName, globalOpts] = child("global");
     const global = new GlobalConsul(

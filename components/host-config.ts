@@ -171,6 +171,7 @@ export function readHostConfig(): HostConfig {
       logLevel: settings.logLevel,
       keepDataOnDestroy: settings.keepDataOnDestroy,
       snapshots: settings.snapshots,
+      waitTimeoutSeconds: settings.waitTimeoutSeconds,
       // The failure explanation reads a server's log on the same engine the provider uses.
       dockerHost: settings.dockerHost,
       registrator: {

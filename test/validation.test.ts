@@ -232,6 +232,11 @@ const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
     [`${NS}serverCount: -3 is not a server count; give a whole number, 3 or 5.`],
   ],
   [
+    "a wait for the servers too short to start one",
+    { waitTimeoutSeconds: 3 },
+    [`${NS}waitTimeoutSeconds: 3 is too short a wait; give whole seconds, at least 10.`],
+  ],
+  [
     "bootstrapExpect that is not a number",
     { bootstrapExpect: "three" },
     [`${NS}bootstrapExpect: "three" is not a whole number.`],

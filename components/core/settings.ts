@@ -18,6 +18,7 @@ import {
   DEFAULT_RECURSORS,
   DEFAULT_REGISTRATOR_OPTIONS,
   DEFAULT_UI,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from "../defaults";
 
 /**
@@ -361,6 +362,17 @@ export const STACK_SETTINGS = {
     type: "object",
     default: {},
     description: `Options of this host's two registrators - image (default ${registratorDefaults.image}), registerInternal (${registratorDefaults.registerInternal}), cleanup (${registratorDefaults.cleanup}), resyncSeconds (${registratorDefaults.resyncSeconds}), retryAttempts (${registratorDefaults.retryAttempts}${registratorDefaults.retryAttempts === -1 ? ", forever" : ""}), retryIntervalMs (${registratorDefaults.retryIntervalMs}), deregister, ttlSeconds with ttlRefreshSeconds, tags, explicit (not in v7).`,
+  }),
+  waitTimeoutSeconds: declare<number>({
+    section: SettingSection.Servers,
+    type: "integer",
+    default: DEFAULT_WAIT_TIMEOUT_SECONDS,
+    description:
+      "Seconds pulumi up waits for each Consul server to be healthy (a dc1 server: a voter autopilot reports healthy) before it fails and says why.",
+    check: (key, value) =>
+      Number.isInteger(value) && value >= 10
+        ? []
+        : [error(key, `${value} is too short a wait; give whole seconds, at least 10.`)],
   }),
   snapshots: declare<Partial<SnapshotStackSettings>>({
     section: SettingSection.Servers,

@@ -177,6 +177,8 @@ export interface StackSettings {
   readonly logLevel: LogLevel;
   /** `registrator`: registrator options for both registrators. Default: declared in {@link STACK_SETTINGS}. */
   readonly registrator: RegistratorSettings;
+  /** `waitTimeoutSeconds`: how long up waits for each server to be healthy. Default: declared in {@link STACK_SETTINGS}. */
+  readonly waitTimeoutSeconds: number;
   /** `snapshots`: Raft snapshots before a dc1 server is replaced or destroyed. Default: declared in {@link STACK_SETTINGS}. */
   readonly snapshots: SnapshotStackSettings;
   /** `service`: the service container of every host. Default: declared in {@link STACK_SETTINGS}. */
@@ -454,6 +456,8 @@ export function readStackSettings(raw: RawConfig): {
       ...(r.object("registrator", REGISTRATOR_FIELDS) as Partial<RegistratorSettings>),
     },
     service: r.service(),
+    waitTimeoutSeconds:
+      r.integer("waitTimeoutSeconds") ?? declaredDefault<number>("waitTimeoutSeconds") ?? 0,
     snapshots: r.snapshots(),
     aclEnabled: r.boolean("aclEnabled"),
     keepDataOnDestroy: r.boolean("keepDataOnDestroy"),

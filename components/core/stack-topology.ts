@@ -3,6 +3,7 @@ import { StackSettings, configKey, splitRegistratorSettings } from "./stack-sett
 import { HostTopology, JoinList, KeyNamer, checkTopology } from "./topology";
 import { checkServiceContainer } from "./service-container";
 import { checkCaPem } from "./server-tls";
+import { checkSetting } from "./settings";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
 export const stackKeyOf: KeyNamer = (setting) => configKey(setting);
@@ -189,6 +190,11 @@ export function checkStack(
     ...checkSources(settings, secrets),
     ...topology,
     ...checkServiceSettings(settings),
+    ...checkSetting(
+      "waitTimeoutSeconds",
+      configKey("waitTimeoutSeconds"),
+      settings.waitTimeoutSeconds,
+    ),
   ].filter((p) => !covered(p.key));
   return [...typeProblems, ...found];
 }

@@ -627,6 +627,8 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
       value: randomBytes(32).toString("base64"),
       secret: true,
     });
+    // A wait long enough for a server to join (about 30 s here), short enough for a failing step.
+    await stacks[2].setConfig("distributed-consul:waitTimeoutSeconds", { value: "45" });
     const started = Date.now();
     const error = await stacks[2].up({ onOutput: (text) => project?.log(text) }).then(
       () => undefined,
@@ -634,6 +636,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     );
     const took = Date.now() - started;
     await stacks[2].removeConfig("distributed-consul:gossipKey");
+    await stacks[2].removeConfig("distributed-consul:waitTimeoutSeconds");
     assert.ok(error !== undefined, "up of node3 with another gossip key succeeded");
     const message = String((error as Error).message ?? error);
     assert.match(
