@@ -2,6 +2,12 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulApi, consulProvider } from "./consul-api";
 
+/**
+ * What a {@link ConsulAclToken}'s secret is when its token was never made (a destroy that runs the
+ * program after a failed `up`): no token has it, so nothing could ever authenticate with it.
+ */
+export const TOKEN_NOT_MADE = "token-not-made";
+
 /** Arguments of {@link ConsulAclToken}. */
 export interface ConsulAclTokenArgs {
   /**
@@ -86,14 +92,17 @@ export class ConsulAclToken extends pulumi.ComponentResource {
       childOpts,
     );
     this.accessorId = token.accessorId;
-    // Read only for a token that exists: `pulumi destroy --run-program` runs the program for the
+    // Read only for a token that exists. `pulumi destroy --run-program` runs the program for the
     // servers' delete hooks, and after a failed `up` that never made the token its accessor is
-    // empty (the read would fail the destroy with "accessor_id: required field is not set").
+    // empty: the read would fail the destroy ("accessor_id: required field is not set"), and so
+    // would an empty secret, which the token's users refuse. In an `up` a token always has an
+    // accessor once made (unknown before, in a preview), so the stand-in is only ever seen by a
+    // destroy, which deletes what uses it.
     this.secretId = pulumi.secret(
       token.accessorId.apply((accessorId) =>
         accessorId
           ? consul.getAclTokenSecretIdOutput({ accessorId }, { parent: this, provider }).secretId
-          : "",
+          : TOKEN_NOT_MADE,
       ),
     );
     this.registerOutputs({ accessorId: this.accessorId });
