@@ -621,7 +621,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     );
   });
 
-  it("7. node3 given another gossip key fails up with an error naming the encryption mismatch", async () => {
+  it("7. node3 given another gossip key fails up with an error naming the encryption mismatch, and the failed stack destroys cleanly", async () => {
     await destroy(2);
     await stacks[2].setConfig("distributed-consul:gossipKey", {
       value: randomBytes(32).toString("base64"),
@@ -650,5 +650,8 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
       `the failed up does not say the keys differ:\n${message.slice(-3000)}`,
     );
     console.log(`      up of node3 with another gossip key failed after ${seconds(took)}`);
+    // The failed stack can be destroyed (the program runs, with tokens that were never made).
+    await destroy(2);
+    assert.deepStrictEqual(await leftoversOn(2), [], "node3 after destroying the failed stack");
   });
 });
