@@ -30,7 +30,7 @@ import { failOnProblems } from "./problems-error";
 import { AgentPorts } from "./core/agent-ports";
 import { LogLevel } from "./core/agent-config";
 import { LOCAL_DOCKER_HOST } from "./core/docker-host";
-import { SnapshotHookArgs, snapshotBeforeDeleteHook } from "./snapshot-hook";
+import { SnapshotHookArgs, snapshotBeforeDelete } from "./snapshot-hook";
 import { explainFailureHook } from "./failure-hook";
 
 /**
@@ -401,7 +401,7 @@ export interface ConsulServerDeclaration {
    * the global datacenter. Default: none.
    * @default none
    */
-  readonly snapshot?: Omit<SnapshotHookArgs, "name">;
+  readonly snapshot?: Omit<SnapshotHookArgs, "containerName">;
 }
 
 /** The Docker resources behind one Consul server agent. */
@@ -500,10 +500,11 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       deleteBeforeReplace: true,
       // The docker provider does not apply a changed healthcheck in place.
       replaceOnChanges: ["healthcheck"],
-      // Hook names are unique within a program: the component's name is.
+      // One snapshot hook serves every server of the program (a fixed name: see snapshot-hook);
+      // error hooks run only for this resource's own create or update, named after it.
       hooks: {
         beforeDelete: decl.snapshot
-          ? [snapshotBeforeDeleteHook({ name: `${decl.name}-snapshot`, ...decl.snapshot })]
+          ? [snapshotBeforeDelete({ containerName: decl.containerName, ...decl.snapshot })]
           : [],
         onError: [
           explainFailureHook({

@@ -22,10 +22,10 @@ export interface SnapshotSource {
   readonly token?: string;
 }
 
-/** Arguments of {@link snapshotBeforeDeleteHook}. */
+/** Arguments of {@link snapshotBeforeDelete}: one server container whose deletion saves a snapshot. */
 export interface SnapshotHookArgs {
-  /** The hook's name, unique within the program (e.g. `<component>-snapshot`). */
-  readonly name: string;
+  /** The Docker container's name (how the hook finds these settings when it runs). */
+  readonly containerName: pulumi.Input<string>;
   /** What to ask, an Output (the token inside stays a secret in state). */
   readonly source: pulumi.Input<SnapshotSource>;
   /**
@@ -45,6 +45,14 @@ export interface SnapshotHookArgs {
    */
   readonly timeoutSeconds?: number;
 }
+
+/**
+ * The name of the one snapshot hook a program registers. It is fixed, not derived from a
+ * component's name: Pulumi records a resource's hook names in the state and refuses to delete the
+ * resource unless the program registers a hook of that name, so a name that followed a renamed
+ * (or removed) component would make its old container undeletable.
+ */
+export const SNAPSHOT_HOOK_NAME = "distributed-consul-snapshot-before-delete";
 
 /** Where a snapshot was saved, or why none could be. */
 export type SnapshotOutcome =
@@ -108,37 +116,72 @@ export async function saveSnapshot(
   return { failures };
 }
 
+/** What the hook knows of a declared server container, once the program has resolved it. */
+interface SnapshotTarget {
+  readonly source: SnapshotSource;
+  readonly dir: string;
+  readonly keep: number;
+  readonly timeoutMs: number;
+}
+
+/** Declared server containers of this process, by Docker container name. */
+const targets = new Map<string, SnapshotTarget>();
+/** The hook of each program run (its root stack resource), made on first use. */
+const hooks = new WeakMap<object, pulumi.ResourceHook>();
+
 /**
- * A named `beforeDelete` hook for a server container of the global datacenter: it saves a
- * snapshot (see {@link saveSnapshot}) and logs where, or warns that none could be taken and why,
- * and lets the delete go on either way. `source` is resolved into the hook when the program runs;
- * a relative `dir` is taken from the program's working directory at that time.
+ * The `beforeDelete` hook for a server container of the global datacenter, with `args` recorded
+ * for it: when Pulumi deletes the container (a replacement, or `pulumi destroy --run-program`) it
+ * saves a snapshot (see {@link saveSnapshot}) and logs where, or warns that none could be taken and
+ * why, and lets the delete go on either way. One hook ({@link SNAPSHOT_HOOK_NAME}) serves every
+ * server of a program; it finds the container's settings by its Docker name. A container no longer
+ * declared (its component removed from the program) is deleted with a warning instead. `source` is
+ * resolved when the program runs; a relative `dir` is taken from the working directory then.
  */
-export function snapshotBeforeDeleteHook(args: SnapshotHookArgs): pulumi.ResourceHook {
-  let source: SnapshotSource | undefined;
-  pulumi.output(args.source).apply((s) => {
-    source = s;
-  });
+export function snapshotBeforeDelete(args: SnapshotHookArgs): pulumi.ResourceHook {
   const dir = path.resolve(args.dir);
   const timeoutMs = (args.timeoutSeconds ?? 60) * 1000;
-  return new pulumi.ResourceHook(args.name, async (hook) => {
-    if (source === undefined) {
-      await pulumi.log.warn(
-        `No snapshot saved before deleting ${hook.name}: the program did not know the datacenter's API addresses and token when the hook ran.`,
-      );
-      return;
-    }
-    const outcome = await saveSnapshot(source, dir, args.keep, timeoutMs);
-    if ("saved" in outcome) {
-      await pulumi.log.info(
-        `Snapshot of ${source.datacenter} saved to ${outcome.saved} (from ${outcome.from})` +
-          (outcome.pruned.length > 0 ? `; pruned ${outcome.pruned.join(", ")}` : "") +
-          ".",
-      );
-    } else {
-      await pulumi.log.warn(
-        `No snapshot of ${source.datacenter} saved before deleting ${hook.name} (going on, so that a broken cluster can still be repaired): ${outcome.failures.join("; ")}`,
-      );
-    }
+  pulumi.all([args.containerName, args.source]).apply(([name, source]) => {
+    targets.set(name, { source, dir, keep: args.keep, timeoutMs });
   });
+  const stack = pulumi.runtime.getStackResource();
+  const existing = stack === undefined ? undefined : hooks.get(stack);
+  if (existing) return existing;
+  const hook = new pulumi.ResourceHook(SNAPSHOT_HOOK_NAME, runSnapshotHook);
+  if (stack !== undefined) hooks.set(stack, hook);
+  return hook;
+}
+
+/** The hook's callback: the deleted container's snapshot, found by its Docker name. */
+async function runSnapshotHook(hook: pulumi.ResourceHookArgs): Promise<void> {
+  const name = containerNameOf(hook);
+  const target = name === undefined ? undefined : targets.get(name);
+  if (target === undefined) {
+    await pulumi.log.warn(
+      `No snapshot saved before deleting ${name ?? hook.name}: this program no longer declares it, so its datacenter's API and token are unknown here. Save one by hand first if you need it (consul snapshot save, with the management token).`,
+    );
+    return;
+  }
+  const { source } = target;
+  const outcome = await saveSnapshot(source, target.dir, target.keep, target.timeoutMs);
+  if ("saved" in outcome) {
+    await pulumi.log.info(
+      `Snapshot of ${source.datacenter} saved to ${outcome.saved} (from ${outcome.from})` +
+        (outcome.pruned.length > 0 ? `; pruned ${outcome.pruned.join(", ")}` : "") +
+        ".",
+    );
+  } else {
+    await pulumi.log.warn(
+      `No snapshot of ${source.datacenter} saved before deleting ${name} (going on, so that a broken cluster can still be repaired): ${outcome.failures.join("; ")}`,
+    );
+  }
+}
+
+/** The Docker name of the container a hook runs for, from its old inputs or outputs. */
+function containerNameOf(hook: pulumi.ResourceHookArgs): string | undefined {
+  for (const props of [hook.oldInputs, hook.oldOutputs]) {
+    const name: unknown = props?.["name"];
+    if (typeof name === "string" && name !== "") return name;
+  }
+  return undefined;
 }

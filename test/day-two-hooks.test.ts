@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalConsul } from "../components/global-consul";
 import { installMocks, readStackConfig, registeredHooks, runProgram, theOne } from "./harness";
-import { saveSnapshot } from "../components/snapshot-hook";
+import { SNAPSHOT_HOOK_NAME, saveSnapshot } from "../components/snapshot-hook";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -15,7 +15,7 @@ describe("day-two hooks on the server containers (under mocks)", () => {
   it("binds a snapshot before delete to the global server only, and a failure explanation to both", async () => {
     const run = await runProgram(readStackConfig("node1"), {}, "node1");
     assert.deepStrictEqual(theOne(run, CONTAINER, "host-global-agent").options.hooks, {
-      beforeDelete: ["host-global-snapshot"],
+      beforeDelete: [SNAPSHOT_HOOK_NAME],
       onError: ["host-global-explain-failure"],
     });
     assert.deepStrictEqual(theOne(run, CONTAINER, "host-internal-agent").options.hooks, {
@@ -23,7 +23,7 @@ describe("day-two hooks on the server containers (under mocks)", () => {
       onError: ["host-internal-explain-failure"],
     });
     for (const name of [
-      "host-global-snapshot",
+      SNAPSHOT_HOOK_NAME,
       "host-global-explain-failure",
       "host-internal-explain-failure",
     ]) {
