@@ -51,6 +51,8 @@ const PARTITION_MS = 12_000;
 const DEAD_SERVER_REMOVAL_BOUND_MS = 30_000;
 /** The stand-in for a new Consul release: the pinned image with a label added, so another ID. */
 const ROLLED_IMAGE = "hashicorp/consul:1.22.7-e2e-roll";
+/** An image no test host has (and none can pull): a roll to it fails at the first stack. */
+const MISSING_IMAGE = "hashicorp/consul:1.22.7-e2e-missing";
 /** What a preview step does without changing anything. */
 const UNCHANGED: readonly OpType[] = ["same", "read"];
 const STEP_MS = 8 * 60_000;
@@ -384,7 +386,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     );
   });
 
-  it(`2. a rolling upgrade (npm run roll -- --set consulImage=${ROLLED_IMAGE}) under a writing client: never leaderless, nothing lost, empty previews`, async () => {
+  it(`2. a rolling upgrade (npm run roll -- --set consulImage=${ROLLED_IMAGE}) under a writing client: never leaderless, nothing lost, empty previews; a roll whose first up fails stops there`, async () => {
     // The test hosts have one Consul build: the pinned image with a label is another image ID.
     const base = "hashicorp/consul:1.22.7";
     for (const [i, host] of env.hosts.entries()) {
@@ -411,6 +413,33 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
         `${host.stack}: ${ROLLED_IMAGE} is ${rolled}, ${base} ${pinned}`,
       );
     }
+    // A roll whose first up fails (an image no host has, and no registry to pull it from) stops
+    // there: exit 1, naming the stack, and the stacks after it untouched.
+    const serversBefore = await Promise.all(
+      env.hosts.map((host, i) => docker(host, "inspect", "-f", "{{.Id}}", serverContainer(i))),
+    );
+    const failed = await npmRun("roll", ["--set", `consulImage=${MISSING_IMAGE}`]);
+    assert.notStrictEqual(failed.code, 0, `a roll to ${MISSING_IMAGE} succeeded:\n${failed.tail}`);
+    assert.match(
+      failed.tail,
+      /\[node1\] up failed; stacks after it were not touched \(node2, node3\)/,
+    );
+    for (const i of [1, 2]) {
+      const image = await stacks[i].getConfig("distributed-consul:consulImage").then(
+        (v) => v.value,
+        () => undefined,
+      );
+      assert.notStrictEqual(
+        image,
+        MISSING_IMAGE,
+        `${hostAt(i).stack}'s config after the failed roll`,
+      );
+    }
+    const serversAfter = await Promise.all(
+      env.hosts.map((host, i) => docker(host, "inspect", "-f", "{{.Id}}", serverContainer(i))),
+    );
+    assert.deepStrictEqual(serversAfter, serversBefore, "a server changed in the failed roll");
+
     const workload = startWorkload();
     await sleep(2000);
     const roll = await npmRun("roll", ["--set", `consulImage=${ROLLED_IMAGE}`]);
