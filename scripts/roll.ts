@@ -7,7 +7,7 @@
 // others keep the servers they had. The cluster must be healthy before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { describeVerdict } from "../components/core/autopilot-health";
-import { parseRollArgs } from "../components/core/operator-args";
+import { leaderLast, parseRollArgs } from "../components/core/operator-args";
 import { StackApi, askHealth, stackApi, waitForHealth } from "../components/cluster-health";
 
 /** Writes engine output line by line, each prefixed with the stack's name. */
@@ -38,24 +38,30 @@ async function main(): Promise<void> {
   const { changes, healthTimeoutSeconds } = parsed.args;
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
   const existing = (await workspace.listStacks()).map((s) => s.name).sort();
-  const names = parsed.args.stacks ?? existing;
-  const unknown = names.filter((n) => !existing.includes(n));
+  const given = parsed.args.stacks ?? existing;
+  const unknown = given.filter((n) => !existing.includes(n));
   if (unknown.length > 0) {
     fail(
       `no stack ${unknown.join(", ")} in this project (stacks: ${existing.join(", ") || "none"}).`,
     );
   }
-  if (names.length === 0) fail("the project has no stacks to roll.");
-  const stacks: Stack[] = [];
-  for (const name of names) stacks.push(await Stack.select(name, workspace));
-
-  const describe = changes.map((c) => `${c.key}=${c.value}`).join(", ") || "no config change";
-  console.log(`roll: ${describe} across ${names.join(", ")}, one at a time.`);
+  if (given.length === 0) fail("the project has no stacks to roll.");
+  const apis = new Map<string, StackApi>();
+  for (const name of given) {
+    apis.set(name, stackApi(name, await (await Stack.select(name, workspace)).outputs()));
+  }
   // The cluster must tolerate losing the first server before it is replaced.
-  const first: StackApi = stackApi(names[0], await stacks[0].outputs());
-  const before = await askHealth(first, {});
+  const before = await askHealth(apis.get(given[0]) as StackApi, {});
   console.log(`roll: before: ${describeVerdict(before)}`);
   if (!before.ok) fail(`the cluster is not healthy before the roll; nothing was changed.`);
+  // The leader's host goes last: one leader election per roll.
+  const names = leaderLast(given, (name) => apis.get(name)?.nodeName, before.leader);
+  const stacks: Stack[] = [];
+  for (const name of names) stacks.push(await Stack.select(name, workspace));
+  const describe = changes.map((c) => `${c.key}=${c.value}`).join(", ") || "no config change";
+  console.log(
+    `roll: ${describe} across ${names.join(", ")}, one at a time (the leader's host last).`,
+  );
 
   for (const [i, stack] of stacks.entries()) {
     const name = names[i];

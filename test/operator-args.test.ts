@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import {
+  leaderLast,
   DEFAULT_HEALTH_TIMEOUT_SECONDS,
   parseRestoreArgs,
   parseRollArgs,
@@ -80,5 +81,15 @@ describe("day-two command lines", () => {
         "--stack is required: the stack whose server receives the snapshot (e.g. --stack node1).",
       ],
     });
+  });
+
+  it("rolls the leader's host last, keeping the others' order", () => {
+    const node = (stack: string) => ({ a: "node1", b: "node2", c: "node3" })[stack];
+    assert.deepStrictEqual(leaderLast(["a", "b", "c"], node, "node1"), ["b", "c", "a"]);
+    assert.deepStrictEqual(leaderLast(["a", "b", "c"], node, "node2"), ["a", "c", "b"]);
+    assert.deepStrictEqual(leaderLast(["a", "b", "c"], node, "node3"), ["a", "b", "c"]);
+    // No leader known, or one on a host not rolled: the order as given.
+    assert.deepStrictEqual(leaderLast(["b", "a"], node, undefined), ["b", "a"]);
+    assert.deepStrictEqual(leaderLast(["b", "a"], node, "node3"), ["b", "a"]);
   });
 });

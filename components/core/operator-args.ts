@@ -151,3 +151,18 @@ export function parseRestoreArgs(argv: readonly string[], defaultDir: string): P
     ? { problems }
     : { args: { stack, file, dir, stacks } };
 }
+
+/**
+ * The roll order: `stacks` as given, but the stack whose server leads moved to the end, so that a
+ * roll replaces the leader once, last, and the cluster elects a new leader once (each replaced
+ * follower rejoins under the same leader). `nodeOf` maps a stack to its server's node name;
+ * `leader` is the leader's node name, if known.
+ */
+export function leaderLast(
+  stacks: readonly string[],
+  nodeOf: (stack: string) => string | undefined,
+  leader: string | undefined,
+): string[] {
+  const leading = stacks.filter((s) => leader !== undefined && nodeOf(s) === leader);
+  return [...stacks.filter((s) => !leading.includes(s)), ...leading];
+}
