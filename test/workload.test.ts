@@ -2,6 +2,7 @@
 // longest gap" mean; these pin that arithmetic on made-up records, without a cluster.
 import * as assert from "assert";
 import {
+  leaderlessWindows,
   AckedWrite,
   LeaderSample,
   WorkloadRecord,
@@ -163,5 +164,22 @@ describe("workload: summarize", () => {
         "samples leaderless; 1 lost; 0 consistent reads mismatched, 2 failed; writes not " +
         "acknowledged: 3× 500 No cluster leader; 1× ECONNREFUSED",
     );
+  });
+
+  it("groups leaderless samples into windows of consecutive samples", () => {
+    const at = (ms: number) => ({ at: ms, leaders: ["", "", ""] });
+    assert.deepStrictEqual(leaderlessWindows([], 500), []);
+    assert.deepStrictEqual(
+      leaderlessWindows([at(1000), at(1500), at(2000), at(9000), at(9700)], 500),
+      [
+        { from: 1000, to: 2000, samples: 3 },
+        { from: 9000, to: 9700, samples: 2 },
+      ],
+    );
+    // Out of order in, in order out; a gap of more than 1.5 intervals splits.
+    assert.deepStrictEqual(leaderlessWindows([at(2000), at(1000)], 500), [
+      { from: 1000, to: 1000, samples: 1 },
+      { from: 2000, to: 2000, samples: 1 },
+    ]);
   });
 });

@@ -406,3 +406,31 @@ function errorReason(e: unknown): string {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A stretch of consecutive leaderless samples: from the first to the last (epoch ms). */
+export interface LeaderlessWindow {
+  readonly from: number;
+  readonly to: number;
+  /** How many samples it holds. */
+  readonly samples: number;
+}
+
+/**
+ * Groups leaderless samples into windows: a sample within 1.5 intervals of the previous one
+ * continues its window (samples are `intervalMs` apart; a missed tick does not split a window).
+ */
+export function leaderlessWindows(
+  samples: readonly LeaderSample[],
+  intervalMs: number,
+): LeaderlessWindow[] {
+  const windows: LeaderlessWindow[] = [];
+  for (const sample of [...samples].sort((a, b) => a.at - b.at)) {
+    const last = windows[windows.length - 1];
+    if (last && sample.at - last.to <= intervalMs * 1.5) {
+      windows[windows.length - 1] = { ...last, to: sample.at, samples: last.samples + 1 };
+    } else {
+      windows.push({ from: sample.at, to: sample.at, samples: 1 });
+    }
+  }
+  return windows;
+}
