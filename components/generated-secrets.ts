@@ -14,8 +14,21 @@ export const CA_COMMON_NAME = "distributed-consul CA";
  * (see core/shared-secrets).
  */
 function secretSeed(name: string, opts?: pulumi.CustomResourceOptions): pulumi.Output<string> {
-  return new random.RandomPassword(name, { length: SECRET_SEED_LENGTH, special: false }, opts)
-    .result;
+  return new random.RandomPassword(
+    name,
+    { length: SECRET_SEED_LENGTH, special: false },
+    opts,
+  ).result.apply(seedOrStandIn);
+}
+
+/**
+ * A seed as read, or a stand-in where there is none: `pulumi destroy --run-program` of a stack
+ * whose seed was never made (or is already destroyed) runs the program with no value for it, and
+ * deriving from nothing would fail the destroy. In an `up` a seed always has a value once made
+ * (and is unknown before, in a preview), so the stand-in only ever reaches a destroy.
+ */
+function seedOrStandIn(seed: string | undefined): string {
+  return seed ?? "0".repeat(SECRET_SEED_LENGTH);
 }
 
 /**
@@ -65,7 +78,7 @@ export function generatedCertificateAuthority(
   const pair = pulumi.all([seed.result, seed.keepers]).apply(([secret, keepers]) => {
     const created = new Date(keepers?.createdAt ?? createdAt);
     return certificateAuthority({
-      keySeed: keySeed(secret, "ca"),
+      keySeed: keySeed(seedOrStandIn(secret), "ca"),
       commonName: CA_COMMON_NAME,
       // An hour back: another host's clock may be a little behind this one's.
       notBefore: new Date(created.getTime() - 3600_000),
