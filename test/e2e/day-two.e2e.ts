@@ -18,7 +18,7 @@ import {
   startEngine,
   stopEngine,
 } from "./faults";
-import { ScratchProject, hostStack, scratchProject } from "./project";
+import { ScratchProject, hostStack, scratchProject, containersOf, volumesOf } from "./project";
 import { ConsulAccess, consulGet, consulPut, docker, eventually } from "./probes";
 import { Workload, WorkloadSummary, describeSummary, leaderlessWindows } from "./workload";
 
@@ -63,19 +63,6 @@ const ROLL_LEADERLESS_BOUND_MS = 6000;
 /** What a preview step does without changing anything. */
 const UNCHANGED: readonly OpType[] = ["same", "read"];
 const STEP_MS = 8 * 60_000;
-
-/** The containers and volumes the stacks make on host n (1-based). */
-const containersOf = (n: number): string[] => [
-  `consul-dc1-node${n}`,
-  `consul-vm${n}-node${n}`,
-  "registrator-dc1",
-  `registrator-vm${n}`,
-  "elasticsearch",
-];
-const volumesOf = (n: number): string[] => [
-  `consul-dc1-node${n}-data`,
-  `consul-vm${n}-node${n}-data`,
-];
 
 let env: ThreeHostEnvironment;
 let project: ScratchProject | undefined;

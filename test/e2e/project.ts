@@ -224,3 +224,19 @@ export async function oneHostStack(
   });
   return stack;
 }
+
+/** The containers a shipped stack makes on host n (1-based): both servers, both registrators, the service. */
+export function containersOf(n: number): string[] {
+  return [
+    `consul-dc1-node${n}`,
+    `consul-vm${n}-node${n}`,
+    "registrator-dc1",
+    `registrator-vm${n}`,
+    "elasticsearch",
+  ];
+}
+
+/** The volumes a shipped stack makes on host n (1-based): both servers' data. */
+export function volumesOf(n: number): string[] {
+  return [`consul-dc1-node${n}-data`, `consul-vm${n}-node${n}-data`];
+}

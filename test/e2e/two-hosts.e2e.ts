@@ -14,7 +14,15 @@ import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { keySeed, renewalWindow, serverCertificate } from "../../components/core/certificates";
 import { caIdentityOf } from "../../components/core/server-tls";
 import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
-import { ScratchProject, exampleStack, hostStack, oneHostStack, scratchProject } from "./project";
+import {
+  ScratchProject,
+  exampleStack,
+  hostStack,
+  oneHostStack,
+  scratchProject,
+  containersOf,
+  volumesOf,
+} from "./project";
 import {
   ConsulAccess,
   Member,
@@ -44,18 +52,6 @@ const INTERNAL_HTTP_PORT = 18500;
 const GLOBAL_RPC_PORT = 8300;
 const INTERNAL_RPC_PORT = 18300;
 const INTERNAL_DC = ["vm1", "vm2"];
-/** The containers and volumes the two stacks make on host n (1-based). */
-const containersOf = (n: number): string[] => [
-  `consul-dc1-node${n}`,
-  `consul-vm${n}-node${n}`,
-  "registrator-dc1",
-  `registrator-vm${n}`,
-  SERVICE,
-];
-const volumesOf = (n: number): string[] => [
-  `consul-dc1-node${n}-data`,
-  `consul-vm${n}-node${n}-data`,
-];
 /** The only container that may hold the management token: node1's bootstrap server. */
 const MANAGEMENT_TOKEN_HOLDER = "node1/consul-dc1-node1";
 /** What an agent logs when a request or its own operation is denied by ACLs. */
