@@ -45,6 +45,13 @@ export const SettingSection = {
 /** One of {@link SettingSection}'s values. */
 export type SettingSection = (typeof SettingSection)[keyof typeof SettingSection];
 
+/** A number of Consul servers: a whole number, at least 1. */
+function checkServerCount(key: string, value: number): Problem[] {
+  return Number.isInteger(value) && value >= 1
+    ? []
+    : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)];
+}
+
 /** One stack setting. `T` is the type of its value as `Pulumi.yaml` declares it. */
 export interface SettingDeclaration<T> {
   /** The type `Pulumi.yaml` declares. */
@@ -209,10 +216,7 @@ export const STACK_SETTINGS = {
     description:
       "Instead of one bootstrapping host (0 - unset) - every global server waits for this many servers before electing a leader (bootstrap_expect). Never with bootstrap. Then every stack sets joinAddresses and gossipKey (and aclManagementToken) explicitly.",
     // 0 is the "not given" default, which the reader turns into unset before anything is checked.
-    check: (key, value) =>
-      Number.isInteger(value) && value >= 1
-        ? []
-        : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)],
+    check: checkServerCount,
   }),
   serverCount: declare<number>({
     section: SettingSection.Cluster,
@@ -220,10 +224,7 @@ export const STACK_SETTINGS = {
     default: 0,
     description:
       "How many global servers (hosts) the cluster is built for (0 - unset: bootstrapExpect, else 3). Autopilot removes a dead server only while a majority of this many remain (min_quorum); Consul applies it when dc1 is first bootstrapped.",
-    check: (key, value) =>
-      Number.isInteger(value) && value >= 1
-        ? []
-        : [error(key, `${value} is not a server count; give a whole number, 3 or 5.`)],
+    check: checkServerCount,
   }),
   bootstrapStack: declare<string>({
     section: SettingSection.Cluster,
