@@ -1,9 +1,9 @@
 // The program: this stack's config → one ConsulHost on this host's Docker engine → the outputs the
 // other stacks and the operator read. What a host is made of lives in components/consul-host.ts;
-// where each value comes from (config, the bootstrap stack) in components/host-config.ts.
+// where each value comes from (config, the bootstrap stack) in program/host-config.ts.
 import * as docker from "@pulumi/docker";
 import { ConsulHost } from "./components/consul-host";
-import { readHostConfig } from "./components/host-config";
+import { readHostConfig } from "./program/host-config";
 
 const { settings, args } = readHostConfig();
 

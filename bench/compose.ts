@@ -4,24 +4,19 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalConsul, InternalDc, Registrator } from "../components";
-import {
-  AGENT_CONFIG_FILE,
-  DATA_DIR,
-  LOCAL_CONFIG_ENV,
-  renderConfig,
-} from "../components/core/agent-config";
-import { AGENT_ENTRYPOINT, agentStartScript } from "../components/core/agent-start";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
-import { leaderHealthcheck } from "../components/core/health";
-import { registratorCommand } from "../components/core/registrator-args";
-import { globalAgentConfig, internalAgentConfig } from "../components/core/server-settings";
+import { AGENT_CONFIG_FILE, DATA_DIR, LOCAL_CONFIG_ENV, renderConfig } from "../core/agent-config";
+import { AGENT_ENTRYPOINT, agentStartScript } from "../core/agent-start";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { leaderHealthcheck } from "../core/health";
+import { registratorCommand } from "../core/registrator-args";
+import { globalAgentConfig, internalAgentConfig } from "../core/server-settings";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_LOG_LEVEL,
   DEFAULT_RECURSORS,
   DEFAULT_REGISTRATOR_OPTIONS,
-} from "../components/defaults";
-import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
+} from "../core/defaults";
+import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
 
 const SIZES = [1, 10, 100];
 const RUNS = 5;

@@ -3,7 +3,7 @@
 // same Docker engine and the same Consul agents over HTTP. Everything starts as early as what it
 // needs allows (a container once the tokens in its environment exist, a Consul object once its API
 // accepts it, retried every 100 ms); nothing waits on a healthcheck.
-import { ConsulAccess, consulRequest } from "../test/e2e/probes";
+import { ConsulAccess, consulRequest } from "../testbed/probes";
 import { DockerEngine, tarOf } from "./docker-engine";
 
 /** One resource of `pulumi stack export` (secrets shown, as the Automation API exports). */

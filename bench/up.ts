@@ -1,4 +1,4 @@
-// npm run bench:up (not a test; needs the real suite's environment, see test/e2e/environment.ts):
+// npm run bench:up (not a test; needs the real suite's environment, see testbed/environment.ts):
 // how long `pulumi up` of the node1 stack takes on an empty host, from the call until it returns
 // with everything healthy, next to the floor: the same containers, configuration, ACL objects and
 // prepared query started by a plain script (bench/floor.ts) against the same engine and agents.
@@ -9,8 +9,8 @@
 import * as fs from "fs";
 import { parseArgs } from "util";
 import { EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { readTestEnvironment, TestEnvironment } from "../test/e2e/environment";
-import { ScratchProject, hostStack, scratchProject } from "../test/e2e/project";
+import { readTestEnvironment, TestEnvironment } from "../testbed/environment";
+import { ScratchProject, hostStack, scratchProject } from "../testbed/project";
 import { PathStep, ResourceLinks, criticalPath, providerUrn, shortName } from "./critical-path";
 import { DockerEngine } from "./docker-engine";
 import { FloorRecipe, StateResource, cleanFloor, recipeOf, revealed, runFloor } from "./floor";

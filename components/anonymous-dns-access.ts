@@ -1,6 +1,6 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { ANONYMOUS_TOKEN_ID, dnsReadRules } from "./core/acl-rules";
+import { ANONYMOUS_TOKEN_ID, dnsReadRules } from "../core/acl-rules";
 import { ConsulApi, consulProvider } from "./consul-api";
 
 /** Arguments of {@link AnonymousDnsAccess}. */

@@ -16,21 +16,21 @@ import {
   registratorRules,
   replicationRules,
   serverHealthRules,
-} from "./core/acl-rules";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
-import { LogLevel } from "./core/agent-config";
-import { RegistratorFlags } from "./core/registrator-args";
-import { ServicePort } from "./core/service-registration";
-import { hostPort } from "./core/server-settings";
+} from "../core/acl-rules";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
+import { LogLevel } from "../core/agent-config";
+import { RegistratorFlags } from "../core/registrator-args";
+import { ServicePort } from "../core/service-registration";
+import { hostPort } from "../core/server-settings";
 import {
   DEFAULT_GLOBAL_DATACENTER,
   DEFAULT_PROTECTION_ENABLED,
   DEFAULT_REGISTRATOR_OPTIONS,
-} from "./defaults";
+} from "../core/defaults";
 import { failOnProblems } from "./problems-error";
 import { known } from "./input-checks";
-import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "./core/topology";
-import { DEFAULT_REGISTRATOR_IMAGE } from "./core/registrator-args";
+import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
+import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
 
 /**
  * What a host needs to join a cluster, as one object: a {@link ConsulHost}'s `cluster` output,

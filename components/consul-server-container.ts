@@ -9,12 +9,12 @@ import {
   renderConfig,
   AgentSecrets,
   ConsulConfigDocument,
-} from "./core/agent-config";
-import { ServerSpec, hostPort } from "./core/server-settings";
-import { AutopilotMembership, leaderHealthcheck } from "./core/health";
-import { AGENT_ENTRYPOINT, AgentStart, TLS_KEY_ENV, agentStartScript } from "./core/agent-start";
-import { ServerIdentity, ServerTlsFiles, issueServerTls } from "./core/server-tls";
-import { HostTopology, componentKeyNamer } from "./core/topology";
+} from "../core/agent-config";
+import { ServerSpec, hostPort } from "../core/server-settings";
+import { AutopilotMembership, leaderHealthcheck } from "../core/health";
+import { AGENT_ENTRYPOINT, AgentStart, TLS_KEY_ENV, agentStartScript } from "../core/agent-start";
+import { ServerIdentity, ServerTlsFiles, issueServerTls } from "../core/server-tls";
+import { HostTopology, componentKeyNamer } from "../core/topology";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -22,14 +22,14 @@ import {
   DEFAULT_PROTECTION_ENABLED,
   DEFAULT_RECURSORS,
   DEFAULT_UI,
-} from "./defaults";
+} from "../core/defaults";
 import { known } from "./input-checks";
-import { ServerRole, ServerSecurity, serverSecurity } from "./core/secure-defaults";
-import { Problem } from "./core/problems";
+import { ServerRole, ServerSecurity, serverSecurity } from "../core/secure-defaults";
+import { Problem } from "../core/problems";
 import { failOnProblems } from "./problems-error";
-import { AgentPorts } from "./core/agent-ports";
-import { LogLevel } from "./core/agent-config";
-import { LOCAL_DOCKER_HOST } from "./core/docker-host";
+import { AgentPorts } from "../core/agent-ports";
+import { LogLevel } from "../core/agent-config";
+import { LOCAL_DOCKER_HOST } from "../core/docker-host";
 import { SnapshotHookArgs, snapshotBeforeDelete } from "./snapshot-hook";
 import { explainFailureHook } from "./failure-hook";
 

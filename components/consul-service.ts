@@ -1,8 +1,8 @@
 import * as consul from "@pulumi/consul";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, error } from "./core/problems";
-import { checkServiceContainer, ServiceUlimit, ServiceVolume } from "./core/service-container";
+import { Problem, error } from "../core/problems";
+import { checkServiceContainer, ServiceUlimit, ServiceVolume } from "../core/service-container";
 import {
   PreparedQueryFailover,
   ServicePort,
@@ -11,13 +11,13 @@ import {
   preparedQueryDefinition,
   protocolOf,
   registratorLabels,
-} from "./core/service-registration";
-import { checkDatacenter } from "./core/validators";
+} from "../core/service-registration";
+import { checkDatacenter } from "../core/validators";
 import { consulProvider } from "./consul-api";
 import { ArgumentCheck, known } from "./input-checks";
-import { checkTopology } from "./core/topology";
-import { DEFAULT_PROTECTION_ENABLED } from "./defaults";
-import { clientTokenCheck, missingToken } from "./core/secure-defaults";
+import { checkTopology } from "../core/topology";
+import { DEFAULT_PROTECTION_ENABLED } from "../core/defaults";
+import { clientTokenCheck, missingToken } from "../core/secure-defaults";
 import { failOnProblems } from "./problems-error";
 
 /** Default restart policy of a service container: back after a crash or a Docker restart. */

@@ -3,7 +3,7 @@
 // cause first (see core/failure-diagnosis), as an error of `pulumi up`.
 import { execFile } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentAnswer, FailureObservation, explainFailure } from "./core/failure-diagnosis";
+import { AgentAnswer, FailureObservation, explainFailure } from "../core/failure-diagnosis";
 
 /** What the hook needs to know of the container, resolved when the program runs. */
 export interface FailureTarget {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
-import { certificateAuthority, keySeed } from "./core/certificates";
+import { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
+import { certificateAuthority, keySeed } from "../core/certificates";
 
 /** How long a generated CA is valid: ten years from its creation. */
 export const CA_LIFETIME_DAYS = 3650;

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
-import { GlobalServerSpec, globalAgentConfig, hostPort } from "./core/server-settings";
-import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "./core/agent-start";
-import { HEALTH_TOKEN_ENV } from "./core/health";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
+import { GlobalServerSpec, globalAgentConfig, hostPort } from "../core/server-settings";
+import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "../core/agent-start";
+import { HEALTH_TOKEN_ENV } from "../core/health";
 import {
   generatedAclToken,
   generatedCertificateAuthority,
@@ -27,18 +27,18 @@ import {
   DEFAULT_GLOBAL_DATACENTER,
   DEFAULT_SERVER_COUNT,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
-} from "./defaults";
+} from "../core/defaults";
 import { ArgumentCheck, known } from "./input-checks";
 import { failOnProblems } from "./problems-error";
-import { JoinList, checkTopology, joinListOf } from "./core/topology";
-import { Problem, error } from "./core/problems";
-import { ServerRole, isOn, missingServerValue } from "./core/secure-defaults";
+import { JoinList, checkTopology, joinListOf } from "../core/topology";
+import { Problem, error } from "../core/problems";
+import { ServerRole, isOn, missingServerValue } from "../core/secure-defaults";
 import {
   DEFAULT_SNAPSHOTS_DIR,
   DEFAULT_SNAPSHOTS_KEEP,
   checkSnapshotsDir,
   checkSnapshotsKeep,
-} from "./core/snapshot-files";
+} from "../core/snapshot-files";
 
 /** How the topology check's settings are called among {@link GlobalConsulArgs}. */
 const GLOBAL_CONSUL_ARGS: Record<string, string> = {

@@ -23,29 +23,33 @@ export {
   preparedQueryRules,
   registratorRules,
   replicationRules,
-} from "./core/acl-rules";
-export * from "./defaults";
-export { LogLevel } from "./core/agent-config";
-export type { AgentPorts } from "./core/agent-ports";
-export { Protocol } from "./core/agent-ports";
-export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-export type { RegistratorFlags } from "./core/registrator-args";
-export { DeregisterMode } from "./core/registrator-args";
-export { DEFAULT_REGISTRATOR_IMAGE } from "./core/registrator-args";
-export type { PreparedQueryFailover, ServiceCheck, ServicePort } from "./core/service-registration";
-export { CheckKind } from "./core/service-registration";
-export type { ServiceUlimit, ServiceVolume } from "./core/service-container";
+} from "../core/acl-rules";
+export * from "../core/defaults";
+export { LogLevel } from "../core/agent-config";
+export type { AgentPorts } from "../core/agent-ports";
+export { Protocol } from "../core/agent-ports";
+export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+export type { RegistratorFlags } from "../core/registrator-args";
+export { DeregisterMode } from "../core/registrator-args";
+export { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
+export type {
+  PreparedQueryFailover,
+  ServiceCheck,
+  ServicePort,
+} from "../core/service-registration";
+export { CheckKind } from "../core/service-registration";
+export type { ServiceUlimit, ServiceVolume } from "../core/service-container";
 export type {
   GlobalServerTopology,
   HostTopology,
   InternalServerTopology,
   Topology,
-} from "./core/topology";
-export { checkTopology } from "./core/topology";
-export type { Problem } from "./core/problems";
-export { describeProblem, errorsOf } from "./core/problems";
+} from "../core/topology";
+export { checkTopology } from "../core/topology";
+export type { Problem } from "../core/problems";
+export { describeProblem, errorsOf } from "../core/problems";
 export { failOnProblems } from "./problems-error";
-export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "./core/shared-secrets";
+export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
 export {
   CA_LIFETIME_DAYS,
   CertificateAuthority,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, describeProblem } from "./core/problems";
+import { Problem, describeProblem } from "../core/problems";
 import { failOnProblems } from "./problems-error";
 
 /**

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "./core/agent-ports";
-import { JoinList, checkTopology, joinListOf } from "./core/topology";
-import { InternalServerSpec, hostPort, internalAgentConfig } from "./core/server-settings";
+import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { JoinList, checkTopology, joinListOf } from "../core/topology";
+import { InternalServerSpec, hostPort, internalAgentConfig } from "../core/server-settings";
 import {
   ConsulServerArgs,
   InternalDcAcl,
@@ -17,10 +17,10 @@ import {
 } from "./consul-server-container";
 import { ArgumentCheck, known } from "./input-checks";
 import { failOnProblems } from "./problems-error";
-import { isOn, missingServerValue } from "./core/secure-defaults";
-import { Problem } from "./core/problems";
-import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./defaults";
-import { checkDatacenter } from "./core/validators";
+import { isOn, missingServerValue } from "../core/secure-defaults";
+import { Problem } from "../core/problems";
+import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "../core/defaults";
+import { checkDatacenter } from "../core/validators";
 
 /** How the topology check's settings are called among {@link InternalDcArgs}. */
 const INTERNAL_DC_ARGS: Record<string, string> = {

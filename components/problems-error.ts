@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, describeProblem, errorsOf } from "./core/problems";
+import { Problem, describeProblem, errorsOf } from "../core/problems";
 
 /**
  * Reports problems the Pulumi way: warnings through `pulumi.log.warn`, and every error at once in

@@ -1,18 +1,18 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, error } from "./core/problems";
+import { Problem, error } from "../core/problems";
 import {
   DEFAULT_REGISTRATOR_IMAGE,
   REGISTRATOR_DOCKER_SOCKET,
   RegistratorFlags,
   checkConsulAddress,
   registratorCommand,
-} from "./core/registrator-args";
-import { checkContainerName, checkPinnedImage } from "./core/service-container";
+} from "../core/registrator-args";
+import { checkContainerName, checkPinnedImage } from "../core/service-container";
 import { ArgumentCheck, known } from "./input-checks";
-import { checkTopology } from "./core/topology";
-import { DEFAULT_PROTECTION_ENABLED, DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
-import { clientTokenCheck, missingToken } from "./core/secure-defaults";
+import { checkTopology } from "../core/topology";
+import { DEFAULT_PROTECTION_ENABLED, DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
+import { clientTokenCheck, missingToken } from "../core/secure-defaults";
 import { failOnProblems } from "./problems-error";
 
 /** Where the Docker engine's socket is on a stock Linux Docker host. */

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulEndpoint, consulRequest } from "./consul-http";
-import { snapshotFolder, snapshotPath, snapshotsToPrune } from "./core/snapshot-files";
+import { snapshotFolder, snapshotPath, snapshotsToPrune } from "../core/snapshot-files";
 
 /** What the hook needs to know of the datacenter, resolved when the program runs. */
 export interface SnapshotSource {

@@ -3,7 +3,7 @@ import {
   INITIAL_MANAGEMENT_DESCRIPTION,
   aclCleanup,
   stateAclObjects,
-} from "../components/core/acl-reconcile";
+} from "../operations/acl-reconcile";
 
 describe("ACL objects after a snapshot restore", () => {
   const stacks = {

@@ -1,15 +1,15 @@
 // Addresses are read by Node's net.isIPv4 and net.BlockList; these pin what counts as an address
 // or a subnet, and where a subnet ends, so a change of reader shows up here.
 import * as assert from "assert";
-import { Problem } from "../components/core/problems";
-import { checkTopology } from "../components/core/topology";
+import { Problem } from "../core/problems";
+import { checkTopology } from "../core/topology";
 import {
   checkIpv4,
   checkJoinAddress,
   checkReachableAddress,
   inSubnet,
   isCidr,
-} from "../components/core/validators";
+} from "../core/validators";
 
 /** Not dotted quads as the checks take them, though inet_aton reads several as addresses. */
 const NOT_DOTTED_QUADS = [

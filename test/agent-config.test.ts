@@ -6,9 +6,9 @@ import {
   buildAgentConfig,
   buildAgentSecretConfig,
   renderConfig,
-} from "../components/core/agent-config";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
-import { globalServerSettings, internalServerSettings } from "../components/core/server-settings";
+} from "../core/agent-config";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { globalServerSettings, internalServerSettings } from "../core/server-settings";
 import { consulSchemaProblems } from "./consul-schema";
 
 const host = {

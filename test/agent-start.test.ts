@@ -8,8 +8,8 @@ import {
   MANAGEMENT_TOKEN_ENV,
   TLS_KEY_ENV,
   agentStartScript,
-} from "../components/core/agent-start";
-import { TLS_FILES } from "../components/core/agent-config";
+} from "../core/agent-start";
+import { TLS_FILES } from "../core/agent-config";
 
 const MANAGEMENT = "11111111-1111-4111-8111-111111111111";
 const AGENT = "22222222-2222-4222-8222-222222222222";

@@ -6,7 +6,7 @@ import {
   autopilotVerdict,
   describeVerdict,
   parseAutopilotHealth,
-} from "../components/core/autopilot-health";
+} from "../operations/autopilot-health";
 
 // A real answer of Consul 1.14.11 with three healthy servers (node1 the leader), taken on the test
 // hosts; the unhealthy cases below are this answer with fields changed as Consul changes them.

@@ -13,7 +13,7 @@ import {
   keySeed,
   renewalWindow,
   serverCertificate,
-} from "../components/core/certificates";
+} from "../core/certificates";
 
 const SECRET = "k".repeat(64);
 const OTHER_SECRET = `${"k".repeat(63)}l`;

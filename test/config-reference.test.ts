@@ -7,15 +7,15 @@ import {
   STACK_OUTPUTS,
   expectedConfigurationMd,
   expectedPulumiYaml,
-} from "../scripts/config-reference";
-import { DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
-import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
+} from "../program/config-reference";
+import { DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,
   SETTING_NAMES,
   STACK_SETTINGS,
   SettingDeclaration,
-} from "../components/core/settings";
+} from "../program/settings";
 import { readStackConfig, runProgram } from "./harness";
 
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -115,11 +115,7 @@ const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
   ["components/internal-dc.ts", "primaryDatacenter", STACK_SETTINGS.globalDatacenter.default],
   ["components/internal-dc.ts", "ports", DEFAULT_INTERNAL_PORTS],
   ...(Object.entries(DEFAULT_REGISTRATOR_OPTIONS) as [string, unknown][]).map(
-    ([field, value]): [string, string, unknown] => [
-      "components/core/registrator-args.ts",
-      field,
-      value,
-    ],
+    ([field, value]): [string, string, unknown] => ["core/registrator-args.ts", field, value],
   ),
 ];
 

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ProgramRun, mockSeed, mockTokenSecret, ofType, reveal, runProgram } from "./harness";
-import { aclTokenFromSeed } from "../components/core/shared-secrets";
+import { aclTokenFromSeed } from "../core/shared-secrets";
 
 const N_HOSTS = path.join(__dirname, "..", "examples", "n-hosts");
 const CONTAINER = "docker:index/container:Container";

@@ -7,7 +7,7 @@ import {
   describeLeader,
   describePeers,
   explainFailure,
-} from "../components/core/failure-diagnosis";
+} from "../core/failure-diagnosis";
 
 // Real output of Consul 1.14.11 agents started on the test hosts to fail one way each (see the
 // fixture folder): `docker logs --tail 40`, then the agent's answers to /v1/status/leader and

@@ -8,8 +8,8 @@ import {
   HEALTHY_MARK_FILE,
   PROBE_INTERVAL_SECONDS,
   leaderHealthcheck,
-} from "../components/core/health";
-import { agentStartScript } from "../components/core/agent-start";
+} from "../core/health";
+import { agentStartScript } from "../core/agent-start";
 
 const LEADER = '"192.168.99.100:8300"\n';
 

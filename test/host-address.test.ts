@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { chooseHostAddress, resolveNodeIp } from "../components/core/host-address";
+import { chooseHostAddress, resolveNodeIp } from "../program/host-address";
 import { iface, readStackConfig, runProgram } from "./harness";
 
 const v4 = (address: string, internal = false) => ({ address, family: "IPv4", internal });

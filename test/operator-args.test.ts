@@ -4,7 +4,7 @@ import {
   DEFAULT_HEALTH_TIMEOUT_SECONDS,
   parseRestoreArgs,
   parseRollArgs,
-} from "../components/core/operator-args";
+} from "../operations/operator-args";
 
 describe("day-two command lines", () => {
   it("roll: --set in the project's namespace, repeated; stacks in the given order", () => {

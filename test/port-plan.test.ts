@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
-import { findPortClashes, planHostPorts } from "../components/core/port-plan";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { findPortClashes, planHostPorts } from "../core/port-plan";
 
 const global = {
   owner: "global server (dc1)",

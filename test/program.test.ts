@@ -11,11 +11,11 @@ import {
   theOne,
 } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
-import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
-import { certificateAuthority, keySeed } from "../components/core/certificates";
+import { aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
+import { certificateAuthority, keySeed } from "../core/certificates";
 import { mockTokenSecret } from "./harness";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../components/core/agent-ports";
-import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
+import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 
 const CONTAINER = "docker:index/container:Container";
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";
@@ -312,7 +312,7 @@ describe("the program (index.ts) under mocks", () => {
 
   it("wires two registrators: host IP into dc1, container addresses into the host's DC", async () => {
     const run = await node1Default();
-    // The declared defaults (components/defaults.ts), as registrator's flags.
+    // The declared defaults (core/defaults.ts), as registrator's flags.
     const o = DEFAULT_REGISTRATOR_OPTIONS;
     const defaultFlags = [
       `-resync=${o.resyncSeconds}`,

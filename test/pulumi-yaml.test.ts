@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { readStackSettings } from "../components/core/stack-settings";
+import { readStackSettings } from "../program/stack-settings";
 import { ProgramRun, readStackConfig, runProgram } from "./harness";
 
 interface Declared {

@@ -5,7 +5,7 @@ import {
   checkRegistratorOptions,
   isRegistratorV7,
   registratorCommand,
-} from "../components/core/registrator-args";
+} from "../core/registrator-args";
 
 const keyOf = (field: string): string => `opts.${field}`;
 const MASTER_IMAGE = "gliderlabs/registrator:master";

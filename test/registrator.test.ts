@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Registrator, RegistratorArgs } from "../components/registrator";
-import { DEFAULT_REGISTRATOR_IMAGE } from "../components/core/registrator-args";
-import { DEFAULT_REGISTRATOR_OPTIONS } from "../components/defaults";
+import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 import {
   Registration,
   collectingWarnings,
@@ -39,7 +39,7 @@ describe("Registrator", () => {
     aclToken: TOKEN,
   };
   /** The flags every Registrator gets unless told otherwise: the same as the program's. */
-  // The declared defaults (components/defaults.ts), as registrator's flags.
+  // The declared defaults (core/defaults.ts), as registrator's flags.
   const o = DEFAULT_REGISTRATOR_OPTIONS;
   const DEFAULT_FLAGS = [
     `-resync=${o.resyncSeconds}`,

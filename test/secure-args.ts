@@ -1,7 +1,7 @@
 // Security arguments for component tests: the shared secrets a server that does not bootstrap
 // must be given (the building blocks are secure by default), fixed and fake.
 import * as pulumi from "@pulumi/pulumi";
-import { certificateAuthority, keySeed } from "../components/core/certificates";
+import { certificateAuthority, keySeed } from "../core/certificates";
 
 /** A CA (Ed25519, as the components make them), valid 2026-2036. */
 export const TEST_CA = certificateAuthority({

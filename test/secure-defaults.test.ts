@@ -10,11 +10,11 @@ import { GlobalConsul, GlobalConsulArgs } from "../components/global-consul";
 import { InternalDc, InternalDcArgs } from "../components/internal-dc";
 import { Registrator, RegistratorArgs } from "../components/registrator";
 import { ConsulService, ConsulServiceArgs } from "../components/consul-service";
-import { clientTokenCheck, serverSecurity } from "../components/core/secure-defaults";
-import { describeProblem } from "../components/core/problems";
-import { aclTokenFromSeed, gossipKeyFromSeed } from "../components/core/shared-secrets";
-import { TLS_FILES } from "../components/core/agent-config";
-import { DEFAULT_GLOBAL_PORTS } from "../components/core/agent-ports";
+import { clientTokenCheck, serverSecurity } from "../core/secure-defaults";
+import { describeProblem } from "../core/problems";
+import { aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
+import { TLS_FILES } from "../core/agent-config";
+import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
 import {
   Registration,
   collectingWarnings,

@@ -6,10 +6,10 @@ import { GlobalConsul } from "../components/global-consul";
 import { InternalDc } from "../components/internal-dc";
 import { ConsulAclToken } from "../components/consul-acl-token";
 import { CA_LIFETIME_DAYS, generatedCertificateAuthority } from "../components/generated-secrets";
-import { certificateAuthority, keySeed } from "../components/core/certificates";
-import { caIdentityOf, issueServerTls } from "../components/core/server-tls";
-import { TLS_FILES } from "../components/core/agent-config";
-import { AGENT_TOKEN_ENV, TLS_KEY_ENV } from "../components/core/agent-start";
+import { certificateAuthority, keySeed } from "../core/certificates";
+import { caIdentityOf, issueServerTls } from "../core/server-tls";
+import { TLS_FILES } from "../core/agent-config";
+import { AGENT_TOKEN_ENV, TLS_KEY_ENV } from "../core/agent-start";
 import {
   Registration,
   installMocks,

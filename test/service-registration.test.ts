@@ -6,8 +6,8 @@ import {
   checkServicePorts,
   preparedQueryDefinition,
   registratorLabels,
-} from "../components/core/service-registration";
-import { Problem } from "../components/core/problems";
+} from "../core/service-registration";
+import { Problem } from "../core/problems";
 
 const keyOf = (field: string): string => `svc.${field}`;
 

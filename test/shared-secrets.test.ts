@@ -1,9 +1,5 @@
 import * as assert from "assert";
-import {
-  SECRET_SEED_LENGTH,
-  aclTokenFromSeed,
-  gossipKeyFromSeed,
-} from "../components/core/shared-secrets";
+import { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
 
 const SEED = "a".repeat(SECRET_SEED_LENGTH);
 const OTHER_SEED = `${"a".repeat(SECRET_SEED_LENGTH - 1)}b`;

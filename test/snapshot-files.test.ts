@@ -9,7 +9,7 @@ import {
   snapshotPath,
   snapshotTimestamp,
   snapshotsToPrune,
-} from "../components/core/snapshot-files";
+} from "../core/snapshot-files";
 
 const at = (iso: string): Date => new Date(iso);
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { readStackSettings } from "../components/core/stack-settings";
+import { readStackSettings } from "../program/stack-settings";
 
 function read(values: Record<string, string>) {
   return readStackSettings((name) => values[name]);

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import { ProgramRun, readStackConfig, reveal, runProgram } from "./harness";
 import { consulSchemaProblems } from "./consul-schema";
-import { inSubnet } from "../components/core/validators";
+import { inSubnet } from "../core/validators";
 
 const HOSTS = ["192.168.99.100", "192.168.99.101"];
 const BOOTSTRAP_STACK = "organization/distributed-consul/node1";

@@ -2,12 +2,12 @@
 // and the exact message that must name the key and the fix.
 import * as assert from "assert";
 import { generateKeyPairSync } from "crypto";
-import { certificateAuthority, keySeed, serverCertificate } from "../components/core/certificates";
+import { certificateAuthority, keySeed, serverCertificate } from "../core/certificates";
 import * as pulumi from "@pulumi/pulumi";
-import { readStack } from "../components/core/stack-settings";
-import { checkStack, stackTopology } from "../components/core/stack-topology";
-import { HostTopology, checkServerCount, checkTopology } from "../components/core/topology";
-import { Problem, describeProblem } from "../components/core/problems";
+import { readStack } from "../program/stack-settings";
+import { checkStack, stackTopology } from "../program/stack-topology";
+import { HostTopology, checkServerCount, checkTopology } from "../core/topology";
+import { Problem, describeProblem } from "../core/problems";
 import { NODE1_INTERFACES, Registration, readStackConfig, runProgram } from "./harness";
 
 const NS = "distributed-consul:";

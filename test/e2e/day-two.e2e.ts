@@ -8,7 +8,11 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { FaultHost, ThreeHostEnvironment, readThreeHostEnvironment } from "./environment";
+import {
+  FaultHost,
+  ThreeHostEnvironment,
+  readThreeHostEnvironment,
+} from "../../testbed/environment";
 import {
   cutLink,
   enginePid,
@@ -18,8 +22,14 @@ import {
   startEngine,
   stopEngine,
 } from "./faults";
-import { ScratchProject, hostStack, scratchProject, containersOf, volumesOf } from "./project";
-import { ConsulAccess, consulGet, consulPut, docker, eventually } from "./probes";
+import {
+  ScratchProject,
+  hostStack,
+  scratchProject,
+  containersOf,
+  volumesOf,
+} from "../../testbed/project";
+import { ConsulAccess, consulGet, consulPut, docker, eventually } from "../../testbed/probes";
 import { Workload, WorkloadSummary, describeSummary, leaderlessWindows } from "./workload";
 
 const GLOBAL_HTTPS_PORT = 8501;

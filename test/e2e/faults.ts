@@ -4,8 +4,8 @@
 import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import { promisify } from "util";
-import { FaultHost } from "./environment";
-import { docker } from "./probes";
+import { FaultHost } from "../../testbed/environment";
+import { docker } from "../../testbed/probes";
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { keySeed, renewalWindow, serverCertificate } from "../../components/core/certificates";
-import { caIdentityOf } from "../../components/core/server-tls";
-import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
+import { keySeed, renewalWindow, serverCertificate } from "../../core/certificates";
+import { caIdentityOf } from "../../core/server-tls";
+import { TestEnvironment, TestHost, readTestEnvironment } from "../../testbed/environment";
 import {
   ScratchProject,
   exampleStack,
@@ -22,7 +22,7 @@ import {
   scratchProject,
   containersOf,
   volumesOf,
-} from "./project";
+} from "../../testbed/project";
 import {
   ConsulAccess,
   Member,
@@ -40,7 +40,7 @@ import {
   resolveFromContainer,
   rpcPing,
   tcpConnect,
-} from "./probes";
+} from "../../testbed/probes";
 
 const SERVICE = "elasticsearch";
 /** The API on the host address: HTTPS (every deployment here has TLS). */

@@ -5,9 +5,9 @@
 // the files) on the same, by then empty, hosts; `after` destroys what it made.
 import * as assert from "assert";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
-import { TestEnvironment, TestHost, readTestEnvironment } from "./environment";
-import { ScratchProject, hostStack, replaceProgram, scratchProject } from "./project";
-import { ConsulAccess, consulGet, consulPut, docker } from "./probes";
+import { TestEnvironment, TestHost, readTestEnvironment } from "../../testbed/environment";
+import { ScratchProject, hostStack, replaceProgram, scratchProject } from "../../testbed/project";
+import { ConsulAccess, consulGet, consulPut, docker } from "../../testbed/probes";
 
 /** The previous release: stacks it deployed must upgrade in place. */
 const PREVIOUS_RELEASE = "1e5d316";

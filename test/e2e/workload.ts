@@ -5,7 +5,7 @@
 // Requests go only to the servers' addresses it is given (the test hosts). The summary's
 // arithmetic is pure and unit-tested (test/workload.test.ts).
 import { randomBytes } from "crypto";
-import { ConsulAccess, consulRequest } from "./probes";
+import { ConsulAccess, consulRequest } from "../../testbed/probes";
 
 /** A write the cluster acknowledged (`PUT /v1/kv/<key>` answered 200 `true`). */
 export interface AckedWrite {

@@ -1,14 +1,14 @@
-import { LogLevel } from "./agent-config";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "./agent-ports";
-import { DeregisterMode, RegistratorFlags } from "./registrator-args";
+import { LogLevel } from "../core/agent-config";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
+import { DeregisterMode, RegistratorFlags } from "../core/registrator-args";
 import {
   DEFAULT_SNAPSHOT_SETTINGS,
   SnapshotStackSettings,
   checkSnapshotsDir,
   checkSnapshotsKeep,
-} from "./snapshot-files";
-import { ServicePort } from "./service-registration";
-import { Problem, error } from "./problems";
+} from "../core/snapshot-files";
+import { ServicePort } from "../core/service-registration";
+import { Problem, error } from "../core/problems";
 import { InterfaceAddress, resolveNodeIp } from "./host-address";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,

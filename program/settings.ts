@@ -1,13 +1,13 @@
 import { isIPv4 } from "node:net";
-import { LogLevel } from "./agent-config";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
-import { LOCAL_DOCKER_HOST, checkDockerHost } from "./docker-host";
-import { Problem, error } from "./problems";
-import { DEFAULT_REGISTRATOR_IMAGE } from "./registrator-args";
-import { checkPinnedImage } from "./service-container";
+import { LogLevel } from "../core/agent-config";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { LOCAL_DOCKER_HOST, checkDockerHost } from "../core/docker-host";
+import { Problem, error } from "../core/problems";
+import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
+import { checkPinnedImage } from "../core/service-container";
 import type { RegistratorSettings, ServiceSettings } from "./stack-settings";
-import { DEFAULT_SNAPSHOT_SETTINGS, SnapshotStackSettings } from "./snapshot-files";
-import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
+import { DEFAULT_SNAPSHOT_SETTINGS, SnapshotStackSettings } from "../core/snapshot-files";
+import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "../core/validators";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -19,14 +19,14 @@ import {
   DEFAULT_REGISTRATOR_OPTIONS,
   DEFAULT_UI,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
-} from "../defaults";
+} from "../core/defaults";
 
 /**
  * The declaration of every stack setting (`distributed-consul:<name>`): its type, its default, its
  * description and the check of its value alone. The program reads config through it
  * (`readStackSettings`), `Pulumi.yaml`'s `config:` block and `docs/configuration.md` are generated
  * from it (`npm run docs:config`) and tested equal to it. Defaults the components share
- * (`components/defaults.ts`, `agent-ports.ts`, `registrator-args.ts`) are taken from there, so
+ * (`core/defaults.ts`, `agent-ports.ts`, `registrator-args.ts`) are taken from there, so
  * every value lives in one place.
  */
 

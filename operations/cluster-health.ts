@@ -1,13 +1,13 @@
 // The global datacenter's health as the day-two scripts see it: a stack's outputs give the API, the
 // CA and the management token; autopilot's answer gives the verdict (core/autopilot-health).
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { ConsulEndpoint, consulRequest } from "./consul-http";
+import { ConsulEndpoint, consulRequest } from "../components/consul-http";
 import {
   AutopilotExpectation,
   AutopilotVerdict,
   autopilotVerdict,
   parseAutopilotHealth,
-} from "./core/autopilot-health";
+} from "./autopilot-health";
 
 /** What a stack's outputs say about reaching its global server. */
 export interface StackApi {

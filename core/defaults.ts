@@ -1,4 +1,4 @@
-import { LogLevel } from "./core/agent-config";
+import { LogLevel } from "./agent-config";
 
 /**
  * Pinned defaults shared by the components and the program. Every image is an exact tag: a

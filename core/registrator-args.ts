@@ -38,13 +38,13 @@ export interface RegistratorFlags {
   readonly explicit?: boolean;
   /**
    * `-resync`: seconds between full resynchronisations of all services; `0` is off. Default in a
-   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command: registrator's `0`).
+   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (core/defaults.ts) (unset on a bare command: registrator's `0`).
    * @default 60
    */
   readonly resyncSeconds?: number;
   /**
    * `-cleanup`: remove services this registrator registered (same hostname) whose container is
-   * gone. Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command:
+   * gone. Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (core/defaults.ts) (unset on a bare command:
    * off).
    * @default true
    */
@@ -75,14 +75,14 @@ export interface RegistratorFlags {
   readonly tags?: string[];
   /**
    * `-retry-attempts`: how often to retry reaching Consul at start-up; `-1` retries forever.
-   * Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (unset on a bare command:
+   * Default in a `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (core/defaults.ts) (unset on a bare command:
    * registrator's `0`, no retry).
    * @default -1
    */
   readonly retryAttempts?: number;
   /**
    * `-retry-interval`: milliseconds between those retries; greater than 0. Default in a
-   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (components/defaults.ts) (registrator's own default too).
+   * `Registrator`: `DEFAULT_REGISTRATOR_OPTIONS` (core/defaults.ts) (registrator's own default too).
    * @default 2000
    */
   readonly retryIntervalMs?: number;

@@ -1,15 +1,11 @@
-// Generates, from the settings declaration (components/core/settings.ts), the `config:` block of
+// Generates, from the settings declaration (program/settings.ts), the `config:` block of
 // Pulumi.yaml and docs/configuration.md. `npm run docs:config` writes both; `--check` only says
 // whether they are current. test/config-reference.test.ts fails when a committed copy differs.
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as prettier from "prettier";
-import {
-  AgentPorts,
-  DEFAULT_GLOBAL_PORTS,
-  DEFAULT_INTERNAL_PORTS,
-} from "../components/core/agent-ports";
+import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,
   DEFAULT_SERVICE_SETTINGS,
@@ -18,16 +14,16 @@ import {
   STACK_SETTINGS,
   SettingDeclaration,
   SettingSection,
-} from "../components/core/settings";
-import { CONFIG_NAMESPACE } from "../components/core/stack-settings";
-import { DEFAULT_DOCKER_BRIDGE_ADDRESS } from "../components/defaults";
+} from "./settings";
+import { CONFIG_NAMESPACE } from "./stack-settings";
+import { DEFAULT_DOCKER_BRIDGE_ADDRESS } from "../core/defaults";
 
 /** The project folder. */
 export const ROOT = path.join(__dirname, "..");
 
 /** The line of Pulumi.yaml after which everything is generated. */
 export const PULUMI_YAML_MARKER =
-  "  # Generated from components/core/settings.ts by `npm run docs:config`; do not edit below.";
+  "  # Generated from program/settings.ts by `npm run docs:config`; do not edit below.";
 
 /** One stack output, as the reference lists it. */
 interface StackOutputRow {
@@ -186,12 +182,12 @@ function configurationMarkdown(): string {
     o.example,
     o.meaning,
   ]);
-  return `<!-- Generated from components/core/settings.ts by \`npm run docs:config\`; do not edit. -->
+  return `<!-- Generated from program/settings.ts by \`npm run docs:config\`; do not edit. -->
 
 # Configuration reference
 
 All keys are in the \`${CONFIG_NAMESPACE}:\` namespace. Each is declared once, with its type,
-default, meaning and check, in \`components/core/settings.ts\`; the \`config:\` block of
+default, meaning and check, in \`program/settings.ts\`; the \`config:\` block of
 \`Pulumi.yaml\` and this page are generated from that declaration (\`npm run docs:config\`), and a
 unit test fails when either differs from it.
 

@@ -7,7 +7,7 @@ import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost } from "./environment";
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(__dirname, "..");
 /** The program: what a user's upgrade to a new release replaces (see {@link replaceProgram}). */
 const PROGRAM_FILES = [
   "index.ts",

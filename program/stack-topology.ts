@@ -1,8 +1,8 @@
-import { Problem, error } from "./problems";
+import { Problem, error } from "../core/problems";
 import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
-import { HostTopology, JoinList, KeyNamer, checkTopology } from "./topology";
-import { checkServiceContainer } from "./service-container";
-import { checkCaPem } from "./server-tls";
+import { HostTopology, JoinList, KeyNamer, checkTopology } from "../core/topology";
+import { checkServiceContainer } from "../core/service-container";
+import { checkCaPem } from "../core/server-tls";
 import { checkSetting } from "./settings";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */

@@ -6,8 +6,8 @@ import { RegistratorFlags, checkRegistratorFlags } from "./registrator-args";
 import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./service-registration";
 import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
-import { checkSetting } from "./settings";
-import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "../defaults";
+import { checkSetting } from "../program/settings";
+import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
 
 /**
  * Names a setting in messages. Settings are named as the stack config keys are, without the

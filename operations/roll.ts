@@ -6,9 +6,9 @@
 // healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
 // others keep the servers they had. The cluster must be healthy before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { describeVerdict } from "../components/core/autopilot-health";
-import { leaderLast, parseRollArgs } from "../components/core/operator-args";
-import { StackApi, askHealth, stackApi, waitForHealth } from "../components/cluster-health";
+import { describeVerdict } from "./autopilot-health";
+import { leaderLast, parseRollArgs } from "./operator-args";
+import { StackApi, askHealth, stackApi, waitForHealth } from "./cluster-health";
 
 /** Writes engine output line by line, each prefixed with the stack's name. */
 function prefixedLines(stack: string): { write(chunk: string): void; flush(): void } {

@@ -3,19 +3,19 @@
 // where values come from; what a host is made of lives in ConsulHost.
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulClusterArgs, ConsulHostArgs } from "./consul-host";
-import { failOnProblems } from "./problems-error";
-import { DEFAULT_GLOBAL_PORTS } from "./core/agent-ports";
-import { hostPort } from "./core/server-settings";
-import { checkDockerContextEnv } from "./core/docker-host";
-import { checkStack, joinSources } from "./core/stack-topology";
+import { ConsulClusterArgs, ConsulHostArgs } from "../components/consul-host";
+import { failOnProblems } from "../components/problems-error";
+import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
+import { hostPort } from "../core/server-settings";
+import { checkDockerContextEnv } from "../core/docker-host";
+import { checkStack, joinSources } from "./stack-topology";
 import {
   CONFIG_NAMESPACE,
   StackSettings,
   configKey,
   readStack,
   splitRegistratorSettings,
-} from "./core/stack-settings";
+} from "./stack-settings";
 
 /** The config keys that hold secrets: each must be set with `--secret`. */
 const SECRET_KEYS = ["gossipKey", "aclManagementToken", "tlsCaKey"] as const;

@@ -20,22 +20,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { consulRequest } from "../components/consul-http";
-import { StackApi, stackApi, waitForHealth } from "../components/cluster-health";
-import { describeVerdict } from "../components/core/autopilot-health";
+import { StackApi, stackApi, waitForHealth } from "./cluster-health";
+import { describeVerdict } from "./autopilot-health";
 import {
   ConsulPolicy,
   ConsulToken,
   StateResource,
   aclCleanup,
   stateAclObjects,
-} from "../components/core/acl-reconcile";
-import { parseRestoreArgs } from "../components/core/operator-args";
-import {
-  DEFAULT_SNAPSHOTS_DIR,
-  newestSnapshot,
-  snapshotFolder,
-} from "../components/core/snapshot-files";
-import { CONFIG_NAMESPACE } from "../components/core/stack-settings";
+} from "./acl-reconcile";
+import { parseRestoreArgs } from "./operator-args";
+import { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/snapshot-files";
+import { CONFIG_NAMESPACE } from "../program/stack-settings";
 
 function fail(message: string): never {
   console.error(`restore: ${message}`);

@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
-import { Problem, error } from "./problems";
-import { inSubnet } from "./validators";
+import { Problem, error } from "../core/problems";
+import { inSubnet } from "../core/validators";
 
 /** One address of a network interface, as Node's `os.networkInterfaces()` lists it. */
 export interface InterfaceAddress {
