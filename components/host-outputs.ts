@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConsulCluster } from "./host-args";
+
+/** One output of a `ConsulHost`. `T` is its value's type. */
+export interface OutputDeclaration<T> {
+  /** What the value is, shown in the stack's outputs reference. */
+  readonly description: string;
+  /**
+   * Whether the value is a Pulumi secret.
+   * @default false
+   */
+  readonly secret?: boolean;
+  /**
+   * Whether the value may be absent (a feature turned off); an absent output is not exported.
+   * @default false
+   */
+  readonly optional?: boolean;
+  /** Only carries `T` for the types derived from the list. */
+  readonly type?: T;
+}
+
+/** Declares one output, keeping its value type. */
+function output<T>(declaration: OutputDeclaration<T>): OutputDeclaration<T> {
+  return declaration;
+}
+
+/**
+ * Every output of a `ConsulHost`, once: the component's output properties, the stack program's
+ * exports and the outputs reference are all derived from this list.
+ */
+export const HOST_OUTPUTS = {
+  cluster: output<ConsulCluster>({
+    secret: true,
+    description:
+      "What the next host needs to join, as one object: pass it to its cluster argument unchanged (a joining stack reads it from the bootstrap stack).",
+  }),
+  gossipKey: output<string>({ secret: true, description: "The gossip key every agent shares." }),
+  aclManagementToken: output<string | undefined>({
+    secret: true,
+    optional: true,
+    description: "The ACL management token; absent with ACLs off.",
+  }),
+  tlsCaCertificate: output<string>({ description: "The CA certificate every agent trusts (PEM)." }),
+  tlsCaKey: output<string>({
+    secret: true,
+    description: "The CA's private key (PEM), with which every server's certificate is issued.",
+  }),
+  nodeName: output<string>({ description: "This host's node name (its global server's)." }),
+  globalDatacenter: output<string>({ description: "The global datacenter's name." }),
+  globalJoinAddress: output<string>({
+    description: "LAN join address of this host's global server (host:serf_lan).",
+  }),
+  globalWanAddress: output<string>({
+    description: "WAN address of this host's global server (host:serf_wan).",
+  }),
+  globalApiAddress: output<string>({
+    description: "API of this host's global server (host:https, verified with tlsCaCertificate).",
+  }),
+  globalDnsAddress: output<string>({
+    description: "DNS interface of this host's global server (host:dns).",
+  }),
+  joinAddresses: output<string[]>({
+    description: "The LAN join addresses this host's global server was given.",
+  }),
+  globalContainerId: output<string>({
+    description: "Container id of this host's global server.",
+  }),
+  internalDatacenter: output<string>({ description: "This host's internal datacenter's name." }),
+  internalWanAddress: output<string>({
+    description: "WAN address of this host's internal server (host:serf_wan).",
+  }),
+  internalApiAddress: output<string>({
+    description: "API of this host's internal server (host:https).",
+  }),
+  internalWanJoinAddresses: output<string[]>({
+    description:
+      "The WAN join addresses this host's internal server was given: its own global server first, then the others known.",
+  }),
+  internalContainerId: output<string>({
+    description: "Container id of this host's internal server.",
+  }),
+  containerDnsAddress: output<string>({
+    description: "Where this host's containers resolve Consul names (bridge:53).",
+  }),
+  globalRegistratorCommand: output<string[]>({
+    description: "The global registrator's arguments (options first, registry URI last).",
+  }),
+  internalRegistratorCommand: output<string[] | undefined>({
+    optional: true,
+    description: "The internal registrator's arguments; absent without internal registration.",
+  }),
+  serviceDnsNames: output<string[] | undefined>({
+    optional: true,
+    description:
+      "Consul DNS names of this host's service (<svc>.service.consul, <query>.query.consul); absent without a service.",
+  }),
+  serviceContainerId: output<string | undefined>({
+    optional: true,
+    description: "Container id of this host's service; absent without a service.",
+  }),
+} as const;
+
+/** The name of a `ConsulHost` output. */
+export type HostOutputName = keyof typeof HOST_OUTPUTS;
+
+/** The names of every output, in the list's order. */
+export const HOST_OUTPUT_NAMES = Object.keys(HOST_OUTPUTS) as HostOutputName[];
+
+/** The value type an output declaration declares. */
+type OutputValue<D> = D extends OutputDeclaration<infer T> ? T : never;
+
+/** A `ConsulHost`'s outputs, typed from {@link HOST_OUTPUTS}. */
+export type HostOutputs = {
+  readonly [K in HostOutputName]: pulumi.Output<OutputValue<(typeof HOST_OUTPUTS)[K]>>;
+};
