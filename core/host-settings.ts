@@ -136,6 +136,11 @@ function unset<T, I extends boolean>(
 /** The agent port names a `globalPorts` / `internalPorts` object may set, in Consul's order. */
 export const PORT_NAMES = Object.keys(DEFAULT_GLOBAL_PORTS) as (keyof AgentPorts)[];
 
+/** The fields of a `globalPorts` / `internalPorts` object: a port number per agent port name. */
+const PORT_FIELDS = Object.fromEntries(PORT_NAMES.map((name) => [name, "number"])) as Readonly<
+  Record<keyof AgentPorts, FieldType>
+>;
+
 /** Consul's log levels, as `logLevel` accepts them. */
 export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
 
@@ -445,6 +450,7 @@ export const HOST_SETTINGS = {
   globalPorts: optional<Partial<AgentPorts>, false>({
     section: SettingSection.Servers,
     type: "object",
+    fields: PORT_FIELDS,
     input: false,
     default: {},
     description: `Port overrides of the global server - any of ${PORT_NAMES.join(", ")}. Defaults - Consul's: ${portList(DEFAULT_GLOBAL_PORTS)}.`,
@@ -456,6 +462,7 @@ export const HOST_SETTINGS = {
   internalPorts: optional<Partial<AgentPorts>, false>({
     section: SettingSection.Servers,
     type: "object",
+    fields: PORT_FIELDS,
     input: false,
     default: {},
     description: `Port overrides of the internal datacenter server - any of ${PORT_NAMES.join(", ")}. Defaults - ${portList(DEFAULT_INTERNAL_PORTS)} (dns is what containers resolve with, on the bridge address, so it stays ${DEFAULT_INTERNAL_PORTS.dns}).`,
