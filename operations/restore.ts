@@ -31,7 +31,7 @@ import {
 } from "./acl-reconcile";
 import { parseRestoreArgs } from "./operator-args";
 import { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/snapshot-files";
-import { CONFIG_NAMESPACE } from "../program/stack-settings";
+import { CONFIG_NAMESPACE } from "../core/config-namespace";
 
 function fail(message: string): never {
   console.error(`restore: ${message}`);
