@@ -26,7 +26,7 @@ const CONTAINER_INTERFACE = /^(docker|br-|veth|virbr|cni|flannel|cali|vxlan|tun|
 
 /**
  * The address other hosts most likely reach this machine at, for a stack that runs against the
- * local Docker engine without `nodeIp`: the first IPv4 address, by interface name, that is not
+ * local Docker engine without `hostAddress`: the first IPv4 address, by interface name, that is not
  * internal, loopback, link-local, inside the Docker bridge subnet, or on an interface a container
  * runtime made. Deterministic for the same interfaces, so the same machine gets the same address
  * on every run. `undefined` when there is none.
@@ -66,22 +66,22 @@ export function isLocalDockerHost(dockerHost: string): boolean {
 }
 
 /**
- * This stack's `nodeIp`: the configured one, or, when none is configured and Docker is local, the
- * address {@link chooseHostAddress} finds, with a notice saying which it chose. A remote Docker
- * host still needs `nodeIp`: this machine's address is not that host's.
+ * This stack's `hostAddress`: the configured one, or, when none is configured and Docker is local,
+ * the address {@link chooseHostAddress} finds, with a notice saying which it chose. A remote
+ * Docker host still needs `hostAddress`: this machine's address is not that host's.
  */
-export function resolveNodeIp(
+export function resolveHostAddress(
   configured: string,
   dockerHost: string,
   interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>,
   bridgeSubnet: string,
   key: string,
-): { nodeIp: string; notice?: string; problems: Problem[] } {
-  if (configured !== "") return { nodeIp: configured, problems: [] };
+): { hostAddress: string; notice?: string; problems: Problem[] } {
+  if (configured !== "") return { hostAddress: configured, problems: [] };
   const setIt = `set it with \`pulumi config set ${key} <this host's address>\``;
   if (!isLocalDockerHost(dockerHost)) {
     return {
-      nodeIp: "",
+      hostAddress: "",
       problems: [
         error(
           key,
@@ -93,7 +93,7 @@ export function resolveNodeIp(
   const choice = chooseHostAddress(interfaces, bridgeSubnet);
   if (!choice) {
     return {
-      nodeIp: "",
+      hostAddress: "",
       problems: [
         error(key, `is not set and this machine has no address other hosts could reach; ${setIt}.`),
       ],
@@ -101,7 +101,7 @@ export function resolveNodeIp(
   }
   const others = choice.candidates.slice(1);
   return {
-    nodeIp: choice.address,
+    hostAddress: choice.address,
     notice:
       `${key} is not set: using ${choice.address} (${choice.interfaceName}), this machine's address, ` +
       `since Docker is local.${others.length > 0 ? ` Other candidates: ${others.join(", ")}.` : ""} ` +

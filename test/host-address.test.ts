@@ -1,12 +1,12 @@
 import * as assert from "assert";
-import { chooseHostAddress, resolveNodeIp } from "../program/host-address";
+import { chooseHostAddress, resolveHostAddress } from "../program/host-address";
 import { iface, readStackConfig, runProgram } from "./harness";
 
 const v4 = (address: string, internal = false) => ({ address, family: "IPv4", internal });
-const KEY = "distributed-consul:nodeIp";
+const KEY = "distributed-consul:hostAddress";
 const BRIDGE = "172.17.0.0/16";
 
-describe("this machine's address, for a stack without nodeIp", () => {
+describe("this machine's address, for a stack without hostAddress", () => {
   it("takes the host's LAN address, never loopback, link-local, IPv6 or a container network", () => {
     const choice = chooseHostAddress(
       {
@@ -44,32 +44,32 @@ describe("this machine's address, for a stack without nodeIp", () => {
     ]);
   });
 
-  it("says which address it chose when Docker is local, and keeps a configured nodeIp", () => {
-    const found = resolveNodeIp(
+  it("says which address it chose when Docker is local, and keeps a configured hostAddress", () => {
+    const found = resolveHostAddress(
       "",
       "unix:///var/run/docker.sock",
       { eth0: [v4("192.168.1.23")] },
       BRIDGE,
       KEY,
     );
-    assert.strictEqual(found.nodeIp, "192.168.1.23");
+    assert.strictEqual(found.hostAddress, "192.168.1.23");
     assert.match(
       String(found.notice),
-      /^distributed-consul:nodeIp is not set: using 192\.168\.1\.23 \(eth0\)/,
+      /^distributed-consul:hostAddress is not set: using 192\.168\.1\.23 \(eth0\)/,
     );
     assert.deepStrictEqual(found.problems, []);
-    const kept = resolveNodeIp(
+    const kept = resolveHostAddress(
       "10.1.2.3",
       "unix:///var/run/docker.sock",
       { eth0: [v4("192.168.1.23")] },
       BRIDGE,
       KEY,
     );
-    assert.deepStrictEqual(kept, { nodeIp: "10.1.2.3", problems: [] });
+    assert.deepStrictEqual(kept, { hostAddress: "10.1.2.3", problems: [] });
   });
 
-  it("still requires nodeIp for a remote Docker host, and when nothing usable is found", () => {
-    const remote = resolveNodeIp(
+  it("still requires hostAddress for a remote Docker host, and when nothing usable is found", () => {
+    const remote = resolveHostAddress(
       "",
       "ssh://docker@192.168.99.101",
       { eth0: [v4("192.168.1.23")] },
@@ -79,10 +79,10 @@ describe("this machine's address, for a stack without nodeIp", () => {
     assert.deepStrictEqual(
       remote.problems.map((p) => `${p.key}: ${p.message}`),
       [
-        "distributed-consul:nodeIp: is required when the Docker host is not this machine (ssh://docker@192.168.99.101); set it with `pulumi config set distributed-consul:nodeIp <this host's address>`.",
+        "distributed-consul:hostAddress: is required when the Docker host is not this machine (ssh://docker@192.168.99.101); set it with `pulumi config set distributed-consul:hostAddress <this host's address>`.",
       ],
     );
-    const nothing = resolveNodeIp(
+    const nothing = resolveHostAddress(
       "",
       "unix:///var/run/docker.sock",
       { lo: [v4("127.0.0.1", true)] },
@@ -92,14 +92,17 @@ describe("this machine's address, for a stack without nodeIp", () => {
     assert.match(nothing.problems[0]?.message ?? "", /no address other hosts could reach/);
   });
 
-  it("lets the shipped node1 stack deploy on its own machine without nodeIp, saying which it used", async () => {
-    assert.ok(!("distributed-consul:nodeIp" in readStackConfig("node1")));
+  it("lets the shipped node1 stack deploy on its own machine without hostAddress, saying which it used", async () => {
+    const node1 = readStackConfig("node1");
+    assert.ok(
+      !("distributed-consul:hostAddress" in node1) && !("distributed-consul:nodeIp" in node1),
+    );
     const laptop = {
       lo: [iface("127.0.0.1", true)],
       docker0: [iface("172.17.0.1")],
       wlp2s0: [iface("10.0.0.7")],
     };
-    const run = await runProgram(readStackConfig("node1"), {}, "node1", [], [], "../index", laptop);
+    const run = await runProgram(node1, {}, "node1", [], [], "../index", laptop);
     assert.strictEqual(run.outputs.globalJoinAddress, "10.0.0.7:8301");
   });
 });
