@@ -1,118 +1,34 @@
-// Generates, from the settings declaration (program/settings.ts), the `config:` block of
-// Pulumi.yaml and docs/configuration.md. `npm run docs:config` writes both; `--check` only says
+// Generates, from the settings declaration (core/host-settings.ts, program/settings.ts) and the
+// outputs' (components/host-outputs.ts), the `config:` block of Pulumi.yaml and
+// docs/configuration.md. `npm run docs:config` writes both; `--check` only says
 // whether they are current. test/config-reference.test.ts fails when a committed copy differs.
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as prettier from "prettier";
+import { HOST_OUTPUTS, HOST_OUTPUT_NAMES } from "../components/host-outputs";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
+import { CONFIG_NAMESPACE } from "../core/config-namespace";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,
-  DEFAULT_SERVICE_SETTINGS,
   PORT_NAMES,
-  SETTING_NAMES,
-  STACK_SETTINGS,
   SettingDeclaration,
   SettingSection,
+} from "../core/host-settings";
+import {
+  DEFAULT_SERVICE_SETTINGS,
+  FORMER_NAMES,
+  STACK_SETTING_NAMES,
+  declarationOf,
+  pulumiDefaultOf,
 } from "./settings";
-import { CONFIG_NAMESPACE } from "./stack-settings";
-import { DEFAULT_DOCKER_BRIDGE_ADDRESS } from "../core/defaults";
 
 /** The project folder. */
 export const ROOT = path.join(__dirname, "..");
 
 /** The line of Pulumi.yaml after which everything is generated. */
 export const PULUMI_YAML_MARKER =
-  "  # Generated from program/settings.ts by `npm run docs:config`; do not edit below.";
-
-/** One stack output, as the reference lists it. */
-interface StackOutputRow {
-  /** The output names (several when they share a row). */
-  readonly names: readonly string[];
-  /** An example value on node1. */
-  readonly example: string;
-  /** What it is. */
-  readonly meaning: string;
-}
-
-const NODE1 = "192.168.99.100";
-const g = DEFAULT_GLOBAL_PORTS;
-const i = DEFAULT_INTERNAL_PORTS;
-
-/** The stack outputs of index.ts (tested against the program's exports). */
-export const STACK_OUTPUTS: readonly StackOutputRow[] = [
-  {
-    names: ["globalJoinAddress"],
-    example: `\`${NODE1}:${g.serfLan}\``,
-    meaning: "LAN join address of this host's global server",
-  },
-  {
-    names: ["globalWanAddress"],
-    example: `\`${NODE1}:${g.serfWan}\``,
-    meaning: "its WAN address, joined by internal datacenters",
-  },
-  {
-    names: ["globalApiAddress"],
-    example: `\`${NODE1}:${g.https}\``,
-    meaning: "its API (HTTPS, verified with `tlsCaCertificate`)",
-  },
-  {
-    names: ["globalDnsAddress"],
-    example: `\`${NODE1}:${g.dns}\``,
-    meaning: "its DNS interface",
-  },
-  {
-    names: ["globalRetryJoin"],
-    example: `\`[]\` (node2: \`["${NODE1}:${g.serfLan}"]\`)`,
-    meaning: "the LAN join list it was given",
-  },
-  {
-    names: ["globalDatacenter", "globalNodeName", "globalContainerId"],
-    example: `\`${String(STACK_SETTINGS.globalDatacenter.default)}\`, \`node1\`, …`,
-    meaning: "identity",
-  },
-  {
-    names: [
-      "internalDatacenter",
-      "internalWanAddress",
-      "internalApiAddress",
-      "internalContainerId",
-    ],
-    example: `\`vm1\`, \`${NODE1}:${i.serfWan}\`, …`,
-    meaning: "this host's internal datacenter server",
-  },
-  {
-    names: ["internalRetryJoinWan"],
-    example: `\`["${NODE1}:${g.serfWan}"]\``,
-    meaning: "the WAN join list it was given",
-  },
-  {
-    names: ["containerDnsAddress"],
-    example: `\`${DEFAULT_DOCKER_BRIDGE_ADDRESS}:${i.dns}\``,
-    meaning: "where this host's containers resolve Consul names",
-  },
-  {
-    names: ["globalRegistratorCommand", "internalRegistratorCommand"],
-    example: `\`["-ip=${NODE1}", …, "consul://127.0.0.1:${g.http}"]\``,
-    meaning: "the registrators' arguments (the internal one while `registrator.registerInternal`)",
-  },
-  {
-    names: ["serviceDnsNames", "serviceContainerId"],
-    example: `\`["${DEFAULT_SERVICE_SETTINGS.ports[0].name}.service.consul", …]\``,
-    meaning: "this host's service (while `service.enabled`)",
-  },
-  { names: ["gossipKey"], example: "secret", meaning: "the shared gossip key" },
-  {
-    names: ["aclManagementToken"],
-    example: "secret, ACLs on only",
-    meaning: "the management token",
-  },
-  {
-    names: ["tlsCaCertificate", "tlsCaKey"],
-    example: "PEM; the key a secret",
-    meaning: "the CA joining stacks read",
-  },
-];
+  "  # Generated from core/host-settings.ts and program/settings.ts by `npm run docs:config`; do not edit below.";
 
 /** A value as the reference shows it: in backticks, strings as they are, others as JSON. */
 function shown(value: unknown): string {
@@ -138,18 +54,26 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   ].join("\n");
 }
 
+/** `value` shown, or `unset` with what applies instead. */
+function shownOrUnset(value: unknown, instead: string): string {
+  return value === undefined ? `unset (${instead})` : shown(value);
+}
+
 /** docs/configuration.md, before formatting. */
 function configurationMarkdown(): string {
   const sections = Object.values(SettingSection).map((section) => {
-    const rows = SETTING_NAMES.filter((n) => STACK_SETTINGS[n].section === section).map((n) => {
-      const d = STACK_SETTINGS[n] as SettingDeclaration<unknown>;
-      return [
-        `\`${n}\``,
-        typeWord(d),
-        d.default === undefined ? "required" : shown(d.default),
-        d.description,
-      ];
-    });
+    const rows = STACK_SETTING_NAMES.filter((n) => declarationOf(n).section === section).map(
+      (n) => {
+        const d = declarationOf(n);
+        const pulumiDefault = pulumiDefaultOf(n);
+        return [
+          `\`${n}\``,
+          typeWord(d),
+          pulumiDefault === undefined ? "required" : shown(pulumiDefault),
+          d.description,
+        ];
+      },
+    );
     return `## ${section}\n\n${table(["key", "type", "default", "meaning"], rows)}`;
   });
   const portRows = PORT_NAMES.map((name: keyof AgentPorts) => [
@@ -157,42 +81,36 @@ function configurationMarkdown(): string {
     shown(DEFAULT_GLOBAL_PORTS[name]),
     shown(DEFAULT_INTERNAL_PORTS[name]),
   ]);
-  const registratorFields = [
-    "image",
-    "registerInternal",
-    "cleanup",
-    "resyncSeconds",
-    "retryAttempts",
-    "retryIntervalMs",
-    "deregister",
-    "ttlSeconds",
-    "ttlRefreshSeconds",
-    "tags",
-    "explicit",
-  ] as const;
-  const registratorRows = registratorFields.map((field) => {
-    const value = DEFAULT_REGISTRATOR_SETTINGS[field];
-    return [`\`${field}\``, value === undefined ? "unset (registrator's own)" : shown(value)];
-  });
-  const serviceRows = (
-    Object.keys(DEFAULT_SERVICE_SETTINGS) as (keyof typeof DEFAULT_SERVICE_SETTINGS)[]
-  ).map((field) => [`\`${field}\``, shown(DEFAULT_SERVICE_SETTINGS[field])]);
-  const outputRows = STACK_OUTPUTS.map((o) => [
-    o.names.map((n) => `\`${n}\``).join(", "),
-    o.example,
-    o.meaning,
+  const registratorDefaults: Readonly<Record<string, unknown>> = DEFAULT_REGISTRATOR_SETTINGS;
+  const registratorRows = Object.keys(declarationOf("registrator").fields ?? {}).map((field) => [
+    `\`${field}\``,
+    shownOrUnset(registratorDefaults[field], "registrator's own"),
   ]);
-  return `<!-- Generated from program/settings.ts by \`npm run docs:config\`; do not edit. -->
+  const serviceDefaults: Readonly<Record<string, unknown>> = DEFAULT_SERVICE_SETTINGS;
+  const serviceRows = Object.keys(declarationOf("service").fields ?? {}).map((field) => [
+    `\`${field}\``,
+    shownOrUnset(serviceDefaults[field], "the image's"),
+  ]);
+  const formerRows = Object.entries(FORMER_NAMES).map(([former, current]) => [
+    `\`${former}\``,
+    `\`${current}\``,
+  ]);
+  const outputRows = HOST_OUTPUT_NAMES.map((name) => {
+    const o: { readonly description: string; readonly secret?: boolean } = HOST_OUTPUTS[name];
+    return [`\`${name}\``, o.secret ? "yes" : "", o.description];
+  });
+  return `<!-- Generated from core/host-settings.ts, program/settings.ts and components/host-outputs.ts by \`npm run docs:config\`; do not edit. -->
 
 # Configuration reference
 
 All keys are in the \`${CONFIG_NAMESPACE}:\` namespace. Each is declared once, with its type,
-default, meaning and check, in \`program/settings.ts\`; the \`config:\` block of
-\`Pulumi.yaml\` and this page are generated from that declaration (\`npm run docs:config\`), and a
-unit test fails when either differs from it.
+default, meaning and check: a host's settings in \`core/host-settings.ts\` (the same names are
+\`ConsulHost\`'s arguments), the stack program's own settings and defaults in
+\`program/settings.ts\`. The \`config:\` block of \`Pulumi.yaml\` and this page are generated from
+that declaration (\`npm run docs:config\`), and a unit test fails when either differs from it.
 
 Pulumi requires every declared key that has no default, so each optional key has a default that
-means "not given" (\`0\`, \`[]\`, \`{}\`, \`""\`). Pulumi also refuses a plaintext default on a key
+means "not given" (\`0\`, \`[]\`, \`""\`). Pulumi also refuses a plaintext default on a key
 marked secret, so the secret keys are not marked secret in \`Pulumi.yaml\`; instead the program
 refuses them unless they were set with \`--secret\`.
 
@@ -208,9 +126,18 @@ ${table(["port", "global default", "internal default"], portRows)}
 
 ${table(["field", "default"], registratorRows)}
 
-\`service\` describes the service container every host runs:
+\`service\` describes the service container every host runs; the fields given replace the
+defaults one by one:
 
 ${table(["field", "default"], serviceRows)}
+
+## Renamed keys
+
+A stack that still sets a key under its former name keeps working: the program reads it as the
+current key and warns at every preview, naming the command that renames it. Setting both is an
+error.
+
+${table(["former key", "current key"], formerRows)}
 
 ## Docker and Consul providers
 
@@ -221,20 +148,25 @@ the stack's own config, never an ambient \`DOCKER_HOST\`. The docker provider le
 
 ## Stack outputs
 
-${table(["output", "example (node1)", "meaning"], outputRows)}
+Each stack exports its host's outputs, \`ConsulHost\`'s own (\`components/host-outputs.ts\`); an
+output that is absent (a feature turned off) is not exported. A joining stack reads the bootstrap
+stack's \`cluster\`.
+
+${table(["output", "secret", "meaning"], outputRows)}
 `;
 }
 
-/** The generated `config:` entries of Pulumi.yaml, before formatting. */
+/** The generated \`config:\` entries of Pulumi.yaml, before formatting. */
 function pulumiYamlEntries(): string {
   const scalar = (value: unknown): string =>
     yaml.dump(value, { flowLevel: 0, lineWidth: -1 }).trimEnd();
-  return SETTING_NAMES.map((name) => {
-    const d = STACK_SETTINGS[name] as SettingDeclaration<unknown>;
+  return STACK_SETTING_NAMES.map((name) => {
+    const d = declarationOf(name);
+    const pulumiDefault = pulumiDefaultOf(name);
     const lines = [`  ${name}:`, `    type: ${d.type}`];
     if (d.items) lines.push("    items:", `      type: ${d.items}`);
     lines.push(`    description: ${scalar(d.description)}`);
-    if (d.default !== undefined) lines.push(`    default: ${scalar(d.default)}`);
+    if (pulumiDefault !== undefined) lines.push(`    default: ${scalar(pulumiDefault)}`);
     return lines.join("\n");
   }).join("\n");
 }

@@ -2,19 +2,22 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import {
-  ROOT,
-  STACK_OUTPUTS,
-  expectedConfigurationMd,
-  expectedPulumiYaml,
-} from "../program/config-reference";
+import { ROOT, expectedConfigurationMd, expectedPulumiYaml } from "../program/config-reference";
+import { HOST_OUTPUT_NAMES } from "../components/host-outputs";
 import { DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,
-  SETTING_NAMES,
+  HOST_SETTINGS,
+  HostSettingName,
+  defaultOf,
+} from "../core/host-settings";
+import {
   STACK_SETTINGS,
-  SettingDeclaration,
+  STACK_SETTING_NAMES,
+  StackSettingName,
+  declarationOf,
+  pulumiDefaultOf,
 } from "../program/settings";
 import { readStackConfig, runProgram } from "./harness";
 
@@ -24,14 +27,15 @@ describe("the settings declaration and what is generated from it", () => {
   it("Pulumi.yaml declares every setting with the declared type, description and default", () => {
     const config = (yaml.load(read("Pulumi.yaml")) as { config: Record<string, unknown> }).config;
     const declared = Object.keys(config).filter((k) => !k.includes(":"));
-    assert.deepStrictEqual(declared, SETTING_NAMES);
-    for (const name of SETTING_NAMES) {
-      const d = STACK_SETTINGS[name] as SettingDeclaration<unknown>;
+    assert.deepStrictEqual(declared, STACK_SETTING_NAMES);
+    for (const name of STACK_SETTING_NAMES) {
+      const d = declarationOf(name);
+      const pulumiDefault = pulumiDefaultOf(name);
       const expected = {
         type: d.type,
         ...(d.items ? { items: { type: d.items } } : {}),
         description: d.description,
-        ...(d.default !== undefined ? { default: d.default } : {}),
+        ...(pulumiDefault !== undefined ? { default: pulumiDefault } : {}),
       };
       assert.deepStrictEqual(config[name], expected, `${name}: run npm run docs:config`);
     }
@@ -47,17 +51,21 @@ describe("the settings declaration and what is generated from it", () => {
     assert.ok(current === (await expectedConfigurationMd()), "run npm run docs:config");
   });
 
-  it("docs/configuration.md lists the outputs the program exports", async () => {
+  it("docs/configuration.md lists every host output, which the program exports", async () => {
+    const reference = read("docs/configuration.md");
+    const outputs = reference.slice(reference.indexOf("## Stack outputs"));
+    for (const name of HOST_OUTPUT_NAMES)
+      assert.match(outputs, new RegExp(`^\\| \`${name}\` +\\|`, "m"));
     // node1's own config turns on everything that adds an output (ACLs, both registrators, the service).
     const run = await runProgram(readStackConfig("node1"), {}, "node1");
-    const listed = STACK_OUTPUTS.flatMap((o) => o.names);
+    const listed = HOST_OUTPUT_NAMES;
     // `default` is the module's own export = object, not an output.
     const exported = Object.keys(run.exports).filter((k) => k !== "default");
     assert.deepStrictEqual([...listed].sort(), exported.sort());
   });
 
   it("every setting's own check refuses a bad value, naming the key", () => {
-    const bad: Partial<Record<(typeof SETTING_NAMES)[number], unknown>> = {
+    const bad: Partial<Record<StackSettingName, unknown>> = {
       nodeName: "node 1",
       internalDatacenter: "VM 1",
       globalDatacenter: "dc 1",
@@ -71,15 +79,13 @@ describe("the settings declaration and what is generated from it", () => {
       recursors: ["1.1.1.1", "one"],
     };
     for (const [name, value] of Object.entries(bad)) {
-      const d = STACK_SETTINGS[name as keyof typeof STACK_SETTINGS] as SettingDeclaration<unknown>;
+      const d = declarationOf(name as StackSettingName);
       assert.ok(d.check, `${name} declares no check`);
       const problems = d.check(`key:${name}`, value);
       assert.strictEqual(problems.length, 1, `${name}: ${JSON.stringify(problems)}`);
       assert.ok(problems[0].key.startsWith(`key:${name}`), problems[0].key);
-      // …and accepts the declared default, unless it is one meaning "not given" ("", 0), which
-      // the reader turns into unset before anything is checked.
-      if (d.default !== undefined && d.default !== "" && d.default !== 0)
-        assert.deepStrictEqual(d.check(name, d.default), [], name);
+      // …and accepts the declared default.
+      if (d.default !== undefined) assert.deepStrictEqual(d.check(name, d.default), [], name);
     }
   });
 });
@@ -99,15 +105,6 @@ const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
     "dockerBridgeAddress",
     STACK_SETTINGS.dockerBridgeAddress.default,
   ],
-  ["components/consul-host.ts", "consulImage", STACK_SETTINGS.consulImage.default],
-  ["components/consul-host.ts", "logLevel", STACK_SETTINGS.logLevel.default],
-  ["components/consul-host.ts", "ui", STACK_SETTINGS.ui.default],
-  ["components/consul-host.ts", "recursors", STACK_SETTINGS.recursors.default],
-  ["components/consul-host.ts", "dockerBridgeAddress", STACK_SETTINGS.dockerBridgeAddress.default],
-  ["components/consul-host.ts", "globalDatacenter", STACK_SETTINGS.globalDatacenter.default],
-  ["components/consul-host.ts", "aclEnabled", STACK_SETTINGS.aclEnabled.default],
-  ["components/consul-host.ts", "registerInternal", DEFAULT_REGISTRATOR_SETTINGS.registerInternal],
-  ["components/consul-host.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
   ["components/registrator.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
   ["components/global-consul.ts", "datacenter", STACK_SETTINGS.globalDatacenter.default],
   // No overrides: Consul's own ports (DEFAULT_GLOBAL_PORTS, whose values the prose points at).
@@ -119,9 +116,12 @@ const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
   ),
 ];
 
-/** The `@default` text of every TSDoc comment right above `readonly <name>` in `source`. */
-function defaultTags(source: string, name: string): string[] {
-  const pattern = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*readonly ${name}\\??:`, "g");
+/**
+ * The `@default` text of every TSDoc comment right above `readonly <name>` in `source` (or above
+ * what `follows` matches).
+ */
+function defaultTags(source: string, name: string, follows = `readonly ${name}\\??:`): string[] {
+  const pattern = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${follows}`, "g");
   return [...source.matchAll(pattern)].flatMap((m) => {
     const tag = /@default (.*)/.exec(m[1]);
     return tag ? [tag[1].trim()] : [];
@@ -143,6 +143,20 @@ describe("TSDoc @default tags that restate a default", () => {
       const tags = defaultTags(read(file), name);
       assert.ok(tags.length > 0, `no @default above readonly ${name} in ${file}`);
       for (const tag of tags) assert.deepStrictEqual(tagValue(tag), value, `@default ${tag}`);
+    });
+  }
+});
+
+describe("TSDoc @default tags of the settings declaration (ConsulHost's arguments show them)", () => {
+  const source = read("core/host-settings.ts");
+  for (const name of Object.keys(HOST_SETTINGS) as HostSettingName[]) {
+    const value = defaultOf(name);
+    // An object's default ({}: none given) is told in prose: what the component does without one.
+    if (value === undefined || (typeof value === "object" && !Array.isArray(value))) continue;
+    it(name, () => {
+      const tags = defaultTags(source, name, `${name}: \\w+[<(]`);
+      assert.strictEqual(tags.length, 1, `no @default above ${name} in core/host-settings.ts`);
+      assert.deepStrictEqual(tagValue(tags[0]), value, `@default ${tags[0]}`);
     });
   }
 });
