@@ -8,10 +8,17 @@ import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost } from "./environment";
 
 const ROOT = path.join(__dirname, "..");
-/** The program: what a user's upgrade to a new release replaces (see {@link replaceProgram}). */
+/**
+ * The program and the operator's scripts (`npm run roll`, `npm run restore`): what a user's
+ * upgrade to a new release replaces (see {@link replaceProgram}). Folders an older release lacks
+ * are left out of its copy.
+ */
 const PROGRAM_FILES = [
   "index.ts",
+  "program",
   "components",
+  "core",
+  "operations",
   "Pulumi.yaml",
   "Pulumi.node1.yaml",
   "Pulumi.node2.yaml",
@@ -19,11 +26,8 @@ const PROGRAM_FILES = [
   "package.json",
   "tsconfig.json",
 ];
-/**
- * What a deployment reads: the program, the examples and component package built on it, and the
- * operator's scripts (`npm run roll`, `npm run restore`).
- */
-const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package", "scripts"];
+/** What a deployment reads: the program, and the examples and component package built on it. */
+const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package"];
 /** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
 const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
@@ -156,29 +160,41 @@ function extractFromGit(revision: string, entries: readonly string[], dir: strin
 /** What the host overrides read from an environment (either suite's). */
 type HostSettings = Pick<TestEnvironment, "bridgeAddress" | "images">;
 
-/** The overrides that point a shipped stack file at a test host. */
-export function hostOverrides(env: HostSettings, host: TestHost): ConfigMap {
+/**
+ * The overrides that point a shipped stack file at a test host. `addressKey` names the host's
+ * address as the program that reads it does: `hostAddress`, or `nodeIp` for a release before
+ * the rename (which this program still reads, with a warning).
+ */
+export function hostOverrides(
+  env: HostSettings,
+  host: TestHost,
+  addressKey: "hostAddress" | "nodeIp" = "hostAddress",
+): ConfigMap {
   const config: ConfigMap = {
     "distributed-consul:dockerHost": { value: host.dockerHost },
-    "distributed-consul:nodeIp": { value: host.ip },
+    [`distributed-consul:${addressKey}`]: { value: host.ip },
     "distributed-consul:dockerBridgeAddress": { value: env.bridgeAddress },
   };
   for (const [key, image] of Object.entries(env.images)) config[key] = { value: image };
   return config;
 }
 
-/** Creates (or selects) one stack of the scratch project with the host's overrides. */
+/**
+ * Creates (or selects) one stack of the scratch project with the host's overrides (`addressKey`:
+ * see {@link hostOverrides}).
+ */
 export async function hostStack(
   project: ScratchProject,
   env: HostSettings,
   host: TestHost,
+  addressKey: "hostAddress" | "nodeIp" = "hostAddress",
 ): Promise<Stack> {
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: host.stack, workDir: project.dir },
     { envVars: project.pulumiEnv },
   );
   // `path`: image overrides such as `service.image` set one field of an object key.
-  await stack.setAllConfig(hostOverrides(env, host), true);
+  await stack.setAllConfig(hostOverrides(env, host, addressKey), true);
   return stack;
 }
 
@@ -217,7 +233,7 @@ export async function oneHostStack(
   await workspace.install();
   const stack = await Stack.createOrSelect("e2e", workspace);
   await stack.setAllConfig({
-    [`consul-${language}:nodeIp`]: { value: env.hosts[0].ip },
+    [`consul-${language}:hostAddress`]: { value: env.hosts[0].ip },
     [`consul-${language}:dockerHost`]: { value: env.hosts[0].dockerHost },
     [`consul-${language}:gossipKey`]: { value: gossipKey, secret: true },
     [`consul-${language}:aclManagementToken`]: { value: managementToken, secret: true },

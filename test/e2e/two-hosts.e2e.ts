@@ -730,7 +730,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
   it("13. first run on one machine: the shipped node1 stack, run on node1 itself, finds its address", async () => {
     // The CLI runs inside node1's network namespace (as on node1 itself), so this machine's
     // interfaces are node1's; only dockerHost is set, because the test host's engine socket is not
-    // at the stock path. nodeIp is not set anywhere.
+    // at the stock path. hostAddress is not set anywhere.
     const netns = env.node1Netns;
     if (!netns) {
       throw new Error(
@@ -754,7 +754,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
       assert.match(
         upOutput,
         new RegExp(
-          `distributed-consul:nodeIp is not set: using ${hostAt(0).ip.replace(/\./g, "\\.")} \\(eth0\\)`,
+          `distributed-consul:hostAddress is not set: using ${hostAt(0).ip.replace(/\./g, "\\.")} \\(eth0\\)`,
         ),
       );
       // The shipped defaults: ACLs and TLS; the CA certificate is a plain output, the rest secret.

@@ -1,5 +1,6 @@
 // The real suite's upgrade step: both stacks deployed by the previous release's program (read from
-// git), then updated in place with this working tree's program. Nothing may be deleted and no
+// git), then updated in place with this working tree's program, their config still naming the
+// host's address nodeIp as that release did (read, with a warning). Nothing may be deleted and no
 // secret made anew; nothing may be replaced but what DELIBERATE lists, each with the change that
 // causes it, and a replaced server keeps its data. It runs after the two-hosts suite (mocha sorts
 // the files) on the same, by then empty, hosts; `after` destroys what it made.
@@ -10,7 +11,7 @@ import { ScratchProject, hostStack, replaceProgram, scratchProject } from "../..
 import { ConsulAccess, consulGet, consulPut, docker } from "../../testbed/probes";
 
 /** The previous release: stacks it deployed must upgrade in place. */
-const PREVIOUS_RELEASE = "1e5d316";
+const PREVIOUS_RELEASE = "8f4a48a";
 /** What an upgrade must not do to any resource: each loses (or would lose) the resource's id. */
 const FORBIDDEN: readonly OpType[] = ["replace", "delete", "create-replacement", "delete-replaced"];
 /** The ops of a replacement (with deleteBeforeReplace, a preview lists all three). */
@@ -27,30 +28,7 @@ const DELIBERATE: readonly {
   readonly keys: readonly string[];
   readonly containers: (n: number) => string[];
   readonly why: string;
-}[] = [
-  {
-    // A `delete-replaced` step names the old URN (root-level `global-agent`), the others the new.
-    urn: /distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::(host-)?(global|internal)-agent$/,
-    keys: ["healthcheck", "command", "uploads", "envs"],
-    containers: (n) => [`consul-dc1-node${n}`, `consul-vm${n}-node${n}`],
-    why:
-      "issue 20: health gates that notice a ready agent within a second (the probe and the start " +
-      "script that clears its mark); the docker provider applies a healthcheck only by replacing " +
-      "the container. Issue 18: raft_multiplier 1 and autopilot's min_quorum in the agent " +
-      "configuration (uploads), and dc1 servers healthy only as autopilot voters, asked with a " +
-      "token in the environment (healthcheck, envs)",
-  },
-  {
-    urn: /distributed-consul:index:Registrator\$docker:index\/(container:Container|remoteImage:RemoteImage)::(host-)?registrator-(global|internal)-(container|image)$/,
-    keys: ["image"],
-    containers: (n) => ["registrator-dc1", `registrator-vm${n}`],
-    why:
-      "replaced with the servers, on this upgrade only: the previous release's state records the " +
-      "registrators' registry URI as depending on the server's container, and a server replaced " +
-      "delete-first takes such dependents with it; issue 20 removed that dependency, so later " +
-      "server replacements leave the registrators alone",
-  },
-];
+}[] = [];
 /** A key written through node1's API before the upgrade and read back after it. */
 const KEPT_KEY = "e2e/upgrade/kept";
 /** Secret outputs the upgrade must keep: joining stacks and every agent rely on them. */
@@ -60,6 +38,8 @@ const KEPT_SECRETS = ["gossipKey", "aclManagementToken"];
  * which every preview of a joining stack does.
  */
 const UNCHANGED: readonly OpType[] = ["same", "read"];
+/** The host's address under its current name, which the previous release called nodeIp. */
+const HOST_ADDRESS = "distributed-consul:hostAddress";
 const STEP_MS = 6 * 60_000;
 
 let env: TestEnvironment;
@@ -140,18 +120,23 @@ interface Step {
  */
 async function preview(
   stack: Stack,
-): Promise<{ steps: Step[]; changed: (readonly [OpType, number])[] }> {
+): Promise<{ steps: Step[]; changed: (readonly [OpType, number])[]; output: string }> {
   const steps: Step[] = [];
   const onEvent = (event: EngineEvent): void => {
     const step = event.resourcePreEvent?.metadata;
     if (step) steps.push({ op: step.op, urn: step.urn, diffs: step.keys ?? step.diffs ?? [] });
   };
-  const result = await stack.preview({ onEvent, onOutput: (text) => project?.log(text) });
+  let output = "";
+  const onOutput = (text: string): void => {
+    output += text;
+    project?.log(text);
+  };
+  const result = await stack.preview({ onEvent, onOutput });
   assert.ok(steps.length > 0, `${stack.name}: the preview sent no resource event`);
   const changed = (Object.entries(result.changeSummary) as [OpType, number][]).filter(
     ([op, count]) => !UNCHANGED.includes(op) && count > 0,
   );
-  return { steps, changed };
+  return { steps, changed, output };
 }
 
 /** One line per step, for a failure message or the report: `op urn (keys)`. */
@@ -180,7 +165,8 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
       );
     }
     project = scratchProject(PREVIOUS_RELEASE);
-    for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
+    // The previous release reads the host's address as nodeIp.
+    for (const host of env.hosts) stacks.push(await hostStack(project, env, host, "nodeIp"));
   });
 
   afterEach(function () {
@@ -235,9 +221,18 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
     if (!project) throw new Error("no scratch project");
     replaceProgram(project);
     for (const [i, host] of env.hosts.entries()) {
-      // The shipped stack file is the new one: point it at the test host again.
-      stacks[i] = await hostStack(project, env, host);
-      const { steps, changed } = await preview(stacks[i]);
+      // The shipped stack file is the new one: point it at the test host again, with the address
+      // under its former name, as in a stack file written for the previous release (the shipped
+      // file's own hostAddress goes): this program reads it, and warns at preview.
+      stacks[i] = await hostStack(project, env, host, "nodeIp");
+      const config = await stacks[i].getAllConfig();
+      if (HOST_ADDRESS in config) await stacks[i].removeConfig(HOST_ADDRESS);
+      const { steps, changed, output } = await preview(stacks[i]);
+      assert.match(
+        output,
+        /distributed-consul:nodeIp\b.*distributed-consul:hostAddress/,
+        `${host.stack}: the preview does not warn that nodeIp is now hostAddress`,
+      );
       const deliberate = (s: Step): boolean =>
         REPLACEMENT.includes(s.op) &&
         DELIBERATE.some((d) => d.urn.test(s.urn) && s.diffs.every((k) => d.keys.includes(k)));
