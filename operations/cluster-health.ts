@@ -22,8 +22,10 @@ export interface StackApi {
 }
 
 /**
- * Reads a stack's `globalApiAddress`, `tlsCaCertificate`, `aclManagementToken`, `globalNodeName`
- * and `globalDatacenter` outputs (see index.ts); throws naming what is missing.
+ * Reads a stack's `globalApiAddress`, `tlsCaCertificate`, `aclManagementToken`, `nodeName` and
+ * `globalDatacenter` outputs (see components/host-outputs.ts); throws naming what is missing. A
+ * stack last deployed by the previous release names its node `globalNodeName`, which is read too,
+ * so that a roll can upgrade it.
  */
 export function stackApi(stack: string, outputs: OutputMap): StackApi {
   const value = (name: string): string | undefined => {
@@ -31,11 +33,11 @@ export function stackApi(stack: string, outputs: OutputMap): StackApi {
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   const address = value("globalApiAddress");
-  const nodeName = value("globalNodeName");
+  const nodeName = value("nodeName") ?? value("globalNodeName");
   const datacenter = value("globalDatacenter");
   const missing = [
     ...(address ? [] : ["globalApiAddress"]),
-    ...(nodeName ? [] : ["globalNodeName"]),
+    ...(nodeName ? [] : ["nodeName"]),
     ...(datacenter ? [] : ["globalDatacenter"]),
   ];
   if (!address || !nodeName || !datacenter) {
