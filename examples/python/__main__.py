@@ -6,12 +6,12 @@ import pulumi_docker as docker
 import pulumi_distributed_consul as consul
 
 config = pulumi.Config()
-node_ip = config.require("nodeIp")
+host_address = config.require("hostAddress")
 
 host = consul.ConsulHost(
     "host",
     node_name="node1",
-    host_address=node_ip,
+    host_address=host_address,
     internal_datacenter="vm1",
     bootstrap=True,
     # The shared secrets, set with --secret; the host makes its CA itself.
