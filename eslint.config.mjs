@@ -10,6 +10,7 @@ export default tseslint.config(
       ".pulumi-state/",
       "eslint.config.mjs",
       ".dependency-cruiser.cjs",
+      ".mocharc.cjs",
     ],
   },
   js.configs.recommended,
