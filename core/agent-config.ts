@@ -1,4 +1,5 @@
 import { AgentPorts } from "./agent-ports";
+import { AgentOptions } from "./host-settings";
 
 /**
  * How a server takes part in forming its datacenter's Raft cluster.
@@ -13,19 +14,9 @@ export type BootstrapMode =
   | { readonly kind: "expect"; readonly servers: number }
   | { readonly kind: "join" };
 
-/**
- * Consul's log levels. A `const` object and a type of the same name, which Pulumi's schema
- * inference turns into an enum (a string-literal union it refuses).
- */
-export const LogLevel = {
-  Trace: "trace",
-  Debug: "debug",
-  Info: "info",
-  Warn: "warn",
-  Error: "error",
-} as const;
-/** One of {@link LogLevel}'s values. */
-export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+// Consul's log levels are declared with the setting that takes them; re-exported here, where
+// `log_level` is written.
+export { LogLevel } from "./log-level";
 
 /** ACL settings of an agent; the tokens themselves go to {@link AgentSecrets}. */
 export interface AclSettings {
@@ -37,8 +28,12 @@ export interface AclSettings {
   readonly tokenReplication: boolean;
 }
 
-/** Everything that shapes one Consul server agent's configuration file (no secrets). */
-export interface AgentSettings {
+/**
+ * Everything that shapes one Consul server agent's configuration file (no secrets): the settings
+ * every agent takes unchanged ({@link AgentOptions}: `recursors`, `ui_config`, `log_level`) and
+ * those this server's role decides.
+ */
+export interface AgentSettings extends AgentOptions {
   /** Datacenter name, e.g. `dc1` or `vm1`. */
   readonly datacenter: string;
   /** Node name, unique in the datacenter. */
@@ -68,12 +63,6 @@ export interface AgentSettings {
   readonly retryJoin: readonly string[];
   /** WAN join targets (`host:port` of other datacenters' servers), retried until one answers. */
   readonly retryJoinWan: readonly string[];
-  /** Upstream DNS servers for names outside the Consul domain. */
-  readonly recursors: readonly string[];
-  /** Whether the web UI is served on the HTTP port. */
-  readonly ui: boolean;
-  /** Log level. */
-  readonly logLevel: LogLevel;
   /** The primary (ACL-authoritative) datacenter; written only when ACLs are on. */
   readonly primaryDatacenter: string;
   /** ACL settings. */

@@ -1,5 +1,3 @@
-import { LogLevel } from "./agent-config";
-
 /**
  * Pinned defaults shared by the components and the program. Every image is an exact tag: a
  * `docker.RemoteImage` does not pull again when the tag exists locally, so a moving tag would
@@ -20,12 +18,6 @@ export const DEFAULT_DOCKER_BRIDGE_SUBNET = "172.17.0.0/16";
 
 /** Upstream resolvers for names outside the Consul domain. */
 export const DEFAULT_RECURSORS: readonly string[] = ["1.1.1.1", "8.8.8.8"];
-
-/** Consul's log level unless given. */
-export const DEFAULT_LOG_LEVEL = LogLevel.Info;
-
-/** Whether a server serves the web UI unless told. */
-export const DEFAULT_UI = true;
 
 /**
  * registrator's options unless given, for every `Registrator` (the program's included):

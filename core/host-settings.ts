@@ -4,19 +4,14 @@
 // configuration reference are all derived from it: adding a setting means adding it here and
 // using it where it acts (see docs/contributing.md).
 import { isIPv4 } from "node:net";
-import { LogLevel } from "./agent-config";
+import { LogLevel } from "./log-level";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
 import { LOCAL_DOCKER_HOST, checkDockerHost } from "./docker-host";
 import { Problem, error } from "./problems";
 import { DEFAULT_REGISTRATOR_IMAGE, RegistratorFlags } from "./registrator-args";
 import { checkPinnedImage } from "./service-container";
 import { ServicePort } from "./service-registration";
-import {
-  DEFAULT_SNAPSHOT_SETTINGS,
-  SnapshotStackSettings,
-  checkSnapshotsDir,
-  checkSnapshotsKeep,
-} from "./snapshot-files";
+import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from "./snapshot-files";
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
 import {
   DEFAULT_CONSUL_IMAGE,
@@ -133,6 +128,16 @@ function unset<T, I extends boolean>(
   };
 }
 
+/**
+ * A setting every Consul agent takes unchanged (`agent: true`, kept in the declaration's type), so
+ * that the components pass it on without naming it.
+ */
+function agentWide<T, I extends boolean>(
+  declaration: SettingDeclaration<T, I> & { readonly default: T },
+): SettingDeclaration<T, I> & { readonly default: T; readonly agent: true } {
+  return { ...declaration, agent: true };
+}
+
 /** The agent port names a `globalPorts` / `internalPorts` object may set, in Consul's order. */
 export const PORT_NAMES = Object.keys(DEFAULT_GLOBAL_PORTS) as (keyof AgentPorts)[];
 
@@ -186,8 +191,29 @@ export interface ServiceSettings {
   readonly preparedQuery?: boolean;
 }
 
-/** The `snapshots` setting. */
-export type SnapshotSettings = Partial<SnapshotStackSettings>;
+/**
+ * The `snapshots` setting: whether and where a global server's Raft snapshots are saved before its
+ * container is deleted. An interface with declared fields, so that the component package describes
+ * them to other languages.
+ */
+export interface SnapshotSettings {
+  /**
+   * Save snapshots at all. `false` lets a replacement or destroy go on without one.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Folder, absolute or relative to the program's working directory (the Pulumi project); each
+   * datacenter gets a subfolder.
+   * @default snapshots
+   */
+  readonly dir?: string;
+  /**
+   * Snapshots kept per node (a whole number, at least 1).
+   * @default 5
+   */
+  readonly keep?: number;
+}
 
 /** `name value, name value, …` of a ports object, for descriptions. */
 function portList(ports: AgentPorts): string {
@@ -480,52 +506,55 @@ export const HOST_SETTINGS = {
    * Upstream DNS servers Consul forwards names outside Consul to.
    * @default ["1.1.1.1", "8.8.8.8"]
    */
-  recursors: optional<readonly string[], true>({
-    section: SettingSection.Servers,
-    type: "array",
-    items: "string",
-    input: true,
-    agent: true,
-    default: DEFAULT_RECURSORS,
-    description: "Upstream DNS servers Consul forwards non-Consul names to.",
-    check: (key, value) =>
-      value.flatMap((r, i) =>
-        isIPv4(r)
-          ? []
-          : [
-              error(
-                `${key}[${i}]`,
-                `"${r}" is not an IPv4 address; give a DNS server's address such as ${DEFAULT_RECURSORS[0]}.`,
-              ),
-            ],
-      ),
-  }),
+  recursors: agentWide(
+    optional<readonly string[], true>({
+      section: SettingSection.Servers,
+      type: "array",
+      items: "string",
+      input: true,
+      default: DEFAULT_RECURSORS,
+      description: "Upstream DNS servers Consul forwards non-Consul names to.",
+      check: (key, value) =>
+        value.flatMap((r, i) =>
+          isIPv4(r)
+            ? []
+            : [
+                error(
+                  `${key}[${i}]`,
+                  `"${r}" is not an IPv4 address; give a DNS server's address such as ${DEFAULT_RECURSORS[0]}.`,
+                ),
+              ],
+        ),
+    }),
+  ),
   /**
    * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
    * bridge).
    * @default true
    */
-  ui: optional<boolean, true>({
-    section: SettingSection.Servers,
-    type: "boolean",
-    input: true,
-    agent: true,
-    default: true,
-    description: "Serve the Consul web UI on the HTTP port.",
-  }),
+  ui: agentWide(
+    optional<boolean, true>({
+      section: SettingSection.Servers,
+      type: "boolean",
+      input: true,
+      default: true,
+      description: "Serve the Consul web UI on the HTTP port.",
+    }),
+  ),
   /**
    * Consul's log level, one of {@link LogLevel}'s.
    * @default info
    */
-  logLevel: optional<LogLevel, true>({
-    section: SettingSection.Servers,
-    type: "string",
-    input: true,
-    agent: true,
-    oneOf: LOG_LEVELS,
-    default: LogLevel.Info,
-    description: `Consul log level - ${LOG_LEVELS.join(", ")}.`,
-  }),
+  logLevel: agentWide(
+    optional<LogLevel, true>({
+      section: SettingSection.Servers,
+      type: "string",
+      input: true,
+      oneOf: LOG_LEVELS,
+      default: LogLevel.Info,
+      description: `Consul log level - ${LOG_LEVELS.join(", ")}.`,
+    }),
+  ),
   /**
    * Keep both servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up`
    * adopts them, old peers included. Replacing a container never touches them either way.

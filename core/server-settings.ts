@@ -1,14 +1,16 @@
-import { AgentSettings, ConsulConfigDocument, LogLevel, buildAgentConfig } from "./agent-config";
+import { AgentSettings, ConsulConfigDocument, buildAgentConfig } from "./agent-config";
 import { AgentPorts } from "./agent-ports";
+import { AGENT_SETTING_NAMES, AgentOptions } from "./host-settings";
 
 /**
  * Everything that decides one server agent's configuration, resolved and defaulted: the one
  * shape a server's settings have between a component's arguments and Consul's configuration
  * document ({@link globalAgentConfig}, {@link internalAgentConfig}). The components resolve their
  * arguments into it and hand it over; how it maps to Consul's keys (`AgentSettings`) is the
- * core's own business.
+ * core's own business. The settings every agent takes unchanged ({@link AgentOptions}) pass
+ * through without being named.
  */
-export interface ServerSpec {
+export interface ServerSpec extends AgentOptions {
   /** Node name of this host (e.g. `node1`); unique across hosts. */
   readonly nodeName: string;
   /** The host's address, reachable from every other host; every agent binds and advertises it. */
@@ -19,18 +21,12 @@ export interface ServerSpec {
   readonly datacenter: string;
   /** Ports of this agent. */
   readonly ports: AgentPorts;
-  /** Upstream DNS servers for names outside Consul. */
-  readonly recursors: readonly string[];
-  /** Whether the web UI is served. */
-  readonly ui: boolean;
-  /** Log level. */
-  readonly logLevel: LogLevel;
-  /** Whether ACLs are enforced; `primaryDatacenter` is then authoritative. */
+  /** Whether ACLs are enforced; `globalDatacenter` is then authoritative. */
   readonly aclEnabled: boolean;
   /** Whether the agent has TLS (RPC verified both ways, HTTPS on the host address). */
   readonly tls: boolean;
-  /** The primary datacenter (the global one). */
-  readonly primaryDatacenter: string;
+  /** The global datacenter's name: the primary (ACL-authoritative) datacenter. */
+  readonly globalDatacenter: string;
 }
 
 /** This host's server of the global datacenter. */
@@ -39,8 +35,8 @@ export interface GlobalServerSpec extends ServerSpec {
   readonly bootstrap: boolean;
   /** `bootstrap_expect`, when every server waits for a count instead; ignored with `bootstrap`. */
   readonly bootstrapExpect?: number;
-  /** LAN addresses (`host:serf_lan`) of the other global servers to join. */
-  readonly retryJoin: readonly string[];
+  /** LAN addresses (`host:serf_lan`) of the other global servers to join (`retry_join`). */
+  readonly joinAddresses: readonly string[];
   /**
    * How many servers the global datacenter is built for (one per host): autopilot removes dead
    * servers only while a majority of this many remain (`min_quorum`).
@@ -55,13 +51,18 @@ export function majority(servers: number): number {
 
 /** This host's internal datacenter server. */
 export interface InternalServerSpec extends ServerSpec {
-  /** WAN addresses (`host:serf_wan`) of every global server. */
-  readonly retryJoinWan: readonly string[];
+  /** WAN addresses (`host:serf_wan`) of every global server (`retry_join_wan`). */
+  readonly wanJoinAddresses: readonly string[];
 }
 
 /** `host:port`, the form Consul's join lists and this project's address outputs use. */
 export function hostPort(host: string, port: number): string {
   return `${host}:${port}`;
+}
+
+/** The settings every agent takes unchanged, picked from a server's spec. */
+function agentOptionsOf(spec: ServerSpec): AgentOptions {
+  return Object.fromEntries(AGENT_SETTING_NAMES.map((name) => [name, spec[name]])) as AgentOptions;
 }
 
 /**
@@ -113,14 +114,12 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
       : opts.bootstrapExpect !== undefined
         ? { kind: "expect", servers: opts.bootstrapExpect }
         : { kind: "join" },
-    retryJoin: opts.retryJoin,
+    retryJoin: opts.joinAddresses,
     // The global servers form the WAN pool among themselves through LAN membership; internal
     // datacenters join them over WAN.
     retryJoinWan: [],
-    recursors: opts.recursors,
-    ui: opts.ui,
-    logLevel: opts.logLevel,
-    primaryDatacenter: opts.primaryDatacenter,
+    ...agentOptionsOf(opts),
+    primaryDatacenter: opts.globalDatacenter,
     acl: { enabled: opts.aclEnabled, tokenReplication: false },
     // A stopped or destroyed host's server leaves, so two hosts keep a quorum when one goes
     // (`pulumi destroy` of node2 leaves node1 a working one-server cluster, and node2's objects
@@ -151,11 +150,9 @@ export function internalServerSettings(opts: InternalServerSpec): AgentSettings 
     ports: opts.ports,
     bootstrap: { kind: "self" },
     retryJoin: [],
-    retryJoinWan: opts.retryJoinWan,
-    recursors: opts.recursors,
-    ui: opts.ui,
-    logLevel: opts.logLevel,
-    primaryDatacenter: opts.primaryDatacenter,
+    retryJoinWan: opts.wanJoinAddresses,
+    ...agentOptionsOf(opts),
+    primaryDatacenter: opts.globalDatacenter,
     acl: { enabled: opts.aclEnabled, tokenReplication: opts.aclEnabled },
     // The datacenter's only server: there is no one to leave to.
     leaveOnTerminate: false,

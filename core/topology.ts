@@ -6,13 +6,14 @@ import { RegistratorFlags, checkRegistratorFlags } from "./registrator-args";
 import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./service-registration";
 import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
-import { checkSetting } from "../program/settings";
+import { checkSetting } from "./host-settings";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
 
 /**
- * Names a setting in messages. Settings are named as the stack config keys are, without the
- * namespace: `nodeIp`, `globalPorts`, `registrator.ttlSeconds`, `service.ports[0]`, … A stack
- * maps them to `distributed-consul:<setting>`; a component to its own arguments.
+ * Names a setting in messages. Settings are named as the host settings are (the stack's config
+ * keys without the namespace, and a component's arguments): `hostAddress`, `globalPorts`,
+ * `registrator.ttlSeconds`, `service.ports[0]`, … A stack maps them to
+ * `distributed-consul:<setting>`; a component to `Component(name).<setting>`.
  */
 export type KeyNamer = (setting: string) => string;
 
@@ -54,8 +55,8 @@ export interface HostTopology {
   readonly keyOf: KeyNamer;
   /** `nodeName`. */
   readonly nodeName?: string;
-  /** `nodeIp`: the address every agent on the host binds and advertises. */
-  readonly nodeIp?: string;
+  /** `hostAddress`: the address every agent on the host binds and advertises. */
+  readonly hostAddress?: string;
   /** `dockerHost`: the Docker daemon URL. */
   readonly dockerHost?: string;
   /** `dockerBridgeAddress`. Default `172.17.0.1`. */
@@ -106,14 +107,11 @@ export function joinListOf(value: unknown): JoinList {
 }
 
 /**
- * A {@link KeyNamer} for a component's arguments: `Component(name).<argument>`, where a
- * setting's leading name is renamed to the component's argument (e.g. `nodeIp` → `hostAddress`).
+ * A {@link KeyNamer} for a component's arguments, which carry the settings' names:
+ * `Component(name).<setting>`.
  */
-export function componentKeyNamer(component: string, renames: Record<string, string>): KeyNamer {
-  return (setting) => {
-    const head = /^[A-Za-z]+/.exec(setting)?.[0] ?? setting;
-    return `${component}.${renames[head] ?? head}${setting.slice(head.length)}`;
-  };
+export function componentKeyNamer(component: string): KeyNamer {
+  return (setting) => `${component}.${setting}`;
 }
 
 function checkJoinList(
@@ -148,7 +146,7 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
     ...(g.datacenter === undefined
       ? []
       : checkSetting("globalDatacenter", k("globalDatacenter"), g.datacenter)),
-    ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.nodeIp, bridgeSubnet),
+    ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.hostAddress, bridgeSubnet),
   ];
   if (g.bootstrap && g.bootstrapExpect !== undefined) {
     problems.push(
@@ -255,9 +253,13 @@ function checkHost(host: HostTopology): Problem[] {
   const subnetOk = isCidr(bridgeSubnet);
   return [
     ...(host.nodeName === undefined ? [] : checkSetting("nodeName", k("nodeName"), host.nodeName)),
-    ...(host.nodeIp === undefined
+    ...(host.hostAddress === undefined
       ? []
-      : checkReachableAddress(k("nodeIp"), host.nodeIp, subnetOk ? bridgeSubnet : "0.0.0.0/32")),
+      : checkReachableAddress(
+          k("hostAddress"),
+          host.hostAddress,
+          subnetOk ? bridgeSubnet : "0.0.0.0/32",
+        )),
     ...(host.dockerHost === undefined
       ? []
       : checkSetting("dockerHost", k("dockerHost"), host.dockerHost)),
@@ -269,7 +271,7 @@ function checkHost(host: HostTopology): Problem[] {
     ...Object.entries(host.images ?? {}).flatMap(([setting, image]) =>
       checkPinnedImage(k(setting), image),
     ),
-    ...checkSetting("recursors", k("recursors"), host.recursors ?? []),
+    ...checkSetting("recursors", k("recursors"), [...(host.recursors ?? [])]),
     ...(host.global ? checkGlobal(host, host.global, bridgeSubnet) : []),
     ...(host.internal ? checkInternal(host, host.internal, bridgeSubnet) : []),
     ...(host.registrator
@@ -366,7 +368,7 @@ export function checkTopology(topology: Topology): Problem[] {
   const problems = hosts.flatMap(checkHost);
   problems.push(
     ...duplicates(hosts, (h) => h.nodeName, "nodeName", "node name"),
-    ...duplicates(hosts, (h) => h.nodeIp, "nodeIp", "address"),
+    ...duplicates(hosts, (h) => h.hostAddress, "hostAddress", "address"),
     ...duplicates(hosts, (h) => h.internal?.datacenter, "internalDatacenter", "datacenter"),
   );
 

@@ -62,7 +62,7 @@ describe("IPv4 addresses", () => {
         hosts: [
           {
             keyOf: (s) => `c:${s}`,
-            nodeIp: ip,
+            hostAddress: ip,
             dockerBridgeAddress: ip,
             recursors: ["1.1.1.1", ip],
           },
@@ -71,7 +71,7 @@ describe("IPv4 addresses", () => {
       });
       assert.deepStrictEqual(
         problems.map((p) => p.key),
-        ["c:nodeIp", "c:dockerBridgeAddress", "c:recursors[1]"],
+        ["c:hostAddress", "c:dockerBridgeAddress", "c:recursors[1]"],
         JSON.stringify(ip),
       );
     }
@@ -143,16 +143,16 @@ describe("IPv4 subnets", () => {
       "169.255.0.0",
       "172.18.0.1",
     ]) {
-      assert.deepStrictEqual(checkReachableAddress("nodeIp", ok, bridge), [], ok);
+      assert.deepStrictEqual(checkReachableAddress("hostAddress", ok, bridge), [], ok);
     }
     for (const [bad, why] of [
       ["127.255.255.255", /loopback/],
       ["169.254.0.0", /link-local/],
       ["172.17.255.255", /Docker bridge subnet 172\.17\.0\.0\/16/],
     ] as const) {
-      const problems = checkReachableAddress("nodeIp", bad, bridge);
+      const problems = checkReachableAddress("hostAddress", bad, bridge);
       assert.deepStrictEqual(keysAndFix(problems, /give the host's own address/), [
-        ["nodeIp", true],
+        ["hostAddress", true],
       ]);
       assert.match(problems[0].message, why, bad);
     }

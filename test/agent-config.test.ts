@@ -22,7 +22,7 @@ const common = {
   logLevel: "info" as const,
   aclEnabled: false,
   tls: false,
-  primaryDatacenter: "dc1",
+  globalDatacenter: "dc1",
 };
 
 function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
@@ -32,7 +32,7 @@ function globalSettings(overrides: Partial<AgentSettings> = {}): AgentSettings {
       ...common,
       datacenter: "dc1",
       bootstrap: false,
-      retryJoin: ["192.168.99.100:8301"],
+      joinAddresses: ["192.168.99.100:8301"],
       serverCount: 3,
       ports: DEFAULT_GLOBAL_PORTS,
     }),
@@ -46,7 +46,7 @@ function internalSettings(tls: boolean): AgentSettings {
     ...common,
     tls,
     datacenter: "vm2",
-    retryJoinWan: ["192.168.99.100:8302"],
+    wanJoinAddresses: ["192.168.99.100:8302"],
     ports: DEFAULT_INTERNAL_PORTS,
   });
 }
@@ -59,7 +59,7 @@ function tlsOn(): Partial<AgentSettings> {
     tls: true,
     datacenter: "dc1",
     bootstrap: false,
-    retryJoin: ["192.168.99.100:8301"],
+    joinAddresses: ["192.168.99.100:8301"],
     serverCount: 3,
     ports: DEFAULT_GLOBAL_PORTS,
   });
@@ -122,7 +122,7 @@ describe("agent configuration (pure core)", () => {
     const opts = {
       ...common,
       datacenter: "dc1",
-      retryJoin: [],
+      joinAddresses: [],
       serverCount: 3,
       ports: DEFAULT_GLOBAL_PORTS,
     };
@@ -273,7 +273,7 @@ describe("day-two settings of the servers", () => {
         ...common,
         datacenter: "dc1",
         bootstrap: false,
-        retryJoin: ["192.168.99.100:8301"],
+        joinAddresses: ["192.168.99.100:8301"],
         serverCount,
         ports: DEFAULT_GLOBAL_PORTS,
       }),

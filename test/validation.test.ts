@@ -68,39 +68,41 @@ const FIX_JOIN = "give the host address of a server on another host";
 const CATALOGUE: [string, Record<string, unknown>, string[]][] = [
   [
     "a truncated node address",
-    { nodeIp: "192.168.99" },
+    { hostAddress: "192.168.99" },
     [
-      `${NS}nodeIp: "192.168.99" is not an IPv4 address; give a dotted quad such as 192.168.99.100.`,
+      `${NS}hostAddress: "192.168.99" is not an IPv4 address; give a dotted quad such as 192.168.99.100.`,
     ],
   ],
   [
     "an octet out of range",
-    { nodeIp: "192.168.99.256" },
+    { hostAddress: "192.168.99.256" },
     [
-      `${NS}nodeIp: "192.168.99.256" is not an IPv4 address; give a dotted quad such as 192.168.99.100.`,
+      `${NS}hostAddress: "192.168.99.256" is not an IPv4 address; give a dotted quad such as 192.168.99.100.`,
     ],
   ],
   [
     "a loopback node address",
-    { nodeIp: "127.0.0.1" },
-    [`${NS}nodeIp: "127.0.0.1" is a loopback address, unreachable from other hosts; ${FIX_HOST}.`],
+    { hostAddress: "127.0.0.1" },
+    [
+      `${NS}hostAddress: "127.0.0.1" is a loopback address, unreachable from other hosts; ${FIX_HOST}.`,
+    ],
   ],
   [
     "a container address as node address (the original flapping)",
-    { nodeIp: "172.17.0.5" },
+    { hostAddress: "172.17.0.5" },
     [
-      `${NS}nodeIp: "172.17.0.5" is inside the Docker bridge subnet 172.17.0.0/16: every host has that range and cannot reach another host's copy (the original WAN flapping); ${FIX_HOST}.`,
+      `${NS}hostAddress: "172.17.0.5" is inside the Docker bridge subnet 172.17.0.0/16: every host has that range and cannot reach another host's copy (the original WAN flapping); ${FIX_HOST}.`,
     ],
   ],
   [
     "the unspecified address",
-    { nodeIp: "0.0.0.0" },
-    [`${NS}nodeIp: "0.0.0.0" cannot be advertised or joined; ${FIX_HOST}.`],
+    { hostAddress: "0.0.0.0" },
+    [`${NS}hostAddress: "0.0.0.0" cannot be advertised or joined; ${FIX_HOST}.`],
   ],
   [
     "a link-local address",
-    { nodeIp: "169.254.10.1" },
-    [`${NS}nodeIp: "169.254.10.1" is link-local, unreachable from other hosts; ${FIX_HOST}.`],
+    { hostAddress: "169.254.10.1" },
+    [`${NS}hostAddress: "169.254.10.1" is link-local, unreachable from other hosts; ${FIX_HOST}.`],
   ],
   [
     "a node name with an underscore",
@@ -498,13 +500,13 @@ describe("validation catalogue: every bad input fails at preview, naming its key
 
   it("reports every problem at once, not only the first", () => {
     const errors = errorsOf({
-      nodeIp: "127.0.0.1",
+      hostAddress: "127.0.0.1",
       globalDatacenter: "DC1",
       registrator: { ttlSeconds: 5 },
     });
     assert.deepStrictEqual(
       errors.map((e) => e.split(":").slice(0, 2).join(":")),
-      [`${NS}nodeIp`, `${NS}globalDatacenter`, `${NS}registrator.ttlSeconds`],
+      [`${NS}hostAddress`, `${NS}globalDatacenter`, `${NS}registrator.ttlSeconds`],
     );
   });
 });
@@ -522,7 +524,7 @@ describe("the shipped stacks", () => {
   it("a third host that joins both gives three servers and no warning", () => {
     const problems = problemsOf({
       nodeName: "node3",
-      nodeIp: "192.168.99.102",
+      hostAddress: "192.168.99.102",
       internalDatacenter: "vm3",
       joinAddresses: ["192.168.99.100:8301", "192.168.99.101:8301"],
     });
@@ -578,8 +580,8 @@ describe("topology of a program composing all hosts", () => {
 
   it("refuses one address for two hosts", () => {
     assert.ok(
-      composed(["node1", {}], ["node2", { nodeIp: "192.168.99.100" }]).includes(
-        'hosts[1].nodeIp: address "192.168.99.100" is already used by hosts[0].nodeIp; give every host its own.',
+      composed(["node1", {}], ["node2", { hostAddress: "192.168.99.100" }]).includes(
+        'hosts[1].hostAddress: address "192.168.99.100" is already used by hosts[0].hostAddress; give every host its own.',
       ),
     );
   });
@@ -624,7 +626,7 @@ describe("the program refuses bad input before registering anything", () => {
   it("throws one ResourceError listing every problem, with no resource registered", async () => {
     const config = {
       ...readStackConfig("node1"),
-      [`${NS}nodeIp`]: "127.0.0.1",
+      [`${NS}hostAddress`]: "127.0.0.1",
       [`${NS}registrator`]: JSON.stringify({ ttlSeconds: 5 }),
     };
     const registrations: Registration[] = [];
@@ -633,7 +635,7 @@ describe("the program refuses bad input before registering anything", () => {
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
         e.message.startsWith("distributed-consul found 2 configuration problems:") &&
-        e.message.includes(`${NS}nodeIp: "127.0.0.1" is a loopback address`) &&
+        e.message.includes(`${NS}hostAddress: "127.0.0.1" is a loopback address`) &&
         e.message.includes(`${NS}registrator.ttlSeconds: ttlSeconds needs ttlRefreshSeconds`),
     );
     assert.deepStrictEqual(registrations, []);
