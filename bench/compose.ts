@@ -10,12 +10,8 @@ import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-port
 import { leaderHealthcheck } from "../core/health";
 import { registratorCommand } from "../core/registrator-args";
 import { globalAgentConfig, internalAgentConfig } from "../core/server-settings";
-import {
-  DEFAULT_CONSUL_IMAGE,
-  DEFAULT_LOG_LEVEL,
-  DEFAULT_RECURSORS,
-  DEFAULT_REGISTRATOR_OPTIONS,
-} from "../core/defaults";
+import { DEFAULT_CONSUL_IMAGE, DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
+import { agentOptions } from "../core/host-settings";
 import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
 
 const SIZES = [1, 10, 100];
@@ -53,7 +49,7 @@ function declareWithComponents(hosts: Host[]): void {
         hostAddress: h.address,
         bootstrapExpect: hosts.length,
         serverCount: hosts.length,
-        retryJoin: joins.filter((_, j) => j !== i),
+        joinAddresses: joins.filter((_, j) => j !== i),
         ...OPT_OUT,
       },
       { providers: [provider] },
@@ -63,8 +59,8 @@ function declareWithComponents(hosts: Host[]): void {
       {
         nodeName: h.name,
         hostAddress: h.address,
-        datacenter: `vm${i + 1}`,
-        retryJoinWan: [global.wanAddress],
+        internalDatacenter: `vm${i + 1}`,
+        wanJoinAddresses: [global.wanAddress],
         ...OPT_OUT,
       },
       { providers: [provider] },
@@ -87,12 +83,11 @@ function declareRaw(hosts: Host[]): void {
   const joins = hosts.map((h) => `${h.address}:8301`);
   const common = {
     dockerBridgeAddress: "172.17.0.1",
-    recursors: DEFAULT_RECURSORS,
-    ui: true,
-    logLevel: DEFAULT_LOG_LEVEL,
+    // The settings every agent takes, defaulted as declared.
+    ...agentOptions({}),
     aclEnabled: false,
     tls: false,
-    primaryDatacenter: "dc1",
+    globalDatacenter: "dc1",
   };
   for (const [i, h] of hosts.entries()) {
     const opts = {
@@ -145,7 +140,7 @@ function declareRaw(hosts: Host[]): void {
         bootstrap: false,
         bootstrapExpect: hosts.length,
         serverCount: hosts.length,
-        retryJoin: joins.filter((_, j) => j !== i),
+        joinAddresses: joins.filter((_, j) => j !== i),
         ports: DEFAULT_GLOBAL_PORTS,
       }),
     );
@@ -156,7 +151,7 @@ function declareRaw(hosts: Host[]): void {
         nodeName: h.name,
         hostAddress: h.address,
         datacenter: `vm${i + 1}`,
-        retryJoinWan: [`${h.address}:8302`],
+        wanJoinAddresses: [`${h.address}:8302`],
         ports: DEFAULT_INTERNAL_PORTS,
       }),
     );

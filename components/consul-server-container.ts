@@ -18,17 +18,15 @@ import { HostTopology, componentKeyNamer } from "../core/topology";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
-  DEFAULT_LOG_LEVEL,
   DEFAULT_PROTECTION_ENABLED,
-  DEFAULT_RECURSORS,
-  DEFAULT_UI,
 } from "../core/defaults";
+import { AgentSettingName } from "../core/host-settings";
+import { AgentArgs, resolveAgentArgs } from "./agent-args";
 import { known } from "./input-checks";
 import { ServerRole, ServerSecurity, serverSecurity } from "../core/secure-defaults";
 import { Problem } from "../core/problems";
 import { failOnProblems } from "./problems-error";
 import { AgentPorts } from "../core/agent-ports";
-import { LogLevel } from "../core/agent-config";
 import { LOCAL_DOCKER_HOST } from "../core/docker-host";
 import { SnapshotHookArgs, snapshotBeforeDelete } from "./snapshot-hook";
 import { explainFailureHook } from "./failure-hook";
@@ -38,9 +36,10 @@ import { explainFailureHook } from "./failure-hook";
  * composing program could compute (another resource's address, a datacenter name, a locally built
  * image) is a `pulumi.Input`: plain values are checked before anything is registered, Outputs in
  * the same words when they resolve. Ports, `waitTimeoutSeconds` and `keepDataOnDestroy` shape the
- * resources themselves and stay plain.
+ * resources themselves and stay plain. Each argument is named as the host setting it is (see
+ * core/host-settings.ts); the settings every agent takes unchanged come from {@link AgentArgs}.
  */
-export interface ConsulServerArgs {
+export interface ConsulServerArgs extends AgentArgs {
   /** This host's node name, unique across hosts (e.g. `node1`). Required. */
   readonly nodeName: pulumi.Input<string>;
   /** This host's address, reachable from every other host; bound and advertised on LAN and WAN. Required. */
@@ -49,12 +48,7 @@ export interface ConsulServerArgs {
    * Consul image, an exact tag or digest. Default `hashicorp/consul:1.22.7`.
    * @default hashicorp/consul:1.22.7
    */
-  readonly image?: pulumi.Input<string>;
-  /**
-   * Port overrides; unspecified ports keep the component's defaults. Default `{}`.
-   * @default {}
-   */
-  readonly ports?: Partial<AgentPorts>;
+  readonly consulImage?: pulumi.Input<string>;
   /**
    * Docker bridge gateway address, added to `client_addr` (and DNS for `InternalDc`). Default `172.17.0.1`.
    * @default 172.17.0.1
@@ -86,21 +80,6 @@ export interface ConsulServerArgs {
    * @default true
    */
   readonly tlsEnabled?: boolean;
-  /**
-   * Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`.
-   * @default ["1.1.1.1", "8.8.8.8"]
-   */
-  readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * Serve the web UI. Default `true`.
-   * @default true
-   */
-  readonly ui?: pulumi.Input<boolean>;
-  /**
-   * Log level, one of {@link LogLevel}'s.
-   * @default info
-   */
-  readonly logLevel?: pulumi.Input<LogLevel>;
   /**
    * TLS: the cluster's CA, from which the component issues this server's certificate (names
    * `server.<datacenter>.consul`, `<nodeName>.server.<datacenter>.consul`, `localhost`, the host
@@ -181,14 +160,15 @@ export interface ConsulServerTls {
 
 /**
  * The arguments every server component resolves, with the defaults applied: the common part of
- * its {@link ServerSpec}, plus the image (which shapes the container, not the configuration).
+ * its {@link ServerSpec} (the agent-wide settings included), plus the image (which shapes the
+ * container, not the configuration).
  */
 export type ResolvedServerArgs = Pick<
   ServerSpec,
-  "nodeName" | "hostAddress" | "dockerBridgeAddress" | "recursors" | "ui" | "logLevel"
+  "nodeName" | "hostAddress" | "dockerBridgeAddress" | AgentSettingName
 > & {
-  /** {@link ConsulServerArgs.image}, defaulted. */
-  readonly image: string;
+  /** {@link ConsulServerArgs.consulImage}, defaulted. */
+  readonly consulImage: string;
 };
 
 /**
@@ -196,15 +176,17 @@ export type ResolvedServerArgs = Pick<
  * component's defaults are applied.
  */
 export function resolveServerArgs(args: ConsulServerArgs): pulumi.Output<ResolvedServerArgs> {
-  return pulumi.output({
-    nodeName: args.nodeName,
-    hostAddress: args.hostAddress,
-    image: args.image ?? DEFAULT_CONSUL_IMAGE,
-    dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
-    recursors: args.recursors ?? [...DEFAULT_RECURSORS],
-    ui: args.ui ?? DEFAULT_UI,
-    logLevel: args.logLevel ?? DEFAULT_LOG_LEVEL,
-  });
+  return pulumi
+    .all([
+      pulumi.output({
+        nodeName: args.nodeName,
+        hostAddress: args.hostAddress,
+        consulImage: args.consulImage ?? DEFAULT_CONSUL_IMAGE,
+        dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
+      }),
+      resolveAgentArgs(args),
+    ])
+    .apply(([own, agent]) => ({ ...own, ...agent }));
 }
 
 /** What is known of the common arguments: each value, or `undefined` while it is an Output. */
@@ -215,7 +197,7 @@ export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
   return {
     nodeName: known(args.nodeName),
     hostAddress: known(args.hostAddress),
-    image: args.image === undefined ? DEFAULT_CONSUL_IMAGE : known(args.image),
+    consulImage: args.consulImage === undefined ? DEFAULT_CONSUL_IMAGE : known(args.consulImage),
     dockerBridgeAddress: known(args.dockerBridgeAddress),
     recursors: known(args.recursors) as string[] | undefined,
     gossipKey: known(args.gossipKey),
@@ -224,22 +206,18 @@ export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
 
 /**
  * The host part of a server component's topology check, from what is known of its arguments:
- * node name and address, bridge address, plain gossip key, recursors and image. `renames` maps the
- * check's setting names to the component's argument names in messages.
+ * node name and address, bridge address, plain gossip key, recursors and image. The arguments
+ * carry the settings' names, so problems name them as `Component(name).<argument>`.
  */
-export function serverHostTopology(
-  component: string,
-  renames: Record<string, string>,
-  args: KnownServerArgs,
-): HostTopology {
+export function serverHostTopology(component: string, args: KnownServerArgs): HostTopology {
   return {
-    keyOf: componentKeyNamer(component, renames),
+    keyOf: componentKeyNamer(component),
     nodeName: args.nodeName,
-    nodeIp: args.hostAddress,
+    hostAddress: args.hostAddress,
     dockerBridgeAddress: args.dockerBridgeAddress,
     gossipKey: args.gossipKey,
     recursors: args.recursors,
-    images: args.image === undefined ? {} : { image: args.image },
+    images: args.consulImage === undefined ? {} : { consulImage: args.consulImage },
   };
 }
 

@@ -33,20 +33,8 @@ import { failOnProblems } from "./problems-error";
 import { JoinList, checkTopology, joinListOf } from "../core/topology";
 import { Problem, error } from "../core/problems";
 import { ServerRole, isOn, missingServerValue } from "../core/secure-defaults";
-import {
-  DEFAULT_SNAPSHOTS_DIR,
-  DEFAULT_SNAPSHOTS_KEEP,
-  checkSnapshotsDir,
-  checkSnapshotsKeep,
-} from "../core/snapshot-files";
-
-/** How the topology check's settings are called among {@link GlobalConsulArgs}. */
-const GLOBAL_CONSUL_ARGS: Record<string, string> = {
-  nodeIp: "hostAddress",
-  globalDatacenter: "datacenter",
-  joinAddresses: "retryJoin",
-  globalPorts: "ports",
-};
+import { DEFAULT_SNAPSHOTS_DIR, DEFAULT_SNAPSHOTS_KEEP } from "../core/snapshot-files";
+import { SnapshotSettings, checkSetting } from "../core/host-settings";
 
 /** Arguments of {@link GlobalConsul}. */
 export interface GlobalConsulArgs extends ConsulServerArgs {
@@ -69,17 +57,17 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    */
   readonly serverCount?: number;
   /**
-   * LAN join addresses (`host:serf_lan`) of other global servers, e.g. the bootstrap stack's
-   * `globalJoinAddress` output. Required (non-empty) unless `bootstrap` or `bootstrapExpect` is
-   * set. Default `[]`.
+   * LAN join addresses (`host:serf_lan`) of other global servers, e.g. another `GlobalConsul`'s
+   * `joinAddress` output (`retry_join`). Required (non-empty) unless `bootstrap` or
+   * `bootstrapExpect` is set. Default `[]`.
    * @default []
    */
-  readonly retryJoin?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly joinAddresses?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Global datacenter name. Default `dc1`.
+   * The global datacenter's name. Default `dc1`.
    * @default dc1
    */
-  readonly datacenter?: pulumi.Input<string>;
+  readonly globalDatacenter?: pulumi.Input<string>;
   /**
    * ACLs, enforced with default deny in every datacenter (this one is the primary). Default: a
    * bootstrap server makes its management token (`{ managementToken }`, see the
@@ -91,7 +79,7 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    * Port overrides; unspecified ports keep Consul's defaults, {@link DEFAULT_GLOBAL_PORTS}. Default `{}`.
    * @default {}
    */
-  readonly ports?: Partial<AgentPorts>;
+  readonly globalPorts?: Partial<AgentPorts>;
   /**
    * Raft snapshots saved before this server's container is deleted (replaced, or destroyed with
    * `pulumi destroy --run-program`), on the machine running Pulumi. Default: on, into
@@ -102,27 +90,7 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
   readonly snapshots?: GlobalConsulSnapshots;
 }
 
-/** Whether and where a global server's snapshots are saved before its container is deleted. */
-export interface SnapshotSettings {
-  /**
-   * Save snapshots at all. `false` lets a replacement or destroy go on without one. Default `true`.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * Folder, absolute or relative to the program's working directory (the Pulumi project); each
-   * datacenter gets a subfolder. Default `snapshots`.
-   * @default snapshots
-   */
-  readonly dir?: string;
-  /**
-   * Snapshots kept per node (a whole number, at least 1). Default `5`.
-   * @default 5
-   */
-  readonly keep?: number;
-}
-
-/** Where and how a {@link GlobalConsul} saves a snapshot before its container is deleted. */
+/** Where and how a `GlobalConsul` saves a snapshot before its container is deleted. */
 export interface GlobalConsulSnapshots extends SnapshotSettings {
   /**
    * A token allowed to take snapshots (the management token); a Pulumi secret. Default: the
@@ -150,10 +118,10 @@ export interface GlobalConsulSnapshots extends SnapshotSettings {
 export class GlobalConsul extends pulumi.ComponentResource {
   /** The agent's node name. */
   public readonly nodeName: pulumi.Output<string>;
-  /** The datacenter name. */
-  public readonly datacenter: pulumi.Output<string>;
+  /** The global datacenter's name. */
+  public readonly globalDatacenter: pulumi.Output<string>;
   /** Where other global servers LAN-join this one: `host:serf_lan`. */
-  public readonly lanJoinAddress: pulumi.Output<string>;
+  public readonly joinAddress: pulumi.Output<string>;
   /** Where other datacenters' servers WAN-join this one: `host:serf_wan`. */
   public readonly wanAddress: pulumi.Output<string>;
   /**
@@ -173,7 +141,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
   /** The ports this agent listens on. */
   public readonly ports: pulumi.Output<AgentPorts>;
   /** The LAN join addresses the agent was given (`retry_join`). */
-  public readonly retryJoin: pulumi.Output<string[]>;
+  public readonly joinAddresses: pulumi.Output<string[]>;
   /** The Docker container id. */
   public readonly containerId: pulumi.Output<string>;
   /**
@@ -194,20 +162,22 @@ export class GlobalConsul extends pulumi.ComponentResource {
 
   constructor(name: string, args: GlobalConsulArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `GlobalConsul(${name})`;
-    const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.ports };
-    const check = (values: KnownServerArgs & { datacenter?: string; retryJoin: JoinList }) =>
+    const ports: AgentPorts = { ...DEFAULT_GLOBAL_PORTS, ...args.globalPorts };
+    const check = (
+      values: KnownServerArgs & { globalDatacenter?: string; joinAddresses: JoinList },
+    ) =>
       checkTopology({
         quorum: false,
         hosts: [
           {
-            ...serverHostTopology(component, GLOBAL_CONSUL_ARGS, values),
+            ...serverHostTopology(component, values),
             global: {
-              datacenter: values.datacenter,
+              datacenter: values.globalDatacenter,
               bootstrap: args.bootstrap ?? false,
               bootstrapExpect: args.bootstrapExpect,
               serverCount: args.serverCount,
-              joinAddresses: values.retryJoin,
-              ports: args.ports,
+              joinAddresses: values.joinAddresses,
+              ports: args.globalPorts,
             },
           },
         ],
@@ -228,23 +198,16 @@ export class GlobalConsul extends pulumi.ComponentResource {
           ]
         : [];
     // Checked before anything is registered, this component included; Outputs once resolved.
-    const datacenterArg = args.datacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const datacenterArg = args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
     const argumentCheck = new ArgumentCheck([
       ...check({
         ...knownServerArgs(args),
-        datacenter: known(datacenterArg),
-        retryJoin: joinListOf(args.retryJoin ?? []),
+        globalDatacenter: known(datacenterArg),
+        joinAddresses: joinListOf(args.joinAddresses ?? []),
       }),
       ...security.errors,
       ...aclProblems,
-      ...checkSnapshotsKeep(
-        args.snapshots?.keep ?? DEFAULT_SNAPSHOTS_KEEP,
-        `${component}.snapshots.keep`,
-      ),
-      ...checkSnapshotsDir(
-        args.snapshots?.dir ?? DEFAULT_SNAPSHOTS_DIR,
-        `${component}.snapshots.dir`,
-      ),
+      ...checkSetting("snapshots", `${component}.snapshots`, args.snapshots ?? {}),
     ]);
     super("distributed-consul:index:GlobalConsul", name, {}, opts);
     // Every protection turned off is said at every run.
@@ -279,22 +242,22 @@ export class GlobalConsul extends pulumi.ComponentResource {
       .all([
         resolveServerArgs(args),
         pulumi.output(datacenterArg),
-        pulumi.output(args.retryJoin ?? []),
+        pulumi.output(args.joinAddresses ?? []),
       ])
-      .apply(([common, datacenter, retryJoin]) => {
-        argumentCheck.onResolve(check({ ...common, datacenter, retryJoin }), this);
-        return { ...common, datacenter, retryJoin };
+      .apply(([common, globalDatacenter, joinAddresses]) => {
+        argumentCheck.onResolve(check({ ...common, globalDatacenter, joinAddresses }), this);
+        return { ...common, globalDatacenter, joinAddresses };
       });
     // The one shape of this server's settings, from which its configuration is built.
     const spec = resolved.apply((r): GlobalServerSpec => ({
       ...r,
+      datacenter: r.globalDatacenter,
       bootstrap: args.bootstrap ?? false,
       bootstrapExpect: args.bootstrapExpect,
       serverCount: args.serverCount ?? args.bootstrapExpect ?? DEFAULT_SERVER_COUNT,
       ports,
       aclEnabled: isOn(security.acl),
       tls: isOn(security.tls),
-      primaryDatacenter: r.datacenter,
     }));
     const agentToken =
       acl?.agentToken ??
@@ -310,11 +273,18 @@ export class GlobalConsul extends pulumi.ComponentResource {
         initialManagementToken: managementToken,
         agentToken,
       }));
-    const tls = serverTls(tlsArg, resolved);
+    const tls = serverTls(
+      tlsArg,
+      resolved.apply((r) => ({
+        nodeName: r.nodeName,
+        datacenter: r.globalDatacenter,
+        hostAddress: r.hostAddress,
+      })),
+    );
     const registersOwnToken = acl?.managementToken !== undefined;
     const start = resolved.apply((r) => ({
       registerAgentToken: registersOwnToken
-        ? { nodeName: r.nodeName, datacenter: r.datacenter, httpPort: ports.http }
+        ? { nodeName: r.nodeName, datacenter: r.globalDatacenter, httpPort: ports.http }
         : undefined,
     }));
     // The healthcheck asks autopilot (operator:read) with the management token where the server
@@ -333,9 +303,9 @@ export class GlobalConsul extends pulumi.ComponentResource {
     const { container } = declareConsulServer({
       parent: this,
       name,
-      image: resolved.image,
-      containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
-      volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
+      image: resolved.consulImage,
+      containerName: pulumi.interpolate`consul-${resolved.globalDatacenter}-${resolved.nodeName}`,
+      volumeName: pulumi.interpolate`consul-${resolved.globalDatacenter}-${resolved.nodeName}-data`,
       config: spec.apply(globalAgentConfig),
       secrets,
       start,
@@ -364,7 +334,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
                     const scheme = tlsArg ? "https" : "http";
                     const own = hostPort(r.hostAddress, tlsArg ? ports.https : ports.http);
                     return {
-                      datacenter: r.datacenter,
+                      datacenter: r.globalDatacenter,
                       nodeName: r.nodeName,
                       apiUrls: [...new Set([own, ...others])].map((a) => `${scheme}://${a}`),
                       caCertificate,
@@ -378,8 +348,8 @@ export class GlobalConsul extends pulumi.ComponentResource {
 
     const at = (port: number) => resolved.apply((r) => hostPort(r.hostAddress, port));
     this.nodeName = resolved.nodeName;
-    this.datacenter = resolved.datacenter;
-    this.lanJoinAddress = at(ports.serfLan);
+    this.globalDatacenter = resolved.globalDatacenter;
+    this.joinAddress = at(ports.serfLan);
     this.wanAddress = at(ports.serfWan);
     ({
       apiAddress: this.apiAddress,
@@ -388,21 +358,21 @@ export class GlobalConsul extends pulumi.ComponentResource {
     } = serverApiOutputs(container, resolved.hostAddress, ports, tlsArg));
     this.dnsAddress = at(ports.dns);
     this.ports = pulumi.output(ports);
-    this.retryJoin = spec.apply((s) => [...s.retryJoin]);
+    this.joinAddresses = spec.apply((s) => [...s.joinAddresses]);
     this.containerId = container.id;
     this.gossipKey = pulumi.secret(pulumi.output(gossipKey));
     this.managementToken = pulumi.secret(pulumi.output(acl?.managementToken));
     this.caPrivateKey = pulumi.secret(pulumi.output(tlsArg?.caPrivateKey));
     this.registerOutputs({
       nodeName: this.nodeName,
-      datacenter: this.datacenter,
-      lanJoinAddress: this.lanJoinAddress,
+      globalDatacenter: this.globalDatacenter,
+      joinAddress: this.joinAddress,
       wanAddress: this.wanAddress,
       apiAddress: this.apiAddress,
       localHttpAddress: this.localHttpAddress,
       dnsAddress: this.dnsAddress,
       ports: this.ports,
-      retryJoin: this.retryJoin,
+      joinAddresses: this.joinAddresses,
       containerId: this.containerId,
       caCertificate: this.caCertificate,
       gossipKey: this.gossipKey,

@@ -13,6 +13,8 @@ export type {
   GlobalConsulAcl,
   InternalDcAcl,
 } from "./consul-server-container";
+export type { AgentArgs } from "./agent-args";
+export type { SnapshotSettings } from "../core/host-settings";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
@@ -25,7 +27,7 @@ export {
   replicationRules,
 } from "../core/acl-rules";
 export * from "../core/defaults";
-export { LogLevel } from "../core/agent-config";
+export { LogLevel } from "../core/log-level";
 export type { AgentPorts } from "../core/agent-ports";
 export { Protocol } from "../core/agent-ports";
 export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";

@@ -20,30 +20,24 @@ import { failOnProblems } from "./problems-error";
 import { isOn, missingServerValue } from "../core/secure-defaults";
 import { Problem } from "../core/problems";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "../core/defaults";
-import { checkDatacenter } from "../core/validators";
-
-/** How the topology check's settings are called among {@link InternalDcArgs}. */
-const INTERNAL_DC_ARGS: Record<string, string> = {
-  nodeIp: "hostAddress",
-  internalDatacenter: "datacenter",
-  wanJoinAddresses: "retryJoinWan",
-  internalPorts: "ports",
-};
+import { checkSetting } from "../core/host-settings";
 
 /** Arguments of {@link InternalDc}. */
 export interface InternalDcArgs extends ConsulServerArgs {
-  /** This host's datacenter name (e.g. `vm1`). Required. */
-  readonly datacenter: pulumi.Input<string>;
+  /** This host's own datacenter's name (e.g. `vm1`). Required. */
+  readonly internalDatacenter: pulumi.Input<string>;
   /**
-   * WAN addresses (`host:serf_wan`) of every global server: `GlobalConsul.wanAddress` outputs in
-   * the same program, or the bootstrap stack's `globalWanAddress`. Required, non-empty.
+   * WAN addresses (`host:serf_wan`) of every global server (`retry_join_wan`):
+   * `GlobalConsul.wanAddress` outputs in the same program, or a cluster's `wanJoinAddresses`.
+   * Required, non-empty.
    */
-  readonly retryJoinWan: pulumi.Input<pulumi.Input<string>[]>;
+  readonly wanJoinAddresses: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * The global (primary) datacenter's name, e.g. a `GlobalConsul.datacenter` output. Default `dc1`.
+   * The global (primary) datacenter's name, e.g. a `GlobalConsul.globalDatacenter` output.
+   * Default `dc1`.
    * @default dc1
    */
-  readonly primaryDatacenter?: pulumi.Input<string>;
+  readonly globalDatacenter?: pulumi.Input<string>;
   /**
    * ACLs, enforced with default deny, replicated from the primary datacenter. Required unless
    * `aclEnabled: false`: an internal datacenter's tokens are made through the primary's API.
@@ -55,7 +49,7 @@ export interface InternalDcArgs extends ConsulServerArgs {
    * 53 so containers can use the agent as their resolver (resolv.conf has no port).
    * @default {"server":18300,"serfLan":18301,"serfWan":18302,"http":18500,"https":18501,"dns":53,"grpcTls":18503}
    */
-  readonly ports?: Partial<AgentPorts>;
+  readonly internalPorts?: Partial<AgentPorts>;
 }
 
 /**
@@ -71,8 +65,8 @@ export interface InternalDcArgs extends ConsulServerArgs {
 export class InternalDc extends pulumi.ComponentResource {
   /** The agent's node name. */
   public readonly nodeName: pulumi.Output<string>;
-  /** The datacenter name. */
-  public readonly datacenter: pulumi.Output<string>;
+  /** This host's own datacenter's name. */
+  public readonly internalDatacenter: pulumi.Output<string>;
   /** `host:serf_wan`: where other servers WAN-join this one. */
   public readonly wanAddress: pulumi.Output<string>;
   /**
@@ -91,46 +85,50 @@ export class InternalDc extends pulumi.ComponentResource {
   /** The ports this agent listens on. */
   public readonly ports: pulumi.Output<AgentPorts>;
   /** The WAN join addresses the agent was given (`retry_join_wan`). */
-  public readonly retryJoinWan: pulumi.Output<string[]>;
+  public readonly wanJoinAddresses: pulumi.Output<string[]>;
   /** The Docker container id. */
   public readonly containerId: pulumi.Output<string>;
 
   constructor(name: string, args: InternalDcArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `InternalDc(${name})`;
-    const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.ports };
-    const primaryArg = args.primaryDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
+    const ports: AgentPorts = { ...DEFAULT_INTERNAL_PORTS, ...args.internalPorts };
+    const globalArg = args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
     const check = (
       values: KnownServerArgs & {
-        datacenter?: string;
-        primaryDatacenter?: string;
-        retryJoinWan: JoinList;
+        internalDatacenter?: string;
+        globalDatacenter?: string;
+        wanJoinAddresses: JoinList;
       },
     ): Problem[] => [
       ...checkTopology({
         quorum: false,
         hosts: [
           {
-            ...serverHostTopology(component, INTERNAL_DC_ARGS, values),
+            ...serverHostTopology(component, values),
             internal: {
-              datacenter: values.datacenter,
-              wanJoinAddresses: values.retryJoinWan,
-              ports: args.ports,
+              datacenter: values.internalDatacenter,
+              wanJoinAddresses: values.wanJoinAddresses,
+              ports: args.internalPorts,
             },
           },
         ],
       }),
-      ...(values.primaryDatacenter === undefined
+      ...(values.globalDatacenter === undefined
         ? []
-        : checkDatacenter(`${component}.primaryDatacenter`, values.primaryDatacenter)),
+        : checkSetting(
+            "globalDatacenter",
+            `${component}.globalDatacenter`,
+            values.globalDatacenter,
+          )),
     ];
     const security = serverSecurityOf(component, "internal", args, args.acl);
     // Checked before anything is registered, this component included; Outputs once resolved.
     const argumentCheck = new ArgumentCheck([
       ...check({
         ...knownServerArgs(args),
-        datacenter: known(args.datacenter),
-        primaryDatacenter: known(primaryArg),
-        retryJoinWan: joinListOf(args.retryJoinWan),
+        internalDatacenter: known(args.internalDatacenter),
+        globalDatacenter: known(globalArg),
+        wanJoinAddresses: joinListOf(args.wanJoinAddresses),
       }),
       ...security.errors,
     ]);
@@ -151,20 +149,21 @@ export class InternalDc extends pulumi.ComponentResource {
     const resolved = pulumi
       .all([
         resolveServerArgs(args),
-        pulumi.output(args.datacenter),
-        pulumi.output(primaryArg),
-        pulumi.output(args.retryJoinWan),
+        pulumi.output(args.internalDatacenter),
+        pulumi.output(globalArg),
+        pulumi.output(args.wanJoinAddresses),
       ])
-      .apply(([common, datacenter, primaryDatacenter, retryJoinWan]) => {
+      .apply(([common, internalDatacenter, globalDatacenter, wanJoinAddresses]) => {
         argumentCheck.onResolve(
-          check({ ...common, datacenter, primaryDatacenter, retryJoinWan }),
+          check({ ...common, internalDatacenter, globalDatacenter, wanJoinAddresses }),
           this,
         );
-        return { ...common, datacenter, primaryDatacenter, retryJoinWan };
+        return { ...common, internalDatacenter, globalDatacenter, wanJoinAddresses };
       });
     // The one shape of this server's settings, from which its configuration is built.
     const spec = resolved.apply((r): InternalServerSpec => ({
       ...r,
+      datacenter: r.internalDatacenter,
       ports,
       aclEnabled: isOn(security.acl),
       tls: isOn(security.tls),
@@ -179,8 +178,8 @@ export class InternalDc extends pulumi.ComponentResource {
     const tls = serverTls(
       tlsArg,
       resolved.apply((r) => ({
-        nodeName: `${r.nodeName}-${r.datacenter}`,
-        datacenter: r.datacenter,
+        nodeName: `${r.nodeName}-${r.internalDatacenter}`,
+        datacenter: r.internalDatacenter,
         hostAddress: r.hostAddress,
       })),
     );
@@ -188,9 +187,9 @@ export class InternalDc extends pulumi.ComponentResource {
     const { container } = declareConsulServer({
       parent: this,
       name,
-      image: resolved.image,
-      containerName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}`,
-      volumeName: pulumi.interpolate`consul-${resolved.datacenter}-${resolved.nodeName}-data`,
+      image: resolved.consulImage,
+      containerName: pulumi.interpolate`consul-${resolved.internalDatacenter}-${resolved.nodeName}`,
+      volumeName: pulumi.interpolate`consul-${resolved.internalDatacenter}-${resolved.nodeName}-data`,
       config: spec.apply(internalAgentConfig),
       secrets,
       tls,
@@ -200,13 +199,13 @@ export class InternalDc extends pulumi.ComponentResource {
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
       // Healthy once federated: with ACLs, the primary resolves every token.
-      remoteDatacenters: resolved.primaryDatacenter.apply((dc) => [dc]),
+      remoteDatacenters: resolved.globalDatacenter.apply((dc) => [dc]),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
       dockerHost: args.dockerHost,
     });
 
-    this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.datacenter}`;
-    this.datacenter = resolved.datacenter;
+    this.nodeName = pulumi.interpolate`${resolved.nodeName}-${resolved.internalDatacenter}`;
+    this.internalDatacenter = resolved.internalDatacenter;
     this.wanAddress = resolved.apply((r) => hostPort(r.hostAddress, ports.serfWan));
     ({
       apiAddress: this.apiAddress,
@@ -216,18 +215,18 @@ export class InternalDc extends pulumi.ComponentResource {
     this.dnsAddress = resolved.apply((r) => hostPort(r.dockerBridgeAddress, ports.dns));
     this.dnsServer = resolved.dockerBridgeAddress;
     this.ports = pulumi.output(ports);
-    this.retryJoinWan = spec.apply((s) => [...s.retryJoinWan]);
+    this.wanJoinAddresses = spec.apply((s) => [...s.wanJoinAddresses]);
     this.containerId = container.id;
     this.registerOutputs({
       nodeName: this.nodeName,
-      datacenter: this.datacenter,
+      internalDatacenter: this.internalDatacenter,
       wanAddress: this.wanAddress,
       apiAddress: this.apiAddress,
       localHttpAddress: this.localHttpAddress,
       dnsAddress: this.dnsAddress,
       dnsServer: this.dnsServer,
       ports: this.ports,
-      retryJoinWan: this.retryJoinWan,
+      wanJoinAddresses: this.wanJoinAddresses,
       containerId: this.containerId,
     });
   }

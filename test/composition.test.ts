@@ -20,7 +20,7 @@ describe("composing several hosts in one program", () => {
       hosts: HOSTS.map((h, i) => ({
         keyOf: (s: string) => `hosts[${i}].${s}`,
         nodeName: h.nodeName,
-        nodeIp: h.ip,
+        hostAddress: h.ip,
         global: {
           datacenter: "dc1",
           bootstrap: i === 0,
@@ -60,7 +60,7 @@ describe("composing several hosts in one program", () => {
           nodeName: h.nodeName,
           hostAddress: h.ip,
           bootstrap: i === 0,
-          retryJoin: i === 0 ? [] : [boot.lanJoinAddress],
+          joinAddresses: i === 0 ? [] : [boot.joinAddress],
           ...shared,
           acl: i === 0 ? undefined : { agentToken: `agent-token-of-${h.nodeName}` },
         },
@@ -72,8 +72,8 @@ describe("composing several hosts in one program", () => {
         {
           nodeName: h.nodeName,
           hostAddress: h.ip,
-          datacenter: h.dc,
-          retryJoinWan: globals.map((g) => g.wanAddress),
+          internalDatacenter: h.dc,
+          wanJoinAddresses: globals.map((g) => g.wanAddress),
           gossipKey: passedOn(globals[0].gossipKey),
           tls: {
             caCertificate: passedOn(globals[0].caCertificate),
@@ -98,7 +98,7 @@ describe("composing several hosts in one program", () => {
       const config = JSON.parse(uploads[0].content) as Record<string, unknown>;
       assert.strictEqual(config.advertise_addr_wan, host.ip);
     }
-    assert.deepStrictEqual(await valueOf(globals[2].retryJoin), ["192.168.99.100:8301"]);
+    assert.deepStrictEqual(await valueOf(globals[2].joinAddresses), ["192.168.99.100:8301"]);
     const node3Internal = containers.find((c) => c.name === "internal-node3-agent");
     const wan = (
       JSON.parse((node3Internal?.inputs.uploads as { content: string }[])[0].content) as {

@@ -34,7 +34,7 @@ describe("GlobalConsul", () => {
   const joining = {
     nodeName: "node2",
     hostAddress: "192.168.99.101",
-    retryJoin: ["192.168.99.100:8301"],
+    joinAddresses: ["192.168.99.100:8301"],
     gossipKey: pulumi.secret(testGossipKey(1)),
     acl: { agentToken: TEST_AGENT_TOKEN },
     tls: testTls(),
@@ -149,10 +149,10 @@ describe("GlobalConsul", () => {
   it("exports its addresses and identity as outputs", async () => {
     const { component } = await deploy("g", joining);
     assert.strictEqual(await valueOf(component.nodeName), "node2");
-    assert.strictEqual(await valueOf(component.datacenter), "dc1");
+    assert.strictEqual(await valueOf(component.globalDatacenter), "dc1");
     // Consul's own ports (DEFAULT_GLOBAL_PORTS), each output on the address it belongs to.
     const p = DEFAULT_GLOBAL_PORTS;
-    assert.strictEqual(await valueOf(component.lanJoinAddress), `192.168.99.101:${p.serfLan}`);
+    assert.strictEqual(await valueOf(component.joinAddress), `192.168.99.101:${p.serfLan}`);
     assert.strictEqual(await valueOf(component.wanAddress), `192.168.99.101:${p.serfWan}`);
     // The API is HTTPS on the host address; registrator uses plain HTTP on loopback.
     assert.strictEqual(await valueOf(component.apiAddress), `192.168.99.101:${p.https}`);
@@ -164,7 +164,7 @@ describe("GlobalConsul", () => {
   it("follows port overrides into config, healthcheck and outputs", async () => {
     const { component, registrations } = await deploy("g", {
       ...joining,
-      ports: { http: 8511, serfLan: 8311 },
+      globalPorts: { http: 8511, serfLan: 8311 },
     });
     const container = theOne({ registrations }, CONTAINER, "g-agent");
     const config = JSON.parse(upload(container, "/consul/config/agent.json") as string) as {
@@ -176,7 +176,7 @@ describe("GlobalConsul", () => {
       (container.inputs.healthcheck as { tests: string[] }).tests[1],
       /127\.0\.0\.1:8511\/v1\/status\/leader'/,
     );
-    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8311");
+    assert.strictEqual(await valueOf(component.joinAddress), "192.168.99.101:8311");
   });
 
   it("refuses a joining server with nothing to join, before registering anything", async () => {
@@ -187,7 +187,7 @@ describe("GlobalConsul", () => {
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
         e.message.includes(
-          "GlobalConsul(g).retryJoin: this server neither bootstraps nor has a server to join",
+          "GlobalConsul(g).joinAddresses: this server neither bootstraps nor has a server to join",
         ),
     );
     assert.deepStrictEqual(registrations, []);
@@ -198,8 +198,8 @@ describe("GlobalConsul", () => {
       ...joining,
       nodeName: pulumi.output("node2"),
       hostAddress: pulumi.output("192.168.99.101"),
-      datacenter: pulumi.output("dc7"),
-      image: pulumi.output("registry.local/consul:1.22.7"),
+      globalDatacenter: pulumi.output("dc7"),
+      consulImage: pulumi.output("registry.local/consul:1.22.7"),
       recursors: [pulumi.output("9.9.9.9")],
     });
     const container = theOne({ registrations }, CONTAINER, "g-agent");
@@ -215,12 +215,12 @@ describe("GlobalConsul", () => {
       theOne({ registrations }, "docker:index/remoteImage:RemoteImage", "g-image").inputs.name,
       "registry.local/consul:1.22.7",
     );
-    assert.strictEqual(await valueOf(component.lanJoinAddress), "192.168.99.101:8301");
-    assert.strictEqual(await valueOf(component.datacenter), "dc7");
+    assert.strictEqual(await valueOf(component.joinAddress), "192.168.99.101:8301");
+    assert.strictEqual(await valueOf(component.globalDatacenter), "dc7");
   });
 
   it("checks an Output argument when it resolves, in the same words as a plain one", async () => {
-    const bad = { ...joining, hostAddress: "127.0.0.1", datacenter: "DC 1" };
+    const bad = { ...joining, hostAddress: "127.0.0.1", globalDatacenter: "DC 1" };
     await installMocks([]);
     let plainMessage = "";
     assert.throws(
@@ -228,16 +228,16 @@ describe("GlobalConsul", () => {
       (e: Error) => ((plainMessage = e.message), e instanceof pulumi.ResourceError),
     );
     assert.match(plainMessage, /GlobalConsul\(g\)\.hostAddress: "127\.0\.0\.1" is a loopback/);
-    assert.match(plainMessage, /GlobalConsul\(g\)\.datacenter: /);
+    assert.match(plainMessage, /GlobalConsul\(g\)\.globalDatacenter: /);
     const registrations: Registration[] = [];
     await installMocks(registrations);
     const component = new GlobalConsul("g", {
       ...bad,
       hostAddress: pulumi.output(bad.hostAddress),
-      datacenter: pulumi.output(bad.datacenter),
+      globalDatacenter: pulumi.output(bad.globalDatacenter),
     });
     await assert.rejects(
-      valueOf(component.lanJoinAddress),
+      valueOf(component.joinAddress),
       // The SDK may wrap it in the message of the property it was resolving.
       (e: Error) => e.message.includes(plainMessage),
     );

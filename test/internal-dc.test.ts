@@ -23,8 +23,8 @@ async function deploy(args: ConstructorParameters<typeof InternalDc>[1]) {
 const node2 = {
   nodeName: "node2",
   hostAddress: "192.168.99.101",
-  datacenter: "vm2",
-  retryJoinWan: [pulumi.output("192.168.99.101:8302"), "192.168.99.100:8302"],
+  internalDatacenter: "vm2",
+  wanJoinAddresses: [pulumi.output("192.168.99.101:8302"), "192.168.99.100:8302"],
   // What an internal datacenter needs from the global servers (see secure-defaults.test.ts).
   gossipKey: pulumi.secret(testGossipKey(3)),
   acl: { agentToken: "agent-token", replicationToken: "replication-token" },
@@ -106,14 +106,14 @@ describe("InternalDc", () => {
     const registrations: Registration[] = [];
     await installMocks(registrations);
     assert.throws(
-      () => new InternalDc("i", { ...node2, retryJoinWan: [], ports: { dns: 8653 } }),
+      () => new InternalDc("i", { ...node2, wanJoinAddresses: [], internalPorts: { dns: 8653 } }),
       (e: Error) =>
         e instanceof pulumi.ResourceError &&
         e.message.includes(
-          "InternalDc(i).ports.dns: is 8653, but containers can only use a resolver on port 53",
+          "InternalDc(i).internalPorts.dns: is 8653, but containers can only use a resolver on port 53",
         ) &&
         e.message.includes(
-          "InternalDc(i).retryJoinWan: the internal datacenter has no global server to WAN-join",
+          "InternalDc(i).wanJoinAddresses: the internal datacenter has no global server to WAN-join",
         ),
     );
     assert.deepStrictEqual(registrations, []);

@@ -59,19 +59,19 @@ describe("the component package's schema (component-package/)", () => {
       "aclEnabled",
       "bootstrap",
       "bootstrapExpect",
-      "datacenter",
+      "consulImage",
       "dockerBridgeAddress",
       "dockerHost",
+      "globalDatacenter",
+      "globalPorts",
       "gossipEncryption",
       "gossipKey",
       "hostAddress",
-      "image",
+      "joinAddresses",
       "keepDataOnDestroy",
       "logLevel",
       "nodeName",
-      "ports",
       "recursors",
-      "retryJoin",
       "serverCount",
       "snapshots",
       "tls",
@@ -93,10 +93,10 @@ describe("the component package's schema (component-package/)", () => {
     }
     assert.deepStrictEqual(required("GlobalConsul"), ["hostAddress", "nodeName"]);
     assert.deepStrictEqual(required("InternalDc"), [
-      "datacenter",
       "hostAddress",
+      "internalDatacenter",
       "nodeName",
-      "retryJoinWan",
+      "wanJoinAddresses",
     ]);
     assert.deepStrictEqual(required("Registrator"), ["consulAddress", "containerName"]);
     assert.deepStrictEqual(required("ConsulAclToken"), ["api", "description"]);

@@ -296,7 +296,7 @@ describe("secure defaults of GlobalConsul (mocks)", () => {
         new GlobalConsul("g", {
           nodeName: "node2",
           hostAddress: "192.168.99.101",
-          retryJoin: ["192.168.99.100:8301"],
+          joinAddresses: ["192.168.99.100:8301"],
         }),
     );
     assert.deepStrictEqual(registered, []);
@@ -321,7 +321,7 @@ describe("secure defaults of GlobalConsul (mocks)", () => {
           nodeName: "node2",
           hostAddress: "192.168.99.101",
           bootstrapExpect: 3,
-          retryJoin: ["192.168.99.100:8301", "192.168.99.102:8301"],
+          joinAddresses: ["192.168.99.100:8301", "192.168.99.102:8301"],
         }),
     );
     assert.deepStrictEqual(registered, []);
@@ -343,7 +343,7 @@ describe("secure defaults of GlobalConsul (mocks)", () => {
     const { registrations, component, warnings } = await deployGlobal({
       nodeName: "node2",
       hostAddress: "192.168.99.101",
-      retryJoin: ["192.168.99.100:8301"],
+      joinAddresses: ["192.168.99.100:8301"],
       gossipKey: testGossipKey(7),
       acl: { agentToken: TEST_AGENT_TOKEN },
       tls: testTls(),
@@ -465,8 +465,8 @@ describe("secure defaults of InternalDc (mocks)", () => {
   const required = {
     nodeName: "node2",
     hostAddress: "192.168.99.101",
-    datacenter: "vm2",
-    retryJoinWan: ["192.168.99.100:8302"],
+    internalDatacenter: "vm2",
+    wanJoinAddresses: ["192.168.99.100:8302"],
   };
   const secrets = {
     gossipKey: testGossipKey(5),

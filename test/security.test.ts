@@ -103,7 +103,7 @@ describe("server components with TLS and ACLs (mocks)", () => {
       "g",
       {
         ...NODE2,
-        retryJoin: ["192.168.99.100:8301"],
+        joinAddresses: ["192.168.99.100:8301"],
         gossipKey: testGossipKey(1),
         acl: { agentToken: "55555555-5555-4555-8555-555555555555" },
         tls,
@@ -178,7 +178,7 @@ describe("server components with TLS and ACLs (mocks)", () => {
       () =>
         new GlobalConsul("g", {
           ...NODE2,
-          retryJoin: ["192.168.99.100:8301"],
+          joinAddresses: ["192.168.99.100:8301"],
           gossipKey: testGossipKey(1),
           tls,
           acl: {},
@@ -197,8 +197,8 @@ describe("server components with TLS and ACLs (mocks)", () => {
       {
         nodeName: "node2",
         hostAddress: "192.168.99.101",
-        datacenter: "vm2",
-        retryJoinWan: ["192.168.99.100:8302"],
+        internalDatacenter: "vm2",
+        wanJoinAddresses: ["192.168.99.100:8302"],
         gossipKey: testGossipKey(1),
         acl: { agentToken: "agent-token", replicationToken: "replication-token" },
         tls,
