@@ -96,21 +96,21 @@ describe("the settings declaration and what is generated from it", () => {
  * Each entry: file, argument name, the value its every `@default` must state.
  */
 const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
-  ["components/consul-server-container.ts", "image", STACK_SETTINGS.consulImage.default],
-  ["components/consul-server-container.ts", "logLevel", STACK_SETTINGS.logLevel.default],
-  ["components/consul-server-container.ts", "ui", STACK_SETTINGS.ui.default],
-  ["components/consul-server-container.ts", "recursors", STACK_SETTINGS.recursors.default],
+  ["components/consul-server-container.ts", "consulImage", STACK_SETTINGS.consulImage.default],
   [
     "components/consul-server-container.ts",
     "dockerBridgeAddress",
     STACK_SETTINGS.dockerBridgeAddress.default,
   ],
+  ["components/agent-args.ts", "logLevel", STACK_SETTINGS.logLevel.default],
+  ["components/agent-args.ts", "ui", STACK_SETTINGS.ui.default],
+  ["components/agent-args.ts", "recursors", STACK_SETTINGS.recursors.default],
   ["components/registrator.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
-  ["components/global-consul.ts", "datacenter", STACK_SETTINGS.globalDatacenter.default],
+  ["components/global-consul.ts", "globalDatacenter", STACK_SETTINGS.globalDatacenter.default],
   // No overrides: Consul's own ports (DEFAULT_GLOBAL_PORTS, whose values the prose points at).
-  ["components/global-consul.ts", "ports", {}],
-  ["components/internal-dc.ts", "primaryDatacenter", STACK_SETTINGS.globalDatacenter.default],
-  ["components/internal-dc.ts", "ports", DEFAULT_INTERNAL_PORTS],
+  ["components/global-consul.ts", "globalPorts", {}],
+  ["components/internal-dc.ts", "globalDatacenter", STACK_SETTINGS.globalDatacenter.default],
+  ["components/internal-dc.ts", "internalPorts", DEFAULT_INTERNAL_PORTS],
   ...(Object.entries(DEFAULT_REGISTRATOR_OPTIONS) as [string, unknown][]).map(
     ([field, value]): [string, string, unknown] => ["core/registrator-args.ts", field, value],
   ),
