@@ -2,7 +2,7 @@
 export interface Problem {
   /** `error` stops the deployment; `warning` is reported and the deployment goes on. */
   readonly severity: "error" | "warning";
-  /** The config key or argument that causes it, e.g. `distributed-consul:nodeIp`. */
+  /** The config key or argument that causes it, e.g. `distributed-consul:hostAddress`. */
   readonly key: string;
   /** What is wrong and how to fix it, in one sentence or two. */
   readonly message: string;

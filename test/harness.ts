@@ -307,7 +307,7 @@ export interface ProgramRun {
 
 /**
  * Runs a program (index.ts unless `program` names another module) under mocks with the given raw config (full keys, e.g.
- * `distributed-consul:nodeIp`) and returns what it registered and exported. Registrations are
+ * `distributed-consul:hostAddress`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
  * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`);
  * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}).
@@ -329,7 +329,7 @@ export async function runProgram(
   const warnings: string[] = [];
   const consoleWarn = console.warn;
   console.warn = (message: unknown) => warnings.push(String(message));
-  // The program reads this machine's interfaces when nodeIp is unset: it sees the simulated ones.
+  // The program reads this machine's interfaces when hostAddress is unset: it sees the simulated ones.
   // The module object itself (what the program's import reads through; the namespace this file
   // imports is a read-only copy), as a writable view.
   const osModule = process.getBuiltinModule("os") as { networkInterfaces: () => Interfaces };
