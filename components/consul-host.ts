@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GlobalConsul, SnapshotSettings } from "./global-consul";
+import { GlobalConsul } from "./global-consul";
 import { InternalDc } from "./internal-dc";
 import { Registrator } from "./registrator";
-import { ConsulService, ConsulServiceArgs, ConsulServiceOptions } from "./consul-service";
+import { ConsulService, ConsulServiceOptions } from "./consul-service";
 import { AnonymousDnsAccess } from "./anonymous-dns-access";
 import { ConsulAclToken } from "./consul-acl-token";
 import { ConsulApi } from "./consul-api";
@@ -11,328 +11,89 @@ import {
   generatedCertificateAuthority,
   generatedGossipKey,
 } from "./generated-secrets";
+import { ConsulCluster, ConsulClusterArgs, HostArguments } from "./host-args";
+import { HOST_OUTPUT_NAMES, HostOutputName, HostOutputs } from "./host-outputs";
 import {
   preparedQueryRules,
   registratorRules,
   replicationRules,
   serverHealthRules,
 } from "../core/acl-rules";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
-import { LogLevel } from "../core/agent-config";
-import { RegistratorFlags } from "../core/registrator-args";
-import { ServicePort } from "../core/service-registration";
+import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
 import { hostPort } from "../core/server-settings";
-import {
-  DEFAULT_GLOBAL_DATACENTER,
-  DEFAULT_PROTECTION_ENABLED,
-  DEFAULT_REGISTRATOR_OPTIONS,
-} from "../core/defaults";
+import { AGENT_SETTING_NAMES, AgentSettingName, defaultOf } from "../core/host-settings";
+import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
+import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
+import { KnownHostSettings, hostTopologyOf } from "../core/host-topology";
 import { failOnProblems } from "./problems-error";
 import { known } from "./input-checks";
-import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
-import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
+
+export type { ConsulCluster, ConsulClusterArgs } from "./host-args";
 
 /**
- * What a host needs to join a cluster, as one object: a {@link ConsulHost}'s `cluster` output,
- * passed on unchanged to the next host's `cluster` argument. Whole, it is a Pulumi secret (it
- * carries the shared secrets).
+ * Arguments of {@link ConsulHost}: every host setting under the name the stack program's config
+ * gives it (`core/host-settings.ts` declares each once, with its meaning and default), plus the
+ * cluster to join.
  */
-export interface ConsulCluster {
-  /** The global datacenter's name. */
-  readonly datacenter: string;
-  /** LAN join addresses (`host:serf_lan`) of the cluster's global servers known so far. */
-  readonly joinAddresses: string[];
-  /** WAN addresses (`host:serf_wan`) of the same servers. */
-  readonly wanAddresses: string[];
-  /** HTTPS API (`host:https`) of a global server, through which a joining host's tokens are made. */
-  readonly apiAddress: string;
-  /** The gossip key every agent shares. */
-  readonly gossipKey: string;
-  /** The ACL management token; absent with ACLs off. */
-  readonly aclManagementToken?: string;
-  /** The CA certificate (PEM) every agent trusts. */
-  readonly tlsCaCertificate: string;
-  /** The CA's private key (PEM), with which each server's certificate is issued. */
-  readonly tlsCaKey: string;
-}
-
-/**
- * {@link ConsulCluster} as an argument: every field an Input, and each optional, so that a program
- * can assemble it from several sources (another host's outputs, a stack reference, config).
- * A field the host needs but the object lacks fails when it resolves, naming it.
- */
-export interface ConsulClusterArgs {
+export interface ConsulHostArgs extends HostArguments {
   /**
-   * The global datacenter's name. Default `dc1`.
-   * @default dc1
-   */
-  readonly datacenter?: pulumi.Input<string>;
-  /**
-   * LAN join addresses (`host:serf_lan`) of global servers. Default: none.
-   * @default none
-   */
-  readonly joinAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * WAN addresses (`host:serf_wan`) of global servers. Default: none.
-   * @default none
-   */
-  readonly wanAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * HTTPS API (`host:https`) of a global server. Default: the first join address's host, on this
-   * host's global HTTPS port.
-   * @default the first join address's host
-   */
-  readonly apiAddress?: pulumi.Input<string>;
-  /**
-   * The gossip key every agent shares (32 bytes, base64). Default: none.
-   * @default none
-   */
-  readonly gossipKey?: pulumi.Input<string>;
-  /**
-   * The ACL management token. Default: none.
-   * @default none
-   */
-  readonly aclManagementToken?: pulumi.Input<string>;
-  /**
-   * The CA certificate (PEM). Default: none.
-   * @default none
-   */
-  readonly tlsCaCertificate?: pulumi.Input<string>;
-  /**
-   * The CA's private key (PEM). Default: none.
-   * @default none
-   */
-  readonly tlsCaKey?: pulumi.Input<string>;
-}
-
-/** The registrators of a {@link ConsulHost}. */
-export interface ConsulHostRegistrator {
-  /**
-   * registrator image, an exact tag or digest. Default `gliderlabs/registrator:v7`.
-   * @default gliderlabs/registrator:v7
-   */
-  readonly image?: pulumi.Input<string>;
-  /**
-   * Flags both registrators run with (`hostIp` and `internal` are set by the host). Default: the
-   * `Registrator` component's, {@link DEFAULT_REGISTRATOR_OPTIONS}.
-   * @default the Registrator component's
-   */
-  readonly options?: pulumi.Input<RegistratorFlags>;
-  /**
-   * Also register container addresses into the host's internal datacenter. Default `true`.
-   * @default true
-   */
-  readonly registerInternal?: boolean;
-}
-
-/** The service container a {@link ConsulHost} runs, registered by both of its registrators. */
-export interface ConsulHostService {
-  /** Image, an exact tag or digest. Required. */
-  readonly image: pulumi.Input<string>;
-  /**
-   * Ports, each published N:N on the host address with its Consul name and check. Required,
-   * non-empty; the first port's name names the service, its container and its query.
-   */
-  readonly ports: ServicePort[];
-  /**
-   * Environment variables, `NAME=value`. Default `[]`.
-   * @default []
-   */
-  readonly envs?: pulumi.Input<string>[];
-  /**
-   * Command (overrides the image's). Default: the image's.
-   * @default the image's
-   */
-  readonly command?: string[];
-  /**
-   * Memory limit in MB (no swap beyond it). Default: no limit.
-   * @default no limit
-   */
-  readonly memoryMb?: number;
-  /**
-   * Declare `<service>.query.consul` in the internal datacenter, failing over to the global one.
-   * Default `true`.
-   * @default true
-   */
-  readonly preparedQuery?: boolean;
-}
-
-/** Arguments of {@link ConsulHost}. */
-export interface ConsulHostArgs {
-  /** This host's node name, unique across hosts (e.g. `node1`). Required. */
-  readonly nodeName: pulumi.Input<string>;
-  /** This host's address, reachable from every other host. Required. */
-  readonly hostAddress: pulumi.Input<string>;
-  /** This host's own datacenter (e.g. `vm1`), WAN-federated with the global one. Required. */
-  readonly internalDatacenter: pulumi.Input<string>;
-  /**
-   * This host bootstraps the global datacenter and, unless `secrets` gives them, makes the
-   * cluster's gossip key, ACL management token and CA. Default `false`.
-   * @default false
-   */
-  readonly bootstrap?: boolean;
-  /**
-   * Instead of one bootstrapping host: every server waits for this many servers (then give every
-   * host the same `secrets` and the others' `joinAddresses`). Default: unset.
-   * @default unset
-   */
-  readonly bootstrapExpect?: number;
-  /**
-   * How many global servers (hosts) the cluster is built for: autopilot removes a dead server
-   * only while a majority of this many remain (see `GlobalConsul`). Default: `bootstrapExpect`,
-   * else 3.
-   * @default bootstrapExpect, else 3
-   */
-  readonly serverCount?: number;
-  /**
-   * The cluster to join: another host's `cluster` output, passed on unchanged. Default: none (then
-   * `bootstrap`, or `bootstrapExpect` with `joinAddresses` and `secrets`).
-   * @default none
+   * The cluster to join: another host's `cluster` output (or the bootstrap stack's), passed on
+   * unchanged. Given settings (`joinAddresses`, `gossipKey`, …) win over its fields.
+   * @default none (then `bootstrap`, or `bootstrapExpect` with `joinAddresses` and the secrets)
    */
   readonly cluster?: pulumi.Input<ConsulClusterArgs>;
-  /**
-   * The shared secrets, overriding the cluster's (or the generated ones on the bootstrap host).
-   * Default: the cluster's; generated on the bootstrap host.
-   * @default the cluster's; generated on the bootstrap host
-   */
-  readonly secrets?: ConsulClusterArgs;
-  /**
-   * LAN join addresses of other global servers. Default: the cluster's (none on the bootstrap host).
-   * @default the cluster's
-   */
-  readonly joinAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * WAN addresses of other global servers, which the internal datacenter joins besides this host's
-   * own global server. Default: the cluster's (none on the bootstrap host).
-   * @default the cluster's
-   */
-  readonly wanJoinAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * The global datacenter's name. Default `dc1`.
-   * @default dc1
-   */
-  readonly globalDatacenter?: string;
-  /**
-   * ACLs with default deny and a least-privilege token for every agent, registrator and query.
-   * `false` turns them off: each server, registrator and query then warns at every preview.
-   * TLS and gossip encryption are always on. Default `true`.
-   * @default true
-   */
-  readonly aclEnabled?: boolean;
-  /**
-   * Consul image for both servers, an exact tag or digest. Default `hashicorp/consul:1.22.7`.
-   * @default hashicorp/consul:1.22.7
-   */
-  readonly consulImage?: pulumi.Input<string>;
-  /**
-   * Port overrides of the global server. Default: Consul's (8300, 8301, …).
-   * @default Consul's
-   */
-  readonly globalPorts?: Partial<AgentPorts>;
-  /**
-   * Port overrides of the internal server. Default: Consul's plus 10000, DNS on 53.
-   * @default Consul's plus 10000, DNS on 53
-   */
-  readonly internalPorts?: Partial<AgentPorts>;
-  /**
-   * Docker bridge gateway address, where containers reach the internal server's DNS. Default
-   * `172.17.0.1`.
-   * @default 172.17.0.1
-   */
-  readonly dockerBridgeAddress?: pulumi.Input<string>;
-  /**
-   * Upstream DNS servers for names outside Consul. Default `["1.1.1.1", "8.8.8.8"]`.
-   * @default ["1.1.1.1", "8.8.8.8"]
-   */
-  readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * Serve the web UI on both servers. Default `true`.
-   * @default true
-   */
-  readonly ui?: pulumi.Input<boolean>;
-  /**
-   * Log level of both servers.
-   * @default info
-   */
-  readonly logLevel?: pulumi.Input<LogLevel>;
-  /**
-   * Keep the servers' data volumes on destroy. Default `false`.
-   * @default false
-   */
-  readonly keepDataOnDestroy?: boolean;
-  /**
-   * The Docker engine this host's containers run on, as the docker provider's `host`: when a
-   * server does not become healthy, `pulumi up` reads its log through the docker CLI there and
-   * says why. Default `unix:///var/run/docker.sock`.
-   * @default unix:///var/run/docker.sock
-   */
-  readonly dockerHost?: pulumi.Input<string>;
-  /**
-   * Raft snapshots of the global datacenter saved before this host's global server is replaced
-   * or destroyed (with the management token, from this server or else the cluster's others).
-   * Default: on, into `snapshots/<datacenter>/` under the program's working directory, 5 per node.
-   * @default on, dir snapshots, keep 5
-   */
-  readonly snapshots?: SnapshotSettings;
-  /**
-   * Seconds `pulumi up` waits for each of this host's servers to be healthy (the global server: a
-   * voter autopilot reports healthy) before it fails and says why. Default `120`.
-   * @default 120
-   */
-  readonly waitTimeoutSeconds?: number;
-  /**
-   * The registrators. Default: both, with the `Registrator` component's flags.
-   * @default both, with the Registrator component's flags
-   */
-  readonly registrator?: ConsulHostRegistrator;
-  /**
-   * The service container this host runs. Default: none.
-   * @default none
-   */
-  readonly service?: ConsulHostService;
 }
 
-/** How the topology check's settings are called among {@link ConsulHostArgs}. */
-const CONSUL_HOST_ARGS: Record<string, string> = { nodeIp: "hostAddress" };
+/** The shared secrets of a host: given, made here on the bootstrap host, or the cluster's. */
+interface SharedSecrets {
+  readonly gossipKey: pulumi.Output<string>;
+  readonly managementToken?: pulumi.Output<string>;
+  readonly caCertificate: pulumi.Output<string>;
+  readonly caPrivateKey: pulumi.Output<string>;
+}
 
-/** This host as the topology check sees it, from the plain part of its arguments. */
-function consulHostTopology(component: string, args: ConsulHostArgs): HostTopology {
-  const registrator = known(args.registrator?.options);
-  const registratorImage = known(args.registrator?.image) ?? DEFAULT_REGISTRATOR_IMAGE;
-  const consulImage = known(args.consulImage);
-  const serviceImage = known(args.service?.image);
-  const joinsLater = args.bootstrap || args.bootstrapExpect !== undefined ? [] : "later";
-  return {
-    keyOf: componentKeyNamer(component, CONSUL_HOST_ARGS),
-    nodeName: known(args.nodeName),
-    nodeIp: known(args.hostAddress),
-    dockerBridgeAddress: known(args.dockerBridgeAddress),
-    recursors: known(args.recursors) as string[] | undefined,
-    global: {
-      datacenter: args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER,
-      bootstrap: args.bootstrap ?? false,
-      bootstrapExpect: args.bootstrapExpect,
-      serverCount: args.serverCount,
-      // Without its own list, a joining host's comes from the cluster: known later.
-      joinAddresses: args.joinAddresses ? joinListOf(args.joinAddresses) : joinsLater,
-      ports: args.globalPorts,
-    },
-    internal: {
-      datacenter: known(args.internalDatacenter),
-      wanJoinAddresses: args.wanJoinAddresses ? joinListOf(args.wanJoinAddresses) : joinsLater,
-      ports: args.internalPorts,
-    },
-    registrator:
-      registrator === undefined
-        ? undefined
-        : { image: registratorImage, options: { ...DEFAULT_REGISTRATOR_OPTIONS, ...registrator } },
-    images: {
-      ...(consulImage === undefined ? {} : { consulImage }),
-      "registrator.image": registratorImage,
-      ...(serviceImage === undefined ? {} : { "service.image": serviceImage }),
-    },
-    servicePorts: args.service?.ports,
-  };
+/** A host's two servers and the join lists they were given. */
+interface Servers {
+  readonly global: GlobalConsul;
+  readonly internal: InternalDc;
+  readonly joinAddresses: pulumi.Input<pulumi.Input<string>[]>;
+  readonly wanJoinAddresses: pulumi.Input<pulumi.Input<string>[]>;
+  /** The host's token maker, with ACLs on. */
+  readonly tokens?: HostTokens;
+}
+
+/** The least-privilege tokens a host makes through its global server (ACLs on). */
+interface HostTokens {
+  readonly token: (
+    part: string,
+    description: pulumi.Input<string>,
+    grant:
+      | { rules: string; policyName: pulumi.Input<string> }
+      | { nodeName: pulumi.Input<string>; datacenter: pulumi.Input<string> },
+  ) => pulumi.Output<string>;
+}
+
+/**
+ * How a host names its children, the one way: `<host>-<part>`, each also answering to the
+ * root-level name `<part>` the shipped program gave it before this component existed, so a stack
+ * deployed by that release upgrades in place.
+ */
+class HostChildren {
+  constructor(
+    private readonly host: ConsulHost,
+    private readonly hostName: string,
+  ) {}
+
+  /** The child's name. */
+  name(part: string): string {
+    return `${this.hostName}-${part}`;
+  }
+
+  /** The child's options: `extra`, parented to the host, with its former root-level name. */
+  options<O extends pulumi.ResourceOptions>(part: string, extra?: O): O & pulumi.ResourceOptions {
+    const former = { name: part, parent: pulumi.rootStackResource };
+    return { ...(extra as O), parent: this.host, aliases: [former] };
+  }
 }
 
 /**
@@ -340,489 +101,570 @@ function consulHostTopology(component: string, args: ConsulHostArgs): HostTopolo
  * with it, every ACL token and policy the host needs (least privilege, default deny), anonymous
  * DNS read, both registrators and, optionally, a service with its prepared query. The first host
  * bootstraps and makes the shared secrets; every other host joins with the first one's `cluster`
- * output. Its children are the four building blocks; the docker provider comes through the
- * resource options (`providers: [dockerProvider]`).
- *
- * Each child also answers to the name the shipped program gave it before this component existed
- * (a root-level `global`, `internal`, `registrator-global`, …): a stack deployed by that release
- * upgrades in place, with no replacement and no new secret.
+ * output. The docker provider comes through the resource options (`providers: [dockerProvider]`).
+ * Its outputs are declared once, in `HOST_OUTPUTS`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see below
 export class ConsulHost extends pulumi.ComponentResource {
-  /** What the next host needs to join: pass it to its `cluster` argument unchanged (secret). */
-  public readonly cluster: pulumi.Output<ConsulCluster>;
-  /** The gossip key every agent shares (secret). */
-  public readonly gossipKey: pulumi.Output<string>;
-  /** The ACL management token (secret); `undefined` with ACLs off. */
-  public readonly aclManagementToken: pulumi.Output<string | undefined>;
-  /** The CA certificate every agent trusts (PEM; public). */
-  public readonly tlsCaCertificate: pulumi.Output<string>;
-  /** The CA's private key (secret). */
-  public readonly tlsCaKey: pulumi.Output<string>;
-  /** Global datacenter name. */
-  public readonly globalDatacenter: pulumi.Output<string>;
-  /** Node name of this host's global server. */
-  public readonly globalNodeName: pulumi.Output<string>;
-  /** LAN join address of this host's global server (`host:serf_lan`). */
-  public readonly globalJoinAddress: pulumi.Output<string>;
-  /** WAN address of this host's global server (`host:serf_wan`). */
-  public readonly globalWanAddress: pulumi.Output<string>;
-  /** API of this host's global server (HTTPS, verified with `tlsCaCertificate`). */
-  public readonly globalApiAddress: pulumi.Output<string>;
-  /** DNS interface of this host's global server. */
-  public readonly globalDnsAddress: pulumi.Output<string>;
-  /** The LAN join addresses this host's global server was given. */
-  public readonly globalRetryJoin: pulumi.Output<string[]>;
-  /** Container id of this host's global server. */
-  public readonly globalContainerId: pulumi.Output<string>;
-  /** This host's internal datacenter name. */
-  public readonly internalDatacenter: pulumi.Output<string>;
-  /** WAN address of this host's internal server. */
-  public readonly internalWanAddress: pulumi.Output<string>;
-  /** API of this host's internal server (HTTPS). */
-  public readonly internalApiAddress: pulumi.Output<string>;
-  /** The WAN join addresses this host's internal server was given. */
-  public readonly internalRetryJoinWan: pulumi.Output<string[]>;
-  /** Container id of this host's internal server. */
-  public readonly internalContainerId: pulumi.Output<string>;
-  /** Where this host's containers resolve Consul names (`bridge:53`). */
-  public readonly containerDnsAddress: pulumi.Output<string>;
-  /** The global registrator's arguments (options first, registry URI last). */
-  public readonly globalRegistratorCommand: pulumi.Output<string[]>;
-  /** The internal registrator's arguments; `undefined` without internal registration. */
-  public readonly internalRegistratorCommand: pulumi.Output<string[] | undefined>;
-  /** Consul DNS names of the service; `undefined` without a service. */
-  public readonly serviceDnsNames: pulumi.Output<string[] | undefined>;
-  /** Container id of the service; `undefined` without a service. */
-  public readonly serviceContainerId: pulumi.Output<string | undefined>;
-
   constructor(name: string, args: ConsulHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const component = `ConsulHost(${name})`;
-    const fail = (key: string, message: string): never => {
-      throw new pulumi.ResourceError(`${component}.${key}: ${message}`, undefined, true);
-    };
-    const bootstrap = args.bootstrap ?? false;
-    const expects = args.bootstrapExpect !== undefined;
-    if (!bootstrap && !expects && args.cluster === undefined && args.joinAddresses === undefined) {
-      fail(
-        "cluster",
-        "is missing; give the bootstrap host's cluster output, or set bootstrap: true on the first host.",
+    // Before anything is registered: a host that cannot join, and every problem of the host as a
+    // whole that its plain arguments show. Outputs are checked by the children when they resolve.
+    if (!startsCluster(args) && args.cluster === undefined && args.joinAddresses === undefined) {
+      throw new pulumi.ResourceError(
+        `${component}.cluster: is missing; give the bootstrap host's cluster output, or set bootstrap: true on the first host.`,
+        undefined,
+        true,
       );
     }
-    // The host as a whole, as far as its arguments are plain: what no single child sees (a
-    // service port that clashes with a Consul port, the two servers' ports) and what each would
-    // report in its own name. Outputs are checked by the children when they resolve.
-    failOnProblems(checkTopology({ quorum: false, hosts: [consulHostTopology(component, args)] }));
+    failOnProblems(checkTopology({ quorum: false, hosts: [hostTopology(component, args)] }));
     super("distributed-consul:index:ConsulHost", name, {}, opts);
 
-    // With ACLs off, each child that goes without them (servers, registrators, the query) warns
-    // at every preview, naming itself.
-    const aclEnabled = args.aclEnabled ?? DEFAULT_PROTECTION_ENABLED;
-    const globalDatacenter = args.globalDatacenter ?? DEFAULT_GLOBAL_DATACENTER;
-    // The cluster's values as they resolve (pulumi.output unwraps nested Inputs).
-    const cluster = pulumi.output(args.cluster ?? {}) as pulumi.Output<Partial<ConsulCluster>>;
-    /** The child named `${name}-${part}`, which the shipped program called `part` at its root. */
-    const child = <O extends pulumi.ResourceOptions>(part: string, extra?: O): [string, O] => [
-      `${name}-${part}`,
-      {
-        ...extra,
-        parent: this,
-        aliases: [{ name: part, parent: pulumi.rootStackResource }],
-      } as unknown as O,
-    ];
-    /** The constructor arguments of the child `part`: its name, `childArgs` and its options. */
-    const asChild = <A, O extends pulumi.ResourceOptions>(
-      part: string,
-      childArgs: A,
-      extra?: O,
-    ): [string, A, O] => {
-      const [childName, childOpts] = child(part, extra);
-      return [childName, childArgs, childOpts];
-    };
-    /**
-     * A value read off the cluster, not secret itself: the cluster as a whole is a secret (it
-     * carries the shared secrets), which would otherwise hide every configuration built from it
-     * in `preview --diff`. Shared secrets read through here are wrapped again where used.
-     */
-    const fromClusterOpen = <T>(read: (c: Partial<ConsulCluster>) => T): pulumi.Output<T> =>
-      pulumi.unsecret<T>(cluster.apply(read));
-    /** A field of the cluster this host needs; fails naming it when absent. */
-    const fromCluster = <K extends keyof ConsulCluster>(
-      key: K,
-    ): pulumi.Output<NonNullable<ConsulCluster[K]>> =>
-      fromClusterOpen((c) => {
-        const value = c[key];
-        if (value === undefined || value === "") {
-          fail(
-            `cluster.${key}`,
-            "is missing; pass the bootstrap host's cluster output unchanged, or give this value.",
+    const children = new HostChildren(this, name);
+    const cluster = clusterReader(component, args);
+    const secrets = sharedSecrets(children, args, cluster);
+    const servers = declareServers(children, args, cluster, secrets);
+    const tokens = servers.tokens;
+    const registrators = declareRegistrators(children, args, servers, tokens);
+    const service = declareService(children, args, servers, secrets, tokens);
+
+    const outputs = hostOutputs(args, cluster, secrets, servers, registrators, service);
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+}
+
+// Generated from HOST_OUTPUTS (components/host-outputs.ts) by `npm run docs:config`; do not edit.
+/**
+ * ConsulHost's output properties, one per entry of `HOST_OUTPUTS` (declaration merging: the
+ * constructor assigns each; Pulumi's schema inference reads them as the component's outputs).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface ConsulHost {
+  /** What the next host needs to join, as one object: pass it to its cluster argument unchanged (a joining stack reads it from the bootstrap stack). */
+  readonly cluster: pulumi.Output<ConsulCluster>;
+  /** The gossip key every agent shares. */
+  readonly gossipKey: pulumi.Output<string>;
+  /** The ACL management token; absent with ACLs off. */
+  readonly aclManagementToken: pulumi.Output<string | undefined>;
+  /** The CA certificate every agent trusts (PEM). */
+  readonly tlsCaCertificate: pulumi.Output<string>;
+  /** The CA's private key (PEM), with which every server's certificate is issued. */
+  readonly tlsCaKey: pulumi.Output<string>;
+  /** This host's node name (its global server's). */
+  readonly nodeName: pulumi.Output<string>;
+  /** The global datacenter's name. */
+  readonly globalDatacenter: pulumi.Output<string>;
+  /** LAN join address of this host's global server (host:serf_lan). */
+  readonly globalJoinAddress: pulumi.Output<string>;
+  /** WAN address of this host's global server (host:serf_wan). */
+  readonly globalWanAddress: pulumi.Output<string>;
+  /** API of this host's global server (host:https, verified with tlsCaCertificate). */
+  readonly globalApiAddress: pulumi.Output<string>;
+  /** DNS interface of this host's global server (host:dns). */
+  readonly globalDnsAddress: pulumi.Output<string>;
+  /** The LAN join addresses this host's global server was given. */
+  readonly joinAddresses: pulumi.Output<string[]>;
+  /** Container id of this host's global server. */
+  readonly globalContainerId: pulumi.Output<string>;
+  /** This host's internal datacenter's name. */
+  readonly internalDatacenter: pulumi.Output<string>;
+  /** WAN address of this host's internal server (host:serf_wan). */
+  readonly internalWanAddress: pulumi.Output<string>;
+  /** API of this host's internal server (host:https). */
+  readonly internalApiAddress: pulumi.Output<string>;
+  /** The WAN join addresses this host's internal server was given: its own global server first, then the others known. */
+  readonly internalWanJoinAddresses: pulumi.Output<string[]>;
+  /** Container id of this host's internal server. */
+  readonly internalContainerId: pulumi.Output<string>;
+  /** Where this host's containers resolve Consul names (bridge:53). */
+  readonly containerDnsAddress: pulumi.Output<string>;
+  /** The global registrator's arguments (options first, registry URI last). */
+  readonly globalRegistratorCommand: pulumi.Output<string[]>;
+  /** The internal registrator's arguments; absent without internal registration. */
+  readonly internalRegistratorCommand: pulumi.Output<string[] | undefined>;
+  /** Consul DNS names of this host's service (<svc>.service.consul, <query>.query.consul); absent without a service. */
+  readonly serviceDnsNames: pulumi.Output<string[] | undefined>;
+  /** Container id of this host's service; absent without a service. */
+  readonly serviceContainerId: pulumi.Output<string | undefined>;
+}
+// End of the generated block.
+
+/** `true` only when `A` and `B` are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The generated output properties are the list's: this fails to compile when they part. */
+const outputPropertiesMatchTheList: Same<Pick<ConsulHost, HostOutputName>, HostOutputs> = true;
+void outputPropertiesMatchTheList;
+
+/** The agent-wide settings given (`agent: true` in the declaration), passed on unnamed. */
+function agentArguments(args: ConsulHostArgs): Partial<Pick<ConsulHostArgs, AgentSettingName>> {
+  return Object.fromEntries(
+    AGENT_SETTING_NAMES.flatMap((name) => (args[name] === undefined ? [] : [[name, args[name]]])),
+  );
+}
+
+/** Whether the host starts the global datacenter (alone, or with every server expecting a count). */
+function startsCluster(args: ConsulHostArgs): boolean {
+  return (args.bootstrap ?? false) || args.bootstrapExpect !== undefined;
+}
+
+/** The global datacenter's name. */
+function globalDatacenterOf(args: ConsulHostArgs): string {
+  return args.globalDatacenter ?? defaultOf("globalDatacenter") ?? "dc1";
+}
+
+/** This host's global HTTPS port: where another host's server is asked for the API. */
+function globalHttpsPort(args: ConsulHostArgs): number {
+  return args.globalPorts?.https ?? DEFAULT_GLOBAL_PORTS.https;
+}
+
+/** The host as the topology check sees it, from the plain part of its arguments. */
+function hostTopology(component: string, args: ConsulHostArgs): HostTopology {
+  // Each argument as far as it is plain now; Outputs are checked by the children on resolving.
+  const plain = Object.fromEntries(
+    Object.entries(args).map(([name, value]) => [name, known(value as pulumi.Input<unknown>)]),
+  ) as KnownHostSettings;
+  // Without its own list, a joining host's comes from the cluster: known later.
+  const joinsLater = startsCluster(args) ? [] : "later";
+  return hostTopologyOf(componentKeyNamer(component), {
+    ...plain,
+    // Checked by the servers, which hold them (a secret's text is no message's business here).
+    gossipKey: undefined,
+    globalDatacenter: globalDatacenterOf(args),
+    joinAddresses: args.joinAddresses ? joinListOf(args.joinAddresses) : joinsLater,
+    wanJoinAddresses: args.wanJoinAddresses ? joinListOf(args.wanJoinAddresses) : joinsLater,
+  });
+}
+
+/** How a host reads the cluster it joins. */
+interface ClusterReader {
+  /**
+   * A value read off the cluster, not secret itself: the cluster as a whole is a secret (it
+   * carries the shared secrets), which would otherwise hide every configuration built from it in
+   * `preview --diff`. Shared secrets read through here are wrapped again where used.
+   */
+  readonly open: <T>(read: (c: Partial<ConsulCluster>) => T) => pulumi.Output<T>;
+  /** A field of the cluster this host needs; fails naming it when absent. */
+  readonly required: <K extends keyof ConsulCluster>(
+    key: K,
+  ) => pulumi.Output<NonNullable<ConsulCluster[K]>>;
+  /**
+   * The cluster's LAN join addresses, refused when this host claims the identity of one of its
+   * servers (the same node name or address): two servers cannot share one.
+   */
+  readonly joinAddressesFor: (args: ConsulHostArgs) => pulumi.Output<string[]>;
+}
+
+function clusterReader(component: string, args: ConsulHostArgs): ClusterReader {
+  // pulumi.output unwraps nested Inputs.
+  const cluster = pulumi.output(args.cluster ?? {}) as pulumi.Output<Partial<ConsulCluster>>;
+  const open = <T>(read: (c: Partial<ConsulCluster>) => T): pulumi.Output<T> =>
+    pulumi.unsecret<T>(cluster.apply(read));
+  const required = <K extends keyof ConsulCluster>(
+    key: K,
+  ): pulumi.Output<NonNullable<ConsulCluster[K]>> =>
+    open((c) => {
+      const value = c[key];
+      if (value === undefined || value === "") {
+        throw new pulumi.ResourceError(
+          `${component}.cluster.${key}: is missing; pass the bootstrap host's cluster output unchanged, or give this value.`,
+          undefined,
+          true,
+        );
+      }
+      return value;
+    });
+  const joinAddressesFor = (args: ConsulHostArgs): pulumi.Output<string[]> =>
+    pulumi
+      .all([
+        required("joinAddresses"),
+        open((c) => c.nodeNames ?? []),
+        args.nodeName,
+        args.hostAddress,
+      ])
+      .apply(([list, nodeNames, nodeName, hostAddress]) => {
+        const claimed = nodeNames.includes(nodeName)
+          ? `nodeName: "${nodeName}"`
+          : list.some((a) => a.split(":")[0] === hostAddress)
+            ? `hostAddress: ${hostAddress}`
+            : undefined;
+        if (claimed) {
+          throw new pulumi.ResourceError(
+            `${component}.${claimed} is already a server of the cluster it joins; give every host its own.`,
+            undefined,
+            true,
           );
         }
-        return value as NonNullable<ConsulCluster[K]>;
+        return list;
       });
-    /** A shared value: given in `secrets`, else the cluster's. */
-    const shared = (key: "gossipKey" | "aclManagementToken" | "tlsCaCertificate" | "tlsCaKey") =>
-      pulumi.output<string>(args.secrets?.[key] ?? fromCluster(key));
-    /** A shared secret: given, else made here on the bootstrap host, else the cluster's. */
-    const secret = (
-      key: "gossipKey" | "aclManagementToken",
-      generate: (name: string, opts: pulumi.CustomResourceOptions) => pulumi.Output<string>,
-      seed: string,
-    ): pulumi.Output<string> =>
-      pulumi.secret(
-        bootstrap && args.secrets?.[key] === undefined ? generate(...child(seed)) : shared(key),
-      );
+  return { open, required, joinAddressesFor };
+}
 
-    const gossipKey = secret("gossipKey", generatedGossipKey, "gossip-key-seed");
-    const managementToken = aclEnabled
-      ? secret("aclManagementToken", generatedAclToken, "acl-management-token-seed")
-      : undefined;
-    // The CA: given (certificate and key), else made here on the bootstrap host, else the cluster's.
-    const ca =
-      bootstrap && args.secrets?.tlsCaKey === undefined
-        ? generatedCertificateAuthority(...child<pulumi.CustomResourceOptions>("tls-ca-seed"))
-        : {
-            certificatePem: shared("tlsCaCertificate"),
-            privateKeyPem: pulumi.secret(shared("tlsCaKey")),
-          };
-    const tls = { caCertificate: ca.certificatePem, caPrivateKey: ca.privateKeyPem };
-
-    const joinAddresses: pulumi.Input<pulumi.Input<string>[]> =
-      args.joinAddresses ?? (bootstrap || expects ? [] : fromCluster("joinAddresses"));
-    const wanJoinAddresses: pulumi.Input<pulumi.Input<string>[]> =
-      args.wanJoinAddresses ??
-      (bootstrap || expects ? [] : fromClusterOpen((c) => c.wanAddresses ?? []));
-
-    /** The API of a server of the primary datacenter, with the management token. */
-    const primaryApi = (address: pulumi.Input<string>): ConsulApi => ({
-      address,
-      datacenter: globalDatacenter,
-      token: managementToken,
-      caCertificate: ca.certificatePem,
-    });
-
-    // A server that may have to bootstrap ACLs holds the management token (the bootstrap host, or
-    // every host with bootstrapExpect) and registers its own agent token with it; any other
-    // global server gets an agent token made beforehand through the cluster's API.
-    const holdsManagementToken = bootstrap || expects;
-    let globalAgentToken: pulumi.Output<string> | undefined;
-    if (managementToken) {
-      globalAgentToken = holdsManagementToken
-        ? generatedAclToken(...child<pulumi.CustomResourceOptions>("global-agent-token-seed"))
-        : new ConsulAclToken(
-            `${name}-global-agent-token`,
-            {
-              api: primaryApi(
-                pulumi.all([fromClusterOpen((c) => c.apiAddress), joinAddresses]).apply(
-                  ([given, list]) =>
-                    // No API given: the first join address's host, on this host's HTTPS port.
-                    given ??
-                    hostPort(
-                      (list[0] ?? "").split(":")[0],
-                      args.globalPorts?.https ?? DEFAULT_GLOBAL_PORTS.https,
-                    ),
-                ),
-              ),
-              description: pulumi.interpolate`agent token of ${args.nodeName} (${globalDatacenter})`,
-              nodeIdentity: { nodeName: args.nodeName, datacenter: globalDatacenter },
-              // The server's healthcheck asks autopilot whether it is a healthy voter with it.
-              rules: serverHealthRules(),
-              policyName: pulumi.interpolate`server-health-${args.nodeName}`,
-            },
-            child("global-agent-token")[1],
-          ).secretId;
-    }
-    // What both servers share: image, bridge, secrets, DNS, UI, log level, ACLs, TLS, data.
-    const serverArgs = {
-      image: args.consulImage,
-      dockerBridgeAddress: args.dockerBridgeAddress,
-      gossipKey,
-      recursors: args.recursors,
-      ui: args.ui,
-      logLevel: args.logLevel,
-      aclEnabled,
-      tls,
-      keepDataOnDestroy: args.keepDataOnDestroy,
-      dockerHost: args.dockerHost,
-      waitTimeoutSeconds: args.waitTimeoutSeconds,
-    };
-    const [globalName, globalOpts] = child("global");
-    const global = new GlobalConsul(
-      globalName,
-      {
-        nodeName: args.nodeName,
-        hostAddress: args.hostAddress,
-        bootstrap,
-        bootstrapExpect: args.bootstrapExpect,
-        serverCount: args.serverCount,
-        retryJoin: joinAddresses,
-        datacenter: globalDatacenter,
-        ...serverArgs,
-        ports: args.globalPorts,
-        // Asked in turn when this server does not answer: the servers it joins, on their HTTPS.
-        snapshots: {
-          ...args.snapshots,
-          token: managementToken,
-          otherApiAddresses: pulumi
-            .all([fromClusterOpen((c) => c.apiAddress), joinAddresses])
-            .apply(([api, list]) => [
-              ...(api ? [api] : []),
-              ...list.map((a) =>
-                hostPort(a.split(":")[0], args.globalPorts?.https ?? DEFAULT_GLOBAL_PORTS.https),
-              ),
-            ]),
-        },
-        acl:
-          managementToken && globalAgentToken
-            ? {
-                agentToken: globalAgentToken,
-                managementToken: holdsManagementToken ? managementToken : undefined,
-              }
-            : undefined,
-      },
-      globalOpts,
+/** Step 1: the shared secrets — given, else made here on the bootstrap host, else the cluster's. */
+function sharedSecrets(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  cluster: ClusterReader,
+): SharedSecrets {
+  const bootstrap = args.bootstrap ?? false;
+  const shared = (key: "gossipKey" | "aclManagementToken" | "tlsCaCertificate" | "tlsCaKey") =>
+    pulumi.output<string>(args[key] ?? cluster.required(key));
+  const made = (
+    key: "gossipKey" | "aclManagementToken",
+    generate: (name: string, opts: pulumi.CustomResourceOptions) => pulumi.Output<string>,
+    seed: string,
+  ): pulumi.Output<string> =>
+    pulumi.secret(
+      bootstrap && args[key] === undefined
+        ? generate(children.name(seed), children.options(seed))
+        : shared(key),
     );
+  const ca =
+    bootstrap && args.tlsCaKey === undefined
+      ? generatedCertificateAuthority(children.name("tls-ca-seed"), children.options("tls-ca-seed"))
+      : {
+          certificatePem: shared("tlsCaCertificate"),
+          privateKeyPem: pulumi.secret(shared("tlsCaKey")),
+        };
+  return {
+    gossipKey: made("gossipKey", generatedGossipKey, "gossip-key-seed"),
+    managementToken:
+      (args.aclEnabled ?? defaultOf("aclEnabled"))
+        ? made("aclManagementToken", generatedAclToken, "acl-management-token-seed")
+        : undefined,
+    caCertificate: ca.certificatePem,
+    caPrivateKey: ca.privateKeyPem,
+  };
+}
 
-    // On the bootstrap host the ACL objects live in the state of this host's own server: when a
-    // destroy removes it, they go with it (no API call, which fails once dc1 has lost quorum).
-    const aclObjectOptions: pulumi.ComponentResourceOptions = bootstrap
-      ? { dependsOn: [global], deletedWith: global }
-      : { dependsOn: [global] };
-    /** A least-privilege token made through this host's global server. */
-    const hostToken = (
-      part: string,
-      description: pulumi.Input<string>,
-      token:
-        | { rules: string; policyName: pulumi.Input<string> }
-        | { nodeName: pulumi.Input<string>; datacenter: pulumi.Input<string> },
-    ): pulumi.Output<string> =>
-      new ConsulAclToken(
-        `${name}-${part}`,
-        {
-          api: primaryApi(global.apiAddress),
-          description,
-          ...("rules" in token ? token : { nodeIdentity: token }),
-        },
-        child(part, aclObjectOptions)[1],
-      ).secretId;
+/** The API of a server of the global (primary) datacenter, with the management token. */
+function primaryApi(
+  args: ConsulHostArgs,
+  secrets: SharedSecrets,
+  address: pulumi.Input<string>,
+): ConsulApi {
+  return {
+    address,
+    datacenter: globalDatacenterOf(args),
+    token: secrets.managementToken,
+    caCertificate: secrets.caCertificate,
+  };
+}
 
-    const node = pulumi.output(args.nodeName);
-    const internalDc = pulumi.output(args.internalDatacenter);
-    const internalNode = pulumi.interpolate`${node}-${internalDc}`;
-    const tokens = managementToken
-      ? {
-          internalAgent: hostToken(
-            "internal-agent-token",
-            pulumi.interpolate`agent token of ${internalNode} (${internalDc})`,
-            { nodeName: internalNode, datacenter: internalDc },
-          ),
-          replication: hostToken(
-            "replication-token",
-            pulumi.interpolate`ACL replication of ${internalDc}`,
-            { rules: replicationRules(), policyName: pulumi.interpolate`replication-${node}` },
-          ),
-          registrator: (which: "global" | "internal", datacenter: pulumi.Input<string>) =>
-            hostToken(
-              `registrator-${which}-token`,
-              pulumi.interpolate`registrator of ${node} (${datacenter})`,
-              {
-                rules: registratorRules(),
-                policyName: pulumi.interpolate`registrator-${node}-${datacenter}`,
-              },
-            ),
-        }
-      : undefined;
-
-    // The internal datacenter WAN-joins this host's global server, which alone brings it the whole
-    // WAN pool; the cluster's WAN addresses are added so it federates even while that one is down.
-    const [internalName, internalOpts] = child("internal");
-    const internal = new InternalDc(
-      internalName,
-      {
-        nodeName: args.nodeName,
-        hostAddress: args.hostAddress,
-        datacenter: args.internalDatacenter,
-        retryJoinWan: pulumi
-          .all([global.wanAddress, wanJoinAddresses])
-          .apply(([own, others]) => [own, ...others]),
-        primaryDatacenter: globalDatacenter,
-        ...serverArgs,
-        ports: args.internalPorts,
-        acl: tokens
-          ? { agentToken: tokens.internalAgent, replicationToken: tokens.replication }
-          : undefined,
-      },
-      internalOpts,
-    );
-
-    // With ACLs on (default deny), DNS answers only what the anonymous token may read: every host
-    // grants it read on services and nodes with a policy of its own.
-    if (managementToken) {
-      new AnonymousDnsAccess(
-        ...asChild(
-          "anonymous-dns",
-          { api: primaryApi(global.apiAddress), policyName: pulumi.interpolate`dns-read-${node}` },
-          aclObjectOptions,
-        ),
-      );
-    }
-
-    // registrator, twice: host address and published ports into the global datacenter (so
-    // <svc>.service.dc1.consul answers every host), container addresses into the internal one.
-    // Both run on the host's network and reach their agent's plain HTTP on loopback, each with its
-    // own token. Each starts once its agent is healthy (dependsOn): registrator retries only its
-    // first connection, and a registration the agent refuses waits for the next resync. The
-    // address itself does not carry the agent's container, so replacing an agent leaves its
-    // registrator alone.
-    const loopbackHttp = (agent: GlobalConsul | InternalDc): pulumi.Output<string> =>
-      agent.ports.apply((ports) => hostPort("127.0.0.1", ports.http));
-    const registratorOptions = pulumi.output(args.registrator?.options ?? {});
-    const globalRegistrator = new Registrator(
-      ...asChild(
-        "registrator-global",
-        {
-          consulAddress: loopbackHttp(global),
-          containerName: `registrator-${globalDatacenter}`,
-          image: args.registrator?.image,
-          options: pulumi
-            .all([registratorOptions, args.hostAddress])
-            .apply(([options, hostIp]) => ({ ...options, hostIp })),
-          aclEnabled,
-          aclToken: tokens?.registrator("global", globalDatacenter),
-        },
-        { dependsOn: [global] },
-      ),
-    );
-    const internalRegistrator =
-      (args.registrator?.registerInternal ?? true)
-        ? new Registrator(
-            ...asChild(
-              "registrator-internal",
-              {
-                consulAddress: loopbackHttp(internal),
-                containerName: pulumi.interpolate`registrator-${internalDc}`,
-                image: args.registrator?.image,
-                options: registratorOptions.apply((options) => ({ ...options, internal: true })),
-                aclEnabled,
-                aclToken: tokens?.registrator("internal", internalDc),
-              },
-              { dependsOn: [internal] },
-            ),
-          )
-        : undefined;
-
-    // The service (the original's Elasticsearch): published on the host address, registered by
-    // both registrators, resolving through the internal datacenter's DNS, and found across
-    // datacenters through a prepared query in the host's own datacenter.
-    const service = args.service;
-    const serviceName = service?.ports[0]?.name ?? "service";
-    const consulService = service
-      ? new ConsulService(
-          ...asChild<ConsulServiceArgs, ConsulServiceOptions>(
-            serviceName,
-            {
-              image: service.image,
-              containerName: serviceName,
-              ports: service.ports,
-              hostAddress: args.hostAddress,
-              dnsServer: internal.dnsServer,
-              envs: service.envs,
-              command: service.command,
-              memoryMb: service.memoryMb,
-              preparedQuery:
-                (service.preparedQuery ?? true)
-                  ? {
-                      name: serviceName,
-                      consulAddress: internal.apiAddress,
-                      caCertificate: ca.certificatePem,
-                      datacenter: internal.datacenter,
-                      // Only the global datacenter: other hosts' internal datacenters hold container
-                      // addresses that are unreachable from this host.
-                      failover: { datacenters: [globalDatacenter] },
-                      aclEnabled,
-                      token: managementToken
-                        ? hostToken(
-                            "query-token",
-                            pulumi.interpolate`prepared query ${serviceName} of ${node}`,
-                            {
-                              rules: preparedQueryRules(serviceName),
-                              policyName: pulumi.interpolate`query-${serviceName}-${node}`,
-                            },
-                          )
-                        : undefined,
-                    }
-                  : undefined,
-            },
-            {
-              // The container needs no agent (registrator lists running containers when it
-              // starts); the query waits for the internal server through consulAddress. The
-              // query lives in the internal server's state: no API call when both go.
-              queryDeletedWith: internal,
-            },
-          ),
+/**
+ * Step 2: the two servers. A server that may have to bootstrap ACLs holds the management token
+ * (the bootstrap host, or every host with bootstrapExpect) and registers its own agent token with
+ * it; any other global server gets an agent token made beforehand through the cluster's API. The
+ * internal datacenter WAN-joins this host's global server, which alone brings it the whole WAN
+ * pool; the cluster's WAN addresses are added so it federates even while that one is down.
+ */
+function declareServers(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  cluster: ClusterReader,
+  secrets: SharedSecrets,
+): Servers {
+  const starts = startsCluster(args);
+  const globalDatacenter = globalDatacenterOf(args);
+  const joinAddresses = args.joinAddresses ?? (starts ? [] : cluster.joinAddressesFor(args));
+  const wanJoinAddresses =
+    args.wanJoinAddresses ?? (starts ? [] : cluster.open((c) => c.wanJoinAddresses ?? []));
+  const managementToken = secrets.managementToken;
+  // Asked for the API when the cluster names none, and for snapshots when this server does not
+  // answer: the servers this host joins, on their HTTPS port.
+  const otherApis = pulumi
+    .all([cluster.open((c) => c.apiAddress), joinAddresses])
+    .apply(([api, list]) => [
+      ...(api ? [api] : []),
+      ...list.map((a) => hostPort(a.split(":")[0], globalHttpsPort(args))),
+    ]);
+  let agentToken: pulumi.Output<string> | undefined;
+  if (managementToken) {
+    agentToken = starts
+      ? generatedAclToken(
+          children.name("global-agent-token-seed"),
+          children.options<pulumi.CustomResourceOptions>("global-agent-token-seed"),
         )
-      : undefined;
-
-    this.gossipKey = gossipKey;
-    this.aclManagementToken = pulumi.secret(pulumi.output(managementToken));
-    this.tlsCaCertificate = ca.certificatePem;
-    this.tlsCaKey = ca.privateKeyPem;
-    this.globalDatacenter = global.datacenter;
-    this.globalNodeName = global.nodeName;
-    this.globalJoinAddress = global.lanJoinAddress;
-    this.globalWanAddress = global.wanAddress;
-    this.globalApiAddress = global.apiAddress;
-    this.globalDnsAddress = global.dnsAddress;
-    this.globalRetryJoin = global.retryJoin;
-    this.globalContainerId = global.containerId;
-    this.internalDatacenter = internal.datacenter;
-    this.internalWanAddress = internal.wanAddress;
-    this.internalApiAddress = internal.apiAddress;
-    this.internalRetryJoinWan = internal.retryJoinWan;
-    this.internalContainerId = internal.containerId;
-    this.containerDnsAddress = internal.dnsAddress;
-    this.globalRegistratorCommand = globalRegistrator.command;
-    this.internalRegistratorCommand = pulumi.output(internalRegistrator?.command);
-    this.serviceDnsNames = pulumi.output(consulService?.dnsNames);
-    this.serviceContainerId = pulumi.output(consulService?.containerId);
-    // The next host joins every global server known so far, this one included.
-    const union = (theirs: pulumi.Input<pulumi.Input<string>[]>, own: pulumi.Output<string>) =>
-      pulumi.all([theirs, own]).apply(([list, mine]) => [...new Set([...list, mine])]);
-    this.cluster = pulumi.secret(
-      pulumi.output({
-        datacenter: global.datacenter,
-        joinAddresses: union(joinAddresses, global.lanJoinAddress),
-        wanAddresses: union(wanJoinAddresses, global.wanAddress),
-        apiAddress: global.apiAddress,
-        gossipKey,
-        aclManagementToken: managementToken,
-        tlsCaCertificate: ca.certificatePem,
-        tlsCaKey: ca.privateKeyPem,
-      }),
-    );
-    this.registerOutputs({
-      cluster: this.cluster,
-      gossipKey: this.gossipKey,
-      aclManagementToken: this.aclManagementToken,
-      tlsCaCertificate: this.tlsCaCertificate,
-      tlsCaKey: this.tlsCaKey,
-      globalDatacenter: this.globalDatacenter,
-      globalNodeName: this.globalNodeName,
-      globalJoinAddress: this.globalJoinAddress,
-      globalWanAddress: this.globalWanAddress,
-      globalApiAddress: this.globalApiAddress,
-      globalDnsAddress: this.globalDnsAddress,
-      globalRetryJoin: this.globalRetryJoin,
-      globalContainerId: this.globalContainerId,
-      internalDatacenter: this.internalDatacenter,
-      internalWanAddress: this.internalWanAddress,
-      internalApiAddress: this.internalApiAddress,
-      internalRetryJoinWan: this.internalRetryJoinWan,
-      internalContainerId: this.internalContainerId,
-      containerDnsAddress: this.containerDnsAddress,
-      globalRegistratorCommand: this.globalRegistratorCommand,
-      internalRegistratorCommand: this.internalRegistratorCommand,
-      serviceDnsNames: this.serviceDnsNames,
-      serviceContainerId: this.serviceContainerId,
-    });
+      : new ConsulAclToken(
+          children.name("global-agent-token"),
+          {
+            api: primaryApi(
+              args,
+              secrets,
+              otherApis.apply((apis) => apis[0] ?? ""),
+            ),
+            description: pulumi.interpolate`agent token of ${args.nodeName} (${globalDatacenter})`,
+            nodeIdentity: { nodeName: args.nodeName, datacenter: globalDatacenter },
+            // The server's healthcheck asks autopilot whether it is a healthy voter with it.
+            rules: serverHealthRules(),
+            policyName: pulumi.interpolate`server-health-${args.nodeName}`,
+          },
+          children.options("global-agent-token"),
+        ).secretId;
   }
+  // What both servers share: everything but their datacenter, ports, joins and tokens.
+  const shared = {
+    nodeName: args.nodeName,
+    hostAddress: args.hostAddress,
+    consulImage: args.consulImage,
+    dockerBridgeAddress: args.dockerBridgeAddress,
+    dockerHost: args.dockerHost,
+    keepDataOnDestroy: args.keepDataOnDestroy,
+    waitTimeoutSeconds: args.waitTimeoutSeconds,
+    ...agentArguments(args),
+    gossipKey: secrets.gossipKey,
+    aclEnabled: managementToken !== undefined,
+    tls: { caCertificate: secrets.caCertificate, caPrivateKey: secrets.caPrivateKey },
+  };
+  const global = new GlobalConsul(
+    children.name("global"),
+    {
+      ...shared,
+      globalDatacenter,
+      globalPorts: args.globalPorts,
+      bootstrap: args.bootstrap,
+      bootstrapExpect: args.bootstrapExpect,
+      serverCount: args.serverCount,
+      joinAddresses,
+      snapshots: { ...args.snapshots, token: managementToken, otherApiAddresses: otherApis },
+      acl:
+        managementToken && agentToken
+          ? { agentToken, managementToken: starts ? managementToken : undefined }
+          : undefined,
+    },
+    children.options("global"),
+  );
+  const tokens = managementToken ? hostTokens(children, args, secrets, global) : undefined;
+  const internalNode = pulumi.interpolate`${args.nodeName}-${args.internalDatacenter}`;
+  const internal = new InternalDc(
+    children.name("internal"),
+    {
+      ...shared,
+      globalDatacenter,
+      internalDatacenter: args.internalDatacenter,
+      internalPorts: args.internalPorts,
+      wanJoinAddresses: pulumi
+        .all([global.wanAddress, wanJoinAddresses])
+        .apply(([own, others]) => [own, ...others]),
+      acl: tokens
+        ? {
+            agentToken: tokens.token(
+              "internal-agent-token",
+              pulumi.interpolate`agent token of ${internalNode} (${args.internalDatacenter})`,
+              { nodeName: internalNode, datacenter: args.internalDatacenter },
+            ),
+            replicationToken: tokens.token(
+              "replication-token",
+              pulumi.interpolate`ACL replication of ${args.internalDatacenter}`,
+              {
+                rules: replicationRules(),
+                policyName: pulumi.interpolate`replication-${args.nodeName}`,
+              },
+            ),
+          }
+        : undefined,
+    },
+    children.options("internal"),
+  );
+  return { global, internal, joinAddresses, wanJoinAddresses, tokens };
+}
+
+/**
+ * Step 3: the host's least-privilege tokens, made through its global server. On the bootstrap
+ * host they live in the state of that server: when a destroy removes it, they go with it (no API
+ * call, which fails once dc1 has lost quorum). With ACLs on (default deny), DNS answers only what
+ * the anonymous token may read: every host grants it read on services and nodes.
+ */
+function hostTokens(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  secrets: SharedSecrets,
+  global: GlobalConsul,
+): HostTokens {
+  const options: pulumi.ComponentResourceOptions = args.bootstrap
+    ? { dependsOn: [global], deletedWith: global }
+    : { dependsOn: [global] };
+  new AnonymousDnsAccess(
+    children.name("anonymous-dns"),
+    {
+      api: primaryApi(args, secrets, global.apiAddress),
+      policyName: pulumi.interpolate`dns-read-${args.nodeName}`,
+    },
+    children.options("anonymous-dns", options),
+  );
+  return {
+    token: (part, description, grant) =>
+      new ConsulAclToken(
+        children.name(part),
+        {
+          api: primaryApi(args, secrets, global.apiAddress),
+          description,
+          ...("rules" in grant ? grant : { nodeIdentity: grant }),
+        },
+        children.options(part, options),
+      ).secretId,
+  };
+}
+
+/**
+ * Step 4: registrator, twice: host address and published ports into the global datacenter (so
+ * `<svc>.service.dc1.consul` answers every host), container addresses into the internal one. Both
+ * run on the host's network and reach their agent's plain HTTP on loopback, each with its own
+ * token, once their agent is healthy (registrator retries only its first connection). The address
+ * does not carry the agent's container, so replacing an agent leaves its registrator alone.
+ */
+function declareRegistrators(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  servers: Servers,
+  tokens: HostTokens | undefined,
+): { global: Registrator; internal?: Registrator } {
+  const { image, registerInternal, ...flags } = args.registrator ?? {};
+  const options = { ...DEFAULT_REGISTRATOR_OPTIONS, ...flags };
+  const aclEnabled = tokens !== undefined;
+  const registrator = (
+    which: "global" | "internal",
+    agent: GlobalConsul | InternalDc,
+    datacenter: pulumi.Input<string>,
+    extra: object,
+  ): Registrator =>
+    new Registrator(
+      children.name(`registrator-${which}`),
+      {
+        consulAddress: agent.ports.apply((ports) => hostPort("127.0.0.1", ports.http)),
+        containerName: pulumi.interpolate`registrator-${datacenter}`,
+        image,
+        options: pulumi.output(extra).apply((e) => ({ ...options, ...e })),
+        aclEnabled,
+        aclToken: tokens?.token(
+          `registrator-${which}-token`,
+          pulumi.interpolate`registrator of ${args.nodeName} (${datacenter})`,
+          {
+            rules: registratorRules(),
+            policyName: pulumi.interpolate`registrator-${args.nodeName}-${datacenter}`,
+          },
+        ),
+      },
+      children.options(`registrator-${which}`, { dependsOn: [agent] }),
+    );
+  return {
+    global: registrator("global", servers.global, globalDatacenterOf(args), {
+      hostIp: args.hostAddress,
+    }),
+    internal:
+      (registerInternal ?? true)
+        ? registrator("internal", servers.internal, args.internalDatacenter, { internal: true })
+        : undefined,
+  };
+}
+
+/**
+ * Step 5: the service (the original's Elasticsearch): published on the host address, registered
+ * by both registrators, resolving through the internal datacenter's DNS, and found across
+ * datacenters through a prepared query in the host's own datacenter.
+ */
+function declareService(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  servers: Servers,
+  secrets: SharedSecrets,
+  tokens: HostTokens | undefined,
+): ConsulService | undefined {
+  const service = args.service;
+  if (!service || service.enabled === false) return undefined;
+  const serviceName = service.ports[0]?.name ?? "service";
+  return new ConsulService(
+    children.name(serviceName),
+    {
+      image: service.image,
+      containerName: serviceName,
+      ports: [...service.ports],
+      hostAddress: args.hostAddress,
+      dnsServer: servers.internal.dnsServer,
+      envs: service.envs ? [...service.envs] : undefined,
+      command: service.command ? [...service.command] : undefined,
+      memoryMb: service.memoryMb,
+      preparedQuery:
+        (service.preparedQuery ?? true)
+          ? {
+              name: serviceName,
+              consulAddress: servers.internal.apiAddress,
+              caCertificate: secrets.caCertificate,
+              datacenter: servers.internal.internalDatacenter,
+              // Only the global datacenter: other hosts' internal datacenters hold container
+              // addresses that are unreachable from this host.
+              failover: { datacenters: [globalDatacenterOf(args)] },
+              aclEnabled: tokens !== undefined,
+              token: tokens?.token(
+                "query-token",
+                pulumi.interpolate`prepared query ${serviceName} of ${args.nodeName}`,
+                {
+                  rules: preparedQueryRules(serviceName),
+                  policyName: pulumi.interpolate`query-${serviceName}-${args.nodeName}`,
+                },
+              ),
+            }
+          : undefined,
+    },
+    // The container needs no agent (registrator lists running containers when it starts); the
+    // query waits for the internal server through consulAddress and lives in its state.
+    children.options<ConsulServiceOptions>(serviceName, { queryDeletedWith: servers.internal }),
+  );
+}
+
+/** Step 6: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
+function hostOutputs(
+  args: ConsulHostArgs,
+  cluster: ClusterReader,
+  secrets: SharedSecrets,
+  servers: Servers,
+  registrators: { global: Registrator; internal?: Registrator },
+  service: ConsulService | undefined,
+): HostOutputs {
+  const { global, internal } = servers;
+  // The next host joins every global server known so far, this one included.
+  const union = (theirs: pulumi.Input<pulumi.Input<string>[]>, own: pulumi.Input<string>) =>
+    pulumi.all([theirs, own]).apply(([list, mine]) => [...new Set([...list, mine])]);
+  const outputs: HostOutputs = {
+    cluster: pulumi.secret(
+      pulumi.output({
+        globalDatacenter: global.globalDatacenter,
+        joinAddresses: union(servers.joinAddresses, global.joinAddress),
+        wanJoinAddresses: union(servers.wanJoinAddresses, global.wanAddress),
+        apiAddress: global.apiAddress,
+        nodeNames: union(
+          cluster.open((c) => c.nodeNames ?? []),
+          args.nodeName,
+        ),
+        gossipKey: secrets.gossipKey,
+        aclManagementToken: secrets.managementToken,
+        tlsCaCertificate: secrets.caCertificate,
+        tlsCaKey: secrets.caPrivateKey,
+      }),
+    ),
+    gossipKey: secrets.gossipKey,
+    aclManagementToken: pulumi.secret(pulumi.output(secrets.managementToken)),
+    tlsCaCertificate: secrets.caCertificate,
+    tlsCaKey: secrets.caPrivateKey,
+    nodeName: global.nodeName,
+    globalDatacenter: global.globalDatacenter,
+    globalJoinAddress: global.joinAddress,
+    globalWanAddress: global.wanAddress,
+    globalApiAddress: global.apiAddress,
+    globalDnsAddress: global.dnsAddress,
+    joinAddresses: global.joinAddresses,
+    globalContainerId: global.containerId,
+    internalDatacenter: internal.internalDatacenter,
+    internalWanAddress: internal.wanAddress,
+    internalApiAddress: internal.apiAddress,
+    internalWanJoinAddresses: internal.wanJoinAddresses,
+    internalContainerId: internal.containerId,
+    containerDnsAddress: internal.dnsAddress,
+    globalRegistratorCommand: registrators.global.command,
+    internalRegistratorCommand: pulumi.output(registrators.internal?.command),
+    serviceDnsNames: pulumi.output(service?.dnsNames),
+    serviceContainerId: pulumi.output(service?.containerId),
+  };
+  // Every declared output, in the declared order (the list is the contract).
+  return Object.fromEntries(HOST_OUTPUT_NAMES.map((n) => [n, outputs[n]])) as HostOutputs;
 }

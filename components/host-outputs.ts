@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulCluster } from "./host-args";
+import { ConsulCluster, HostArguments } from "./host-args";
 
 /** One output of a `ConsulHost`. `T` is its value's type. */
 export interface OutputDeclaration<T> {
@@ -11,10 +11,11 @@ export interface OutputDeclaration<T> {
    */
   readonly secret?: boolean;
   /**
-   * Whether the value may be absent (a feature turned off); an absent output is not exported.
-   * @default false
+   * For a value that may be absent (a feature turned off): whether a host with these arguments
+   * has it. A stack exports only the outputs its host has.
+   * @default always present
    */
-  readonly optional?: boolean;
+  readonly presentWith?: (args: HostArguments) => boolean;
   /** Only carries `T` for the types derived from the list. */
   readonly type?: T;
 }
@@ -22,6 +23,11 @@ export interface OutputDeclaration<T> {
 /** Declares one output, keeping its value type. */
 function output<T>(declaration: OutputDeclaration<T>): OutputDeclaration<T> {
   return declaration;
+}
+
+/** Whether a host with these arguments runs a service. */
+function hasService(args: HostArguments): boolean {
+  return args.service !== undefined && args.service.enabled !== false;
 }
 
 /**
@@ -37,7 +43,7 @@ export const HOST_OUTPUTS = {
   gossipKey: output<string>({ secret: true, description: "The gossip key every agent shares." }),
   aclManagementToken: output<string | undefined>({
     secret: true,
-    optional: true,
+    presentWith: (args) => args.aclEnabled !== false,
     description: "The ACL management token; absent with ACLs off.",
   }),
   tlsCaCertificate: output<string>({ description: "The CA certificate every agent trusts (PEM)." }),
@@ -86,16 +92,16 @@ export const HOST_OUTPUTS = {
     description: "The global registrator's arguments (options first, registry URI last).",
   }),
   internalRegistratorCommand: output<string[] | undefined>({
-    optional: true,
+    presentWith: (args) => args.registrator?.registerInternal !== false,
     description: "The internal registrator's arguments; absent without internal registration.",
   }),
   serviceDnsNames: output<string[] | undefined>({
-    optional: true,
+    presentWith: hasService,
     description:
       "Consul DNS names of this host's service (<svc>.service.consul, <query>.query.consul); absent without a service.",
   }),
   serviceContainerId: output<string | undefined>({
-    optional: true,
+    presentWith: hasService,
     description: "Container id of this host's service; absent without a service.",
   }),
 } as const;
@@ -113,3 +119,19 @@ type OutputValue<D> = D extends OutputDeclaration<infer T> ? T : never;
 export type HostOutputs = {
   readonly [K in HostOutputName]: pulumi.Output<OutputValue<(typeof HOST_OUTPUTS)[K]>>;
 };
+
+/**
+ * The outputs a host with these arguments has (the others are left out rather than exported as
+ * undefined, which Pulumi warns about on every run): what a stack program exports.
+ */
+export function presentOutputs(
+  outputs: HostOutputs,
+  args: HostArguments,
+): Partial<Record<HostOutputName, pulumi.Output<unknown>>> {
+  return Object.fromEntries(
+    HOST_OUTPUT_NAMES.filter((name) => {
+      const declaration: OutputDeclaration<unknown> = HOST_OUTPUTS[name];
+      return declaration.presentWith?.(args) ?? true;
+    }).map((name) => [name, outputs[name]]),
+  );
+}

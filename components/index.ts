@@ -5,6 +5,11 @@
  * shared gossip key. The stack program's own config reading and checks are not part of it.
  */
 export * from "./consul-host";
+export * from "./host-args";
+export * from "./host-outputs";
+export * from "../core/host-settings";
+export { hostTopologyOf } from "../core/host-topology";
+export type { KnownHostSettings } from "../core/host-topology";
 export * from "./global-consul";
 export * from "./internal-dc";
 export type {
@@ -13,7 +18,6 @@ export type {
   GlobalConsulAcl,
   InternalDcAcl,
 } from "./consul-server-container";
-export type { AgentArgs } from "./agent-args";
 export type { SnapshotSettings } from "../core/host-settings";
 export * from "./registrator";
 export * from "./consul-service";

@@ -1,9 +1,11 @@
 import { Problem, error } from "../core/problems";
-import { StackSettings, configKey, splitRegistratorSettings } from "./stack-settings";
+import { configKey } from "./stack-settings";
+import { StackSettings } from "./settings";
 import { HostTopology, JoinList, KeyNamer, checkTopology } from "../core/topology";
+import { hostTopologyOf } from "../core/host-topology";
 import { checkServiceContainer } from "../core/service-container";
 import { checkCaPem } from "../core/server-tls";
-import { checkSetting } from "./settings";
+import { checkSetting } from "../core/host-settings";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
 export const stackKeyOf: KeyNamer = (setting) => configKey(setting);
@@ -33,56 +35,20 @@ function joinList(source: JoinSource): JoinList {
 }
 
 /**
- * This stack's host, as the topology check sees it. `explicitGossipKey` is the configured key's
- * plain text, for checking only. Join lists come from {@link joinSources}.
+ * This stack's host, as the topology check sees it: its settings as they are (the one shape
+ * `ConsulHost` is checked in too), with the join lists of {@link joinSources}.
  */
-export function stackTopology(settings: StackSettings, explicitGossipKey?: string): HostTopology {
+export function stackTopology(settings: StackSettings): HostTopology {
   const joins = joinSources(settings);
-  // registerInternal says whether a second registrator runs, not how registrator is invoked.
-  const { image, options } = splitRegistratorSettings(settings.registrator);
-  return {
-    keyOf: stackKeyOf,
-    nodeName: settings.nodeName,
-    nodeIp: settings.nodeIp,
-    dockerHost: settings.dockerHost,
-    dockerBridgeAddress: settings.dockerBridgeAddress,
-    dockerBridgeSubnet: settings.dockerBridgeSubnet,
-    gossipKey: explicitGossipKey,
-    recursors: settings.recursors,
-    global: {
-      datacenter: settings.globalDatacenter,
-      bootstrap: settings.bootstrap,
-      bootstrapExpect: settings.bootstrapExpect,
-      serverCount: settings.serverCount,
-      joinAddresses: joinList(joins.lan),
-      ports: settings.globalPorts,
-    },
-    internal: {
-      datacenter: settings.internalDatacenter,
-      wanJoinAddresses: joinList(joins.wan),
-      ports: settings.internalPorts,
-    },
-    // The registrators' -ip is nodeIp, checked once as nodeIp above; -internal has no -ip.
-    registrator: { image, options },
-    images: {
-      consulImage: settings.consulImage,
-      "registrator.image": image,
-      ...(settings.service.enabled ? { "service.image": settings.service.image } : {}),
-    },
-    servicePorts: settings.service.enabled ? settings.service.ports : undefined,
-  };
+  return hostTopologyOf(stackKeyOf, {
+    ...settings,
+    joinAddresses: joinList(joins.lan),
+    wanJoinAddresses: joinList(joins.wan),
+  });
 }
 
 /** The secrets a stack has in its own config (their values are never part of a message). */
 export interface ConfiguredSecrets {
-  /** The gossip key's plain text, when configured (checked for format only). */
-  readonly gossipKey?: string;
-  /** Whether `aclManagementToken` is configured. */
-  readonly aclManagementToken: boolean;
-  /** The CA's private key (PEM), when configured (checked for format only). */
-  readonly tlsCaKey?: string;
-  /** The CA certificate (PEM), when configured. */
-  readonly tlsCaCertificate?: string;
   /** Secret keys (`gossipKey`, …) configured in plain text instead of with `--secret`. */
   readonly plainText: readonly string[];
 }
@@ -91,8 +57,9 @@ export interface ConfiguredSecrets {
  * Where a stack gets what it does not make itself: only the bootstrap stack generates the gossip
  * key and ACL token; every other stack needs them from config or from a bootstrap stack to read.
  */
-function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Problem[] {
-  const problems: Problem[] = secrets.plainText.map((name) =>
+function checkSources(settings: StackSettings, configured: ConfiguredSecrets): Problem[] {
+  const secrets = settings;
+  const problems: Problem[] = configured.plainText.map((name) =>
     error(
       configKey(name),
       `is stored in plain text in the stack file; set it again with \`pulumi config set --secret ${configKey(name)} <value>\` so it is encrypted.`,
@@ -118,7 +85,7 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
       ),
     );
   }
-  if (needsSource && settings.aclEnabled && !secrets.aclManagementToken) {
+  if (needsSource && settings.aclEnabled && secrets.aclManagementToken === undefined) {
     problems.push(
       error(
         configKey("aclManagementToken"),
@@ -158,7 +125,7 @@ function checkSources(settings: StackSettings, secrets: ConfiguredSecrets): Prob
 /** The service container's own settings (memory, name), named as stack config keys. */
 function checkServiceSettings(settings: StackSettings): Problem[] {
   const service = settings.service;
-  if (!service.enabled) return [];
+  if (!service || service.enabled === false) return [];
   const names: Record<string, string> = { containerName: "service.ports[0].name" };
   // The host address (nodeIp) and the image are the topology check's, which covers both.
   return checkServiceContainer(
@@ -185,7 +152,7 @@ export function checkStack(
   const related = (a: string, b: string): boolean =>
     a === b || [".", "["].some((sep) => a.startsWith(b + sep) || b.startsWith(a + sep));
   const covered = (key: string): boolean => typeProblems.some((t) => related(t.key, key));
-  const topology = checkTopology({ hosts: [stackTopology(settings, secrets.gossipKey)] });
+  const topology = checkTopology({ hosts: [stackTopology(settings)] });
   const found = [
     ...checkSources(settings, secrets),
     ...topology,

@@ -336,8 +336,11 @@ export async function runProgram(
   const networkInterfaces = osModule.networkInterfaces;
   osModule.networkInterfaces = () => interfaces;
   try {
-    // Loaded the way Pulumi's Node.js host loads a program: as a module, for its effects.
-    const exports = (await import(entry)) as Record<string, unknown>;
+    // Loaded the way Pulumi's Node.js host loads a CommonJS program: required, its
+    // `module.exports` being the stack's outputs (a dynamic import would see only `default` when
+    // the program assigns a computed object to `export =`).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as Pulumi's host does
+    const exports = require(entry) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(exports)) {
       if (pulumi.Output.isInstance(value)) outputs[name] = await valueOf(value);

@@ -14,6 +14,7 @@ import { consulSchemaProblems } from "./consul-schema";
 import { aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
 import { certificateAuthority, keySeed } from "../core/certificates";
 import { mockTokenSecret } from "./harness";
+import { HOST_OUTPUT_NAMES } from "../components";
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 
@@ -114,6 +115,37 @@ describe("the program (index.ts) under mocks", () => {
     assert.deepStrictEqual(consulSchemaProblems(config), []);
     assert.strictEqual(localConfigOf(run, "host-global-agent").encrypt, MOCK_GOSSIP_KEY);
     assert.strictEqual(ofType(run, RANDOM_PASSWORD).length, 0);
+  });
+
+  it("exports every output HOST_OUTPUTS declares for the host, cluster as one secret object", async () => {
+    const run = await node1Default();
+    assert.deepStrictEqual(Object.keys(run.exports), HOST_OUTPUT_NAMES);
+    assert.strictEqual(await pulumi.isSecret(run.exports.cluster as pulumi.Output<unknown>), true);
+    const cluster = run.outputs.cluster as Record<string, unknown>;
+    assert.deepStrictEqual(cluster.joinAddresses, ["192.168.99.100:8301"]);
+    assert.deepStrictEqual(cluster.wanJoinAddresses, ["192.168.99.100:8302"]);
+    assert.deepStrictEqual(cluster.nodeNames, ["node1"]);
+    assert.strictEqual(cluster.gossipKey, MOCK_GOSSIP_KEY);
+    assert.strictEqual(cluster.globalDatacenter, "dc1");
+  });
+
+  it("joins a bootstrap stack of the previous release (no cluster output) the same way, with a warning", async () => {
+    const { cluster, ...previous } = await node1Outputs();
+    void cluster;
+    // The previous release named the node name output globalNodeName.
+    const outputs = { ...previous, globalNodeName: previous.nodeName };
+    const run = await runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: outputs }, "node2");
+    const current = await node2Default();
+    for (const name of ["host-global-agent", "host-internal-agent"]) {
+      assert.deepStrictEqual(agentConfigOf(run, name), agentConfigOf(current, name), name);
+      assert.deepStrictEqual(localConfigOf(run, name), localConfigOf(current, name), name);
+    }
+    assert.ok(
+      run.warnings.some((w) =>
+        /was deployed by the previous release \(no "cluster" output\)/.test(w),
+      ),
+      run.warnings.join("\n"),
+    );
   });
 
   it("node3 joins node1 like node2, as a third host with its own address, name and datacenter", async () => {
@@ -291,7 +323,7 @@ describe("the program (index.ts) under mocks", () => {
   it("a joining stack whose bootstrap stack lacks the outputs fails naming bootstrapStack", async () => {
     await assert.rejects(
       runProgram(readStackConfig("node2"), { [BOOTSTRAP_STACK]: {} }, "node2"),
-      /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "(gossipKey|globalJoinAddress|tlsCaCertificate)"/,
+      /distributed-consul:bootstrapStack: stack "organization\/distributed-consul\/node1" has no output "cluster"; deploy the bootstrap stack first/,
     );
   });
 
@@ -475,12 +507,15 @@ describe("the program (index.ts) under mocks", () => {
     const sameName = { ...readStackConfig("node2"), "distributed-consul:nodeName": "node1" };
     await assert.rejects(
       runProgram(sameName, { [BOOTSTRAP_STACK]: outputs }, "node2"),
-      /distributed-consul:nodeName: "node1" is also the bootstrap stack's node name; give every host its own\./,
+      /ConsulHost\(host\)\.nodeName: "node1" is already a server of the cluster it joins; give every host its own\./,
     );
-    const sameIp = { ...readStackConfig("node2"), "distributed-consul:nodeIp": "192.168.99.100" };
+    const sameIp = {
+      ...readStackConfig("node2"),
+      "distributed-consul:hostAddress": "192.168.99.100",
+    };
     await assert.rejects(
       runProgram(sameIp, { [BOOTSTRAP_STACK]: outputs }, "node2"),
-      /distributed-consul:nodeIp: 192\.168\.99\.100 is also the bootstrap stack's address; give every host its own\./,
+      /ConsulHost\(host\)\.hostAddress: 192\.168\.99\.100 is already a server of the cluster it joins; give every host its own\./,
     );
   });
 
@@ -588,7 +623,7 @@ describe("the program (index.ts) under mocks", () => {
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
-    assert.deepStrictEqual(run.outputs.internalRetryJoinWan, [
+    assert.deepStrictEqual(run.outputs.internalWanJoinAddresses, [
       "192.168.99.101:8302",
       "192.168.99.100:8302",
     ]);
@@ -603,8 +638,8 @@ describe("the program (index.ts) under mocks", () => {
     };
     const run = await runProgram(config, {}, "node2");
     assert.strictEqual(ofType(run, "pulumi:pulumi:StackReference").length, 0);
-    assert.deepStrictEqual(run.outputs.internalRetryJoinWan, ["192.168.99.101:8302"]);
-    assert.deepStrictEqual(run.outputs.globalRetryJoin, ["192.168.99.100:8301"]);
+    assert.deepStrictEqual(run.outputs.internalWanJoinAddresses, ["192.168.99.101:8302"]);
+    assert.deepStrictEqual(run.outputs.joinAddresses, ["192.168.99.100:8301"]);
   });
 
   it("with bootstrapExpect, every server waits for the count and none bootstraps alone", async () => {
@@ -637,7 +672,7 @@ describe("the program (index.ts) under mocks", () => {
       "distributed-consul:joinAddresses": JSON.stringify(["192.168.99.101:8301"]),
     };
     const run = await runProgram(config, {}, "node1");
-    assert.deepStrictEqual(run.outputs.globalRetryJoin, ["192.168.99.101:8301"]);
+    assert.deepStrictEqual(run.outputs.joinAddresses, ["192.168.99.101:8301"]);
     assert.strictEqual(agentConfigOf(run, "host-global-agent").bootstrap, true);
   });
 });

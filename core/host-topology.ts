@@ -1,0 +1,64 @@
+import { DEFAULT_REGISTRATOR_OPTIONS } from "./defaults";
+import { HostSettings } from "./host-settings";
+import { DEFAULT_REGISTRATOR_IMAGE } from "./registrator-args";
+import { HostTopology, JoinList, KeyNamer } from "./topology";
+
+/**
+ * What is known of a host's settings before anything is deployed: each setting's plain value, or
+ * `undefined` while it is not known (a component argument that is an Output); a join list may be
+ * `"later"` (read from the cluster or the bootstrap stack).
+ */
+export type KnownHostSettings = Omit<
+  Partial<HostSettings>,
+  "joinAddresses" | "wanJoinAddresses"
+> & {
+  /** LAN join addresses, as far as known. */
+  readonly joinAddresses?: JoinList;
+  /** WAN join addresses, as far as known. */
+  readonly wanJoinAddresses?: JoinList;
+};
+
+/**
+ * A host as the topology check sees it, from its settings: the one translation, used by the
+ * stack program (its config) and by `ConsulHost` (its plain arguments). `keyOf` names a setting
+ * in messages (`distributed-consul:<name>` or `ConsulHost(host).<name>`).
+ */
+export function hostTopologyOf(keyOf: KeyNamer, host: KnownHostSettings): HostTopology {
+  const { image, registerInternal, ...flags } = host.registrator ?? {};
+  void registerInternal;
+  const registratorImage = image ?? DEFAULT_REGISTRATOR_IMAGE;
+  const service = host.service && host.service.enabled !== false ? host.service : undefined;
+  return {
+    keyOf,
+    nodeName: host.nodeName,
+    hostAddress: host.hostAddress,
+    dockerHost: host.dockerHost,
+    dockerBridgeAddress: host.dockerBridgeAddress,
+    dockerBridgeSubnet: host.dockerBridgeSubnet,
+    gossipKey: host.gossipKey,
+    recursors: host.recursors,
+    global: {
+      datacenter: host.globalDatacenter,
+      bootstrap: host.bootstrap ?? false,
+      bootstrapExpect: host.bootstrapExpect,
+      serverCount: host.serverCount,
+      joinAddresses: host.joinAddresses,
+      ports: host.globalPorts,
+    },
+    internal: {
+      datacenter: host.internalDatacenter,
+      wanJoinAddresses: host.wanJoinAddresses,
+      ports: host.internalPorts,
+    },
+    registrator:
+      host.registrator === undefined
+        ? undefined
+        : { image: registratorImage, options: { ...DEFAULT_REGISTRATOR_OPTIONS, ...flags } },
+    images: {
+      ...(host.consulImage === undefined ? {} : { consulImage: host.consulImage }),
+      "registrator.image": registratorImage,
+      ...(service ? { "service.image": service.image } : {}),
+    },
+    servicePorts: service?.ports,
+  };
+}
