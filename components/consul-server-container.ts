@@ -21,7 +21,8 @@ import {
   DEFAULT_PROTECTION_ENABLED,
 } from "../core/defaults";
 import { AgentSettingName } from "../core/host-settings";
-import { AgentArgs, resolveAgentArgs } from "./agent-args";
+import { resolveAgentArguments } from "./agent-args";
+import { AgentArguments } from "./host-arguments";
 import { known } from "./input-checks";
 import { ServerRole, ServerSecurity, serverSecurity } from "../core/secure-defaults";
 import { Problem } from "../core/problems";
@@ -37,9 +38,9 @@ import { explainFailureHook } from "./failure-hook";
  * image) is a `pulumi.Input`: plain values are checked before anything is registered, Outputs in
  * the same words when they resolve. Ports, `waitTimeoutSeconds` and `keepDataOnDestroy` shape the
  * resources themselves and stay plain. Each argument is named as the host setting it is (see
- * core/host-settings.ts); the settings every agent takes unchanged come from {@link AgentArgs}.
+ * core/host-settings.ts); the settings every agent takes unchanged come from {@link AgentArguments}.
  */
-export interface ConsulServerArgs extends AgentArgs {
+export interface ConsulServerArgs extends AgentArguments {
   /** This host's node name, unique across hosts (e.g. `node1`). Required. */
   readonly nodeName: pulumi.Input<string>;
   /** This host's address, reachable from every other host; bound and advertised on LAN and WAN. Required. */
@@ -184,7 +185,7 @@ export function resolveServerArgs(args: ConsulServerArgs): pulumi.Output<Resolve
         consulImage: args.consulImage ?? DEFAULT_CONSUL_IMAGE,
         dockerBridgeAddress: args.dockerBridgeAddress ?? DEFAULT_DOCKER_BRIDGE_ADDRESS,
       }),
-      resolveAgentArgs(args),
+      resolveAgentArguments(args),
     ])
     .apply(([own, agent]) => ({ ...own, ...agent }));
 }

@@ -8,7 +8,7 @@ import { LogLevel } from "./log-level";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
 import { LOCAL_DOCKER_HOST, checkDockerHost } from "./docker-host";
 import { Problem, error } from "./problems";
-import { DEFAULT_REGISTRATOR_IMAGE, RegistratorFlags } from "./registrator-args";
+import { DEFAULT_REGISTRATOR_IMAGE, RegistratorCommonFlags } from "./registrator-args";
 import { checkPinnedImage } from "./service-container";
 import { ServicePort } from "./service-registration";
 import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from "./snapshot-files";
@@ -149,13 +149,19 @@ const PORT_FIELDS = Object.fromEntries(PORT_NAMES.map((name) => [name, "number"]
 /** Consul's log levels, as `logLevel` accepts them. */
 export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
 
-/** The `registrator` setting: the options both of a host's registrators run with. */
-export type RegistratorSettings = Omit<RegistratorFlags, "hostIp" | "internal"> & {
-  /** registrator image, an exact tag or digest. */
+/** The `registrator` setting: the image and flags both of a host's registrators run with. */
+export interface RegistratorSettings extends RegistratorCommonFlags {
+  /**
+   * registrator image, an exact tag or digest.
+   * @default gliderlabs/registrator:v7
+   */
   readonly image?: string;
-  /** Also register container addresses into the host's internal datacenter (`-internal`). */
+  /**
+   * Also register container addresses into the host's internal datacenter (`-internal`).
+   * @default true
+   */
   readonly registerInternal?: boolean;
-};
+}
 
 /** The `registrator` setting's defaults: the `Registrator` component's own flags. */
 export const DEFAULT_REGISTRATOR_SETTINGS = {
@@ -174,14 +180,14 @@ export interface ServiceSettings {
   /** Image, an exact tag or digest. Required. */
   readonly image: string;
   /** Environment, `NAME=value`. Default `[]`. */
-  readonly envs?: readonly string[];
+  readonly envs?: string[];
   /**
    * Ports, each published N:N on the host address with its Consul name and check. Required,
    * non-empty; the first port's name names the service, its container and its query.
    */
-  readonly ports: readonly ServicePort[];
+  readonly ports: ServicePort[];
   /** Command override. Default: the image's. */
-  readonly command?: readonly string[];
+  readonly command?: string[];
   /** Memory limit in MB (no swap beyond it). Default: no limit. */
   readonly memoryMb?: number;
   /**
@@ -376,7 +382,7 @@ export const HOST_SETTINGS = {
    * LAN join addresses (`host:serf_lan`) of existing global servers; they win over the cluster's.
    * @default the cluster's (none on the bootstrap host)
    */
-  joinAddresses: unset<readonly string[], true>({
+  joinAddresses: unset<string[], true>({
     section: SettingSection.Cluster,
     type: "array",
     items: "string",
@@ -388,7 +394,7 @@ export const HOST_SETTINGS = {
    * datacenter joins besides this host's own global server; they win over the cluster's.
    * @default the cluster's (none on the bootstrap host)
    */
-  wanJoinAddresses: unset<readonly string[], true>({
+  wanJoinAddresses: unset<string[], true>({
     section: SettingSection.Cluster,
     type: "array",
     items: "string",
@@ -507,12 +513,12 @@ export const HOST_SETTINGS = {
    * @default ["1.1.1.1", "8.8.8.8"]
    */
   recursors: agentWide(
-    optional<readonly string[], true>({
+    optional<string[], true>({
       section: SettingSection.Servers,
       type: "array",
       items: "string",
       input: true,
-      default: DEFAULT_RECURSORS,
+      default: [...DEFAULT_RECURSORS],
       description: "Upstream DNS servers Consul forwards non-Consul names to.",
       check: (key, value) =>
         value.flatMap((r, i) =>

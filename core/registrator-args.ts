@@ -14,22 +14,11 @@ export const DeregisterMode = { Always: "always", OnSuccess: "on-success" } as c
 export type DeregisterMode = (typeof DeregisterMode)[keyof typeof DeregisterMode];
 
 /**
- * registrator's flags, typed. Each field maps to one command-line flag; an unset field emits no
- * flag, so registrator's own default applies.
+ * registrator's flags that every registrator of a host shares (a `ConsulHost` sets `-ip` and
+ * `-internal` per registrator itself), typed. Each field maps to one command-line flag; an unset
+ * field emits no flag, so registrator's own default applies.
  */
-export interface RegistratorFlags {
-  /**
-   * `-ip`: the address registered for ports published on the host (normally the host's address,
-   * reachable from the other hosts). Default: unset (registrator uses the port binding's address).
-   * @default unset
-   */
-  readonly hostIp?: string;
-  /**
-   * `-internal`: register the container's own address and exposed port instead of the host
-   * address and published port. Contradicts `hostIp`. Default `false`.
-   * @default false
-   */
-  readonly internal?: boolean;
+export interface RegistratorCommonFlags {
   /**
    * `-explicit`: register only containers that set `SERVICE_NAME` (or `SERVICE_<port>_NAME`).
    * Not in the `v7` image. Default `false`.
@@ -92,6 +81,22 @@ export interface RegistratorFlags {
    * @default false
    */
   readonly tls?: boolean;
+}
+
+/** registrator's flags, typed: the common ones and where a registration's address comes from. */
+export interface RegistratorFlags extends RegistratorCommonFlags {
+  /**
+   * `-ip`: the address registered for ports published on the host (normally the host's address,
+   * reachable from the other hosts). Default: unset (registrator uses the port binding's address).
+   * @default unset
+   */
+  readonly hostIp?: string;
+  /**
+   * `-internal`: register the container's own address and exposed port instead of the host
+   * address and published port. Contradicts `hostIp`. Default `false`.
+   * @default false
+   */
+  readonly internal?: boolean;
 }
 
 /** registrator's flags and the registry it registers into: everything its command is built from. */

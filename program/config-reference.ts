@@ -1,7 +1,8 @@
 // Generates, from the settings declaration (core/host-settings.ts, program/settings.ts) and the
 // outputs' (components/host-outputs.ts), the `config:` block of Pulumi.yaml and
-// docs/configuration.md. `npm run docs:config` writes both; `--check` only says
-// whether they are current. test/config-reference.test.ts fails when a committed copy differs.
+// docs/configuration.md, and the component arguments components/host-arguments.ts
+// (./generate-arguments.ts). `npm run docs:config` writes all three; `--check` only says whether
+// they are current. test/config-reference.test.ts fails when a committed copy differs.
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -9,6 +10,12 @@ import * as prettier from "prettier";
 import { HOST_OUTPUTS, HOST_OUTPUT_NAMES } from "../components/host-outputs";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import { CONFIG_NAMESPACE } from "../core/config-namespace";
+import {
+  CONSUL_HOST_FILE,
+  HOST_ARGUMENTS_FILE,
+  consulHostSource,
+  hostArgumentsSource,
+} from "./generate-arguments";
 import {
   DEFAULT_REGISTRATOR_SETTINGS,
   PORT_NAMES,
@@ -182,6 +189,16 @@ export function expectedConfigurationMd(): Promise<string> {
   return formatted(configurationMarkdown(), file);
 }
 
+/** What components/host-arguments.ts must hold. */
+export function expectedHostArguments(): Promise<string> {
+  return formatted(hostArgumentsSource(), HOST_ARGUMENTS_FILE);
+}
+
+/** What components/consul-host.ts must hold, given its current text (its outputs block). */
+export function expectedConsulHost(current: string): Promise<string> {
+  return formatted(consulHostSource(current), CONSUL_HOST_FILE);
+}
+
 /** What Pulumi.yaml must hold, given its current text (kept up to the marker line). */
 export function expectedPulumiYaml(current: string): Promise<string> {
   const at = current.indexOf(PULUMI_YAML_MARKER);
@@ -195,6 +212,8 @@ async function main(): Promise<void> {
   const files: [string, (current: string) => Promise<string>][] = [
     [path.join(ROOT, "Pulumi.yaml"), expectedPulumiYaml],
     [path.join(ROOT, "docs", "configuration.md"), () => expectedConfigurationMd()],
+    [HOST_ARGUMENTS_FILE, () => expectedHostArguments()],
+    [CONSUL_HOST_FILE, expectedConsulHost],
   ];
   let stale = 0;
   for (const [file, expected] of files) {

@@ -85,7 +85,7 @@ export const STACK_SETTINGS = {
   }),
 } as const;
 
-/** The name of a stack setting (`nodeName`, `hostAddress`, `logLevel`, …). */
+/** The name of a stack setting (`nodeName`, `hostAddress`, `ui`, …). */
 export type StackSettingName = keyof typeof STACK_SETTINGS;
 
 /** Every stack setting's name, in declaration order. */

@@ -2,16 +2,18 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT, expectedConfigurationMd, expectedPulumiYaml } from "../program/config-reference";
+import {
+  ROOT,
+  expectedConfigurationMd,
+  expectedHostArguments,
+  expectedPulumiYaml,
+} from "../program/config-reference";
+import { HOST_ARGUMENTS_FILE, declaredSettings } from "../program/generate-arguments";
+import { HOST_SETTINGS } from "../core/host-settings";
 import { HOST_OUTPUT_NAMES } from "../components/host-outputs";
 import { DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
-import {
-  DEFAULT_REGISTRATOR_SETTINGS,
-  HOST_SETTINGS,
-  HostSettingName,
-  defaultOf,
-} from "../core/host-settings";
+import { DEFAULT_REGISTRATOR_SETTINGS, HostSettingName, defaultOf } from "../core/host-settings";
 import {
   STACK_SETTINGS,
   STACK_SETTING_NAMES,
@@ -49,6 +51,34 @@ describe("the settings declaration and what is generated from it", () => {
   it("docs/configuration.md is the text the generator writes", async () => {
     const current = read("docs/configuration.md");
     assert.ok(current === (await expectedConfigurationMd()), "run npm run docs:config");
+  });
+
+  it("components/host-arguments.ts is the text the generator writes", async () => {
+    const current = fs.readFileSync(HOST_ARGUMENTS_FILE, "utf8");
+    assert.ok(current === (await expectedHostArguments()), "run npm run docs:config");
+  });
+
+  it("the generator reads every declared setting, required ones as declared", () => {
+    const read = declaredSettings();
+    assert.deepStrictEqual(
+      read.map((s) => s.name),
+      Object.keys(HOST_SETTINGS),
+    );
+    for (const s of read) {
+      const declared = HOST_SETTINGS[s.name as keyof typeof HOST_SETTINGS] as {
+        default?: unknown;
+        example?: string;
+        input: boolean;
+        agent?: boolean;
+      };
+      assert.strictEqual(s.input, declared.input, `${s.name}: input`);
+      assert.strictEqual(s.agent, declared.agent === true, `${s.name}: agent`);
+      assert.strictEqual(
+        s.required,
+        declared.example !== undefined && declared.default === undefined,
+        `${s.name}: required`,
+      );
+    }
   });
 
   it("docs/configuration.md lists every host output, which the program exports", async () => {
@@ -102,9 +132,9 @@ const RESTATED_DEFAULTS: readonly [string, string, unknown][] = [
     "dockerBridgeAddress",
     STACK_SETTINGS.dockerBridgeAddress.default,
   ],
-  ["components/agent-args.ts", "logLevel", STACK_SETTINGS.logLevel.default],
-  ["components/agent-args.ts", "ui", STACK_SETTINGS.ui.default],
-  ["components/agent-args.ts", "recursors", STACK_SETTINGS.recursors.default],
+  ["components/host-arguments.ts", "logLevel", STACK_SETTINGS.logLevel.default],
+  ["components/host-arguments.ts", "ui", STACK_SETTINGS.ui.default],
+  ["components/host-arguments.ts", "recursors", STACK_SETTINGS.recursors.default],
   ["components/registrator.ts", "image", DEFAULT_REGISTRATOR_SETTINGS.image],
   ["components/global-consul.ts", "globalDatacenter", STACK_SETTINGS.globalDatacenter.default],
   // No overrides: Consul's own ports (DEFAULT_GLOBAL_PORTS, whose values the prose points at).
