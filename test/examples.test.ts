@@ -11,8 +11,8 @@ const N_HOSTS = path.join(__dirname, "..", "examples", "n-hosts");
 const CONTAINER = "docker:index/container:Container";
 
 interface Host {
-  name: string;
-  address: string;
+  nodeName: string;
+  hostAddress: string;
   dockerHost: string;
 }
 
@@ -53,9 +53,9 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
       hosts.map((h) => h.dockerHost),
     );
     for (const c of ofType(run, CONTAINER)) {
-      const host = hosts.find((h) => c.name.startsWith(`${h.name}-`));
+      const host = hosts.find((h) => c.name.startsWith(`${h.nodeName}-`));
       assert.ok(host, c.name);
-      assert.match(String(c.provider), new RegExp(`::docker-${host.name}::`), c.name);
+      assert.match(String(c.provider), new RegExp(`::docker-${host.nodeName}::`), c.name);
     }
     // Each host: its two servers and two registrators (no service unless given).
     assert.strictEqual(ofType(run, CONTAINER).length, 12);
@@ -65,14 +65,14 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     const hosts = defaultHosts();
     const run = await runHosts(hosts);
     for (const h of hosts) {
-      const config = agentConfig(run, `${h.name}-global-agent`);
-      assert.strictEqual(config.bootstrap_expect, 3, h.name);
-      assert.ok(!("bootstrap" in config), h.name);
+      const config = agentConfig(run, `${h.nodeName}-global-agent`);
+      assert.strictEqual(config.bootstrap_expect, 3, h.nodeName);
+      assert.ok(!("bootstrap" in config), h.nodeName);
       assert.deepStrictEqual(
         config.retry_join,
-        hosts.filter((o) => o !== h).map((o) => `${o.address}:8301`),
+        hosts.filter((o) => o !== h).map((o) => `${o.hostAddress}:8301`),
       );
-      assert.strictEqual(config.advertise_addr_wan, h.address);
+      assert.strictEqual(config.advertise_addr_wan, h.hostAddress);
     }
   });
 
@@ -80,11 +80,11 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     const hosts = defaultHosts();
     const run = await runHosts(hosts);
     hosts.forEach((h, i) => {
-      const config = agentConfig(run, `${h.name}-internal-agent`);
+      const config = agentConfig(run, `${h.nodeName}-internal-agent`);
       assert.strictEqual(config.datacenter, `vm${i + 1}`);
       assert.deepStrictEqual(config.retry_join_wan, [
-        `${h.address}:8302`,
-        ...hosts.filter((o) => o !== h).map((o) => `${o.address}:8302`),
+        `${h.hostAddress}:8302`,
+        ...hosts.filter((o) => o !== h).map((o) => `${o.hostAddress}:8302`),
       ]);
     });
   });
@@ -105,19 +105,19 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     };
     for (const h of hosts) {
       // Every global server may bootstrap ACLs (bootstrapExpect): each holds the management token.
-      assert.deepStrictEqual(tokensOf(`${h.name}-global-agent`), {
+      assert.deepStrictEqual(tokensOf(`${h.nodeName}-global-agent`), {
         initial_management: management,
-        agent: aclTokenFromSeed(mockSeed(`${h.name}-global-agent-token-seed`)),
+        agent: aclTokenFromSeed(mockSeed(`${h.nodeName}-global-agent-token-seed`)),
       });
-      assert.deepStrictEqual(tokensOf(`${h.name}-internal-agent`), {
-        agent: mockTokenSecret(`accessor-of-${h.name}-internal-agent-token-token`),
-        replication: mockTokenSecret(`accessor-of-${h.name}-replication-token-token`),
+      assert.deepStrictEqual(tokensOf(`${h.nodeName}-internal-agent`), {
+        agent: mockTokenSecret(`accessor-of-${h.nodeName}-internal-agent-token-token`),
+        replication: mockTokenSecret(`accessor-of-${h.nodeName}-replication-token-token`),
       });
       const registrator = run.registrations.find(
-        (r) => r.type === CONTAINER && r.name === `${h.name}-registrator-global-container`,
+        (r) => r.type === CONTAINER && r.name === `${h.nodeName}-registrator-global-container`,
       );
       assert.deepStrictEqual(reveal(registrator?.inputs.envs), [
-        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-${h.name}-registrator-global-token-token`)}`,
+        `CONSUL_HTTP_TOKEN=${mockTokenSecret(`accessor-of-${h.nodeName}-registrator-global-token-token`)}`,
       ]);
     }
     assert.deepStrictEqual(
@@ -125,22 +125,25 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
         .map((p) => p.inputs.name)
         .filter((n) => String(n).startsWith("dns-read-"))
         .sort(),
-      hosts.map((h) => `dns-read-${h.name}`).sort(),
+      hosts.map((h) => `dns-read-${h.nodeName}`).sort(),
     );
     for (const h of hosts) {
-      const config = agentConfig(run, `${h.name}-global-agent`) as {
+      const config = agentConfig(run, `${h.nodeName}-global-agent`) as {
         tls: { internal_rpc: { verify_server_hostname: boolean } };
         addresses: { http: string };
       };
-      assert.strictEqual(config.tls.internal_rpc.verify_server_hostname, true, h.name);
-      assert.ok(!config.addresses.http.includes(h.address), `${h.name}: plain HTTP on the LAN`);
+      assert.strictEqual(config.tls.internal_rpc.verify_server_hostname, true, h.nodeName);
+      assert.ok(
+        !config.addresses.http.includes(h.hostAddress),
+        `${h.nodeName}: plain HTTP on the LAN`,
+      );
     }
   });
 
   it("takes N from the config: five hosts give five servers expecting five", async () => {
     const hosts = [0, 1, 2, 3, 4].map((i) => ({
-      name: `edge${i}`,
-      address: `10.0.0.${10 + i}`,
+      nodeName: `edge${i}`,
+      hostAddress: `10.0.0.${10 + i}`,
       dockerHost: `tcp://10.0.0.${10 + i}:2376`,
     }));
     const run = await runHosts(hosts);
@@ -150,10 +153,10 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
 
   it("refuses two hosts with one address at preview, naming the config entry", async () => {
     const hosts = defaultHosts();
-    hosts[1] = { ...hosts[1], address: hosts[0].address };
+    hosts[1] = { ...hosts[1], hostAddress: hosts[0].hostAddress };
     await assert.rejects(
       runHosts(hosts),
-      /consul-n-hosts:hosts\[1\]\.address: address "192\.168\.99\.100" is already used by consul-n-hosts:hosts\[0\]\.address/,
+      /consul-n-hosts:hosts\[1\]\.hostAddress: address "192\.168\.99\.100" is already used by consul-n-hosts:hosts\[0\]\.hostAddress/,
     );
   });
 });

@@ -206,8 +206,8 @@ export async function exampleStack(project: ScratchProject, env: TestEnvironment
   );
   const config: ConfigMap = {};
   env.hosts.forEach((host, i) => {
-    config[`consul-n-hosts:hosts[${i}].name`] = { value: host.stack };
-    config[`consul-n-hosts:hosts[${i}].address`] = { value: host.ip };
+    config[`consul-n-hosts:hosts[${i}].nodeName`] = { value: host.stack };
+    config[`consul-n-hosts:hosts[${i}].hostAddress`] = { value: host.ip };
     config[`consul-n-hosts:hosts[${i}].dockerHost`] = { value: host.dockerHost };
   });
   await stack.setAllConfig(config, true);

@@ -15,10 +15,8 @@ host = consul.ConsulHost(
     internal_datacenter="vm1",
     bootstrap=True,
     # The shared secrets, set with --secret; the host makes its CA itself.
-    secrets={
-        "gossip_key": config.require_secret("gossipKey"),
-        "acl_management_token": config.require_secret("aclManagementToken"),
-    },
+    gossip_key=config.require_secret("gossipKey"),
+    acl_management_token=config.require_secret("aclManagementToken"),
     service={
         "image": "elasticsearch:9.5.3",
         "envs": ["discovery.type=single-node", "ES_JAVA_OPTS=-Xms1g -Xmx1g", "xpack.security.enabled=false"],
