@@ -14,7 +14,6 @@ import { ServerSpec, hostPort } from "../core/server-settings";
 import { AutopilotMembership, leaderHealthcheck } from "../core/health";
 import { AGENT_ENTRYPOINT, AgentStart, TLS_KEY_ENV, agentStartScript } from "../core/agent-start";
 import { ServerIdentity, ServerTlsFiles, issueServerTls } from "../core/server-tls";
-import { HostTopology, componentKeyNamer } from "../core/topology";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -202,23 +201,6 @@ export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
     dockerBridgeAddress: known(args.dockerBridgeAddress),
     recursors: known(args.recursors) as string[] | undefined,
     gossipKey: known(args.gossipKey),
-  };
-}
-
-/**
- * The host part of a server component's topology check, from what is known of its arguments:
- * node name and address, bridge address, plain gossip key, recursors and image. The arguments
- * carry the settings' names, so problems name them as `Component(name).<argument>`.
- */
-export function serverHostTopology(component: string, args: KnownServerArgs): HostTopology {
-  return {
-    keyOf: componentKeyNamer(component),
-    nodeName: args.nodeName,
-    hostAddress: args.hostAddress,
-    dockerBridgeAddress: args.dockerBridgeAddress,
-    gossipKey: args.gossipKey,
-    recursors: args.recursors,
-    images: args.consulImage === undefined ? {} : { consulImage: args.consulImage },
   };
 }
 

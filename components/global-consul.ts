@@ -21,7 +21,6 @@ import {
   declareConsulServer,
   knownServerArgs,
   resolveServerArgs,
-  serverHostTopology,
 } from "./consul-server-container";
 import {
   DEFAULT_GLOBAL_DATACENTER,
@@ -30,7 +29,8 @@ import {
 } from "../core/defaults";
 import { ArgumentCheck, known } from "./input-checks";
 import { failOnProblems } from "./problems-error";
-import { JoinList, checkTopology, joinListOf } from "../core/topology";
+import { JoinList, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
+import { hostTopologyOf } from "../core/host-topology";
 import { Problem, error } from "../core/problems";
 import { ServerRole, isOn, missingServerValue } from "../core/secure-defaults";
 import { DEFAULT_SNAPSHOTS_DIR, DEFAULT_SNAPSHOTS_KEEP } from "../core/snapshot-files";
@@ -169,17 +169,17 @@ export class GlobalConsul extends pulumi.ComponentResource {
       checkTopology({
         quorum: false,
         hosts: [
-          {
-            ...serverHostTopology(component, values),
-            global: {
-              datacenter: values.globalDatacenter,
-              bootstrap: args.bootstrap ?? false,
+          hostTopologyOf(
+            componentKeyNamer(component),
+            {
+              ...values,
+              bootstrap: args.bootstrap,
               bootstrapExpect: args.bootstrapExpect,
               serverCount: args.serverCount,
-              joinAddresses: values.joinAddresses,
-              ports: args.globalPorts,
+              globalPorts: args.globalPorts,
             },
-          },
+            { global: true, internal: false, containers: false },
+          ),
         ],
       });
     const role: ServerRole = args.bootstrap

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
-import { JoinList, checkTopology, joinListOf } from "../core/topology";
+import { JoinList, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
+import { hostTopologyOf } from "../core/host-topology";
 import { InternalServerSpec, hostPort, internalAgentConfig } from "../core/server-settings";
 import {
   ConsulServerArgs,
@@ -11,7 +12,6 @@ import {
   declareConsulServer,
   knownServerArgs,
   resolveServerArgs,
-  serverHostTopology,
   serverApiOutputs,
   serverTls,
 } from "./consul-server-container";
@@ -103,14 +103,11 @@ export class InternalDc extends pulumi.ComponentResource {
       ...checkTopology({
         quorum: false,
         hosts: [
-          {
-            ...serverHostTopology(component, values),
-            internal: {
-              datacenter: values.internalDatacenter,
-              wanJoinAddresses: values.wanJoinAddresses,
-              ports: args.internalPorts,
-            },
-          },
+          hostTopologyOf(
+            componentKeyNamer(component),
+            { ...values, internalPorts: args.internalPorts },
+            { global: false, internal: true, containers: false },
+          ),
         ],
       }),
       ...(values.globalDatacenter === undefined

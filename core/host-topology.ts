@@ -18,16 +18,35 @@ export type KnownHostSettings = Omit<
   readonly wanJoinAddresses?: JoinList;
 };
 
+/** Which of a host's parts a check covers: a building block checks only its own. */
+export interface HostParts {
+  /** The global server. */
+  readonly global: boolean;
+  /** The internal datacenter's server. */
+  readonly internal: boolean;
+  /** The registrators and the service. */
+  readonly containers: boolean;
+}
+
+/** A whole host: both servers, the registrators and the service. */
+export const WHOLE_HOST: HostParts = { global: true, internal: true, containers: true };
+
 /**
  * A host as the topology check sees it, from its settings: the one translation, used by the
- * stack program (its config) and by `ConsulHost` (its plain arguments). `keyOf` names a setting
- * in messages (`distributed-consul:<name>` or `ConsulHost(host).<name>`).
+ * stack program (its config), `ConsulHost` (its plain arguments) and, for their own part, the
+ * building blocks (`GlobalConsul`, `InternalDc`), whose arguments share the settings' names.
+ * `keyOf` names a setting in messages (`distributed-consul:<name>` or `ConsulHost(host).<name>`).
  */
-export function hostTopologyOf(keyOf: KeyNamer, host: KnownHostSettings): HostTopology {
+export function hostTopologyOf(
+  keyOf: KeyNamer,
+  host: KnownHostSettings,
+  parts: HostParts = WHOLE_HOST,
+): HostTopology {
   const { image, registerInternal, ...flags } = host.registrator ?? {};
   void registerInternal;
   const registratorImage = image ?? DEFAULT_REGISTRATOR_IMAGE;
-  const service = host.service && host.service.enabled !== false ? host.service : undefined;
+  const service =
+    parts.containers && host.service && host.service.enabled !== false ? host.service : undefined;
   return {
     keyOf,
     nodeName: host.nodeName,
@@ -37,26 +56,30 @@ export function hostTopologyOf(keyOf: KeyNamer, host: KnownHostSettings): HostTo
     dockerBridgeSubnet: host.dockerBridgeSubnet,
     gossipKey: host.gossipKey,
     recursors: host.recursors,
-    global: {
-      datacenter: host.globalDatacenter,
-      bootstrap: host.bootstrap ?? false,
-      bootstrapExpect: host.bootstrapExpect,
-      serverCount: host.serverCount,
-      joinAddresses: host.joinAddresses,
-      ports: host.globalPorts,
-    },
-    internal: {
-      datacenter: host.internalDatacenter,
-      wanJoinAddresses: host.wanJoinAddresses,
-      ports: host.internalPorts,
-    },
+    global: parts.global
+      ? {
+          datacenter: host.globalDatacenter,
+          bootstrap: host.bootstrap ?? false,
+          bootstrapExpect: host.bootstrapExpect,
+          serverCount: host.serverCount,
+          joinAddresses: host.joinAddresses,
+          ports: host.globalPorts,
+        }
+      : undefined,
+    internal: parts.internal
+      ? {
+          datacenter: host.internalDatacenter,
+          wanJoinAddresses: host.wanJoinAddresses,
+          ports: host.internalPorts,
+        }
+      : undefined,
     registrator:
-      host.registrator === undefined
+      !parts.containers || host.registrator === undefined
         ? undefined
         : { image: registratorImage, options: { ...DEFAULT_REGISTRATOR_OPTIONS, ...flags } },
     images: {
       ...(host.consulImage === undefined ? {} : { consulImage: host.consulImage }),
-      "registrator.image": registratorImage,
+      ...(parts.containers ? { "registrator.image": registratorImage } : {}),
       ...(service ? { "service.image": service.image } : {}),
     },
     servicePorts: service?.ports,
