@@ -10,16 +10,16 @@ import {
 import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
 import { globalServerSettings, internalServerSettings } from "../core/server-settings";
 import { consulSchemaProblems } from "./consul-schema";
+import { agentOptions } from "../core/host-settings";
 
 const host = {
   nodeName: "node2",
   hostAddress: "192.168.99.101",
   dockerBridgeAddress: "172.17.0.1",
 };
+// Every agent-wide setting at its declared default (a new one included), recursors given.
 const common = {
-  recursors: ["1.1.1.1"],
-  ui: true,
-  logLevel: "info" as const,
+  ...agentOptions({ recursors: ["1.1.1.1"] }),
   aclEnabled: false,
   tls: false,
   globalDatacenter: "dc1",
