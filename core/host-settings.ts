@@ -672,14 +672,16 @@ export type RequiredSettingName = {
  * ones given, the others optional. One shape for the stack program's config, the topology check
  * and, as Inputs, `ConsulHostArgs`.
  */
-export type HostSettings = {
-  readonly [K in HostSettingName as K extends RequiredSettingName ? K : never]: ValueOf<
-    (typeof HOST_SETTINGS)[K]
-  >;
+export type HostSettings = SettingValues<typeof HOST_SETTINGS, RequiredSettingName>;
+
+/**
+ * The values of a set of declarations `D`: those named `Always` always present, the others
+ * optional.
+ */
+export type SettingValues<D, Always extends keyof D> = {
+  readonly [K in keyof D as K extends Always ? K : never]: ValueOf<D[K]>;
 } & {
-  readonly [K in HostSettingName as K extends RequiredSettingName ? never : K]?: ValueOf<
-    (typeof HOST_SETTINGS)[K]
-  >;
+  readonly [K in keyof D as K extends Always ? never : K]?: ValueOf<D[K]>;
 };
 
 /** The settings every Consul agent takes unchanged (`agent: true`). */

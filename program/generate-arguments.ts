@@ -40,20 +40,23 @@ interface DeclaredSetting {
   readonly agent: boolean;
 }
 
+/** The object literal a top-level `const <name> = { … } (as const)` of `file` is made of. */
+function objectLiteralNamed(file: ts.SourceFile, name: string): ts.ObjectLiteralExpression {
+  for (const node of file.statements) {
+    if (!ts.isVariableStatement(node)) continue;
+    for (const d of node.declarationList.declarations) {
+      if (d.name.getText(file) !== name || !d.initializer) continue;
+      const init = ts.isAsExpression(d.initializer) ? d.initializer.expression : d.initializer;
+      if (ts.isObjectLiteralExpression(init)) return init;
+    }
+  }
+  throw new Error(`${file.fileName}: no ${name} object literal`);
+}
+
 /** The settings of `HOST_SETTINGS`, read from the declaration's source. */
 export function declaredSettings(source = fs.readFileSync(SOURCE, "utf8")): DeclaredSetting[] {
   const file = ts.createSourceFile(SOURCE, source, ts.ScriptTarget.ES2022, true);
-  let literal: ts.ObjectLiteralExpression | undefined;
-  file.forEachChild((node) => {
-    if (!ts.isVariableStatement(node)) return;
-    for (const d of node.declarationList.declarations) {
-      if (d.name.getText(file) !== "HOST_SETTINGS" || !d.initializer) continue;
-      const init = ts.isAsExpression(d.initializer) ? d.initializer.expression : d.initializer;
-      if (ts.isObjectLiteralExpression(init)) literal = init;
-    }
-  });
-  if (!literal) throw new Error(`${SOURCE}: no HOST_SETTINGS object literal`);
-  return literal.properties.map((property) => {
+  return objectLiteralNamed(file, "HOST_SETTINGS").properties.map((property) => {
     if (!ts.isPropertyAssignment(property)) {
       throw new Error(`HOST_SETTINGS: ${property.getText(file)} is not name: declaration`);
     }
@@ -166,17 +169,7 @@ export function declaredOutputs(
   source = fs.readFileSync(OUTPUTS_SOURCE, "utf8"),
 ): DeclaredOutput[] {
   const file = ts.createSourceFile(OUTPUTS_SOURCE, source, ts.ScriptTarget.ES2022, true);
-  let literal: ts.ObjectLiteralExpression | undefined;
-  file.forEachChild((node) => {
-    if (!ts.isVariableStatement(node)) return;
-    for (const d of node.declarationList.declarations) {
-      if (d.name.getText(file) !== "HOST_OUTPUTS" || !d.initializer) continue;
-      const init = ts.isAsExpression(d.initializer) ? d.initializer.expression : d.initializer;
-      if (ts.isObjectLiteralExpression(init)) literal = init;
-    }
-  });
-  if (!literal) throw new Error(`${OUTPUTS_SOURCE}: no HOST_OUTPUTS object literal`);
-  return literal.properties.map((property) => {
+  return objectLiteralNamed(file, "HOST_OUTPUTS").properties.map((property) => {
     const name = property.name?.getText(file) ?? "?";
     const call = ts.isPropertyAssignment(property) ? property.initializer : undefined;
     const options = call && ts.isCallExpression(call) ? call.arguments[0] : undefined;

@@ -10,7 +10,7 @@ import {
   ServiceSettings,
   SettingDeclaration,
   SettingSection,
-  ValueOf,
+  SettingValues,
 } from "../core/host-settings";
 
 /**
@@ -110,15 +110,7 @@ type ValuedSettingName = {
  * with a default or required, and the others (secrets and lists read from the bootstrap stack,
  * counts that default to another) only when given.
  */
-export type StackSettings = {
-  readonly [K in StackSettingName as K extends ValuedSettingName ? K : never]: ValueOf<
-    (typeof STACK_SETTINGS)[K]
-  >;
-} & {
-  readonly [K in StackSettingName as K extends ValuedSettingName ? never : K]?: ValueOf<
-    (typeof STACK_SETTINGS)[K]
-  >;
-};
+export type StackSettings = SettingValues<typeof STACK_SETTINGS, ValuedSettingName>;
 
 /**
  * Config keys that were renamed, former name → current name. A stack that still sets the former
