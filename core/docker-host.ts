@@ -40,3 +40,42 @@ export function checkDockerContextEnv(dockerContext: string | undefined): Proble
       ]
     : [];
 }
+
+/** What {@link checkDockerHostEnv} found: an error, or a notice that the stack's config wins. */
+export interface DockerHostEnvCheck {
+  /** An error naming `distributed-consul:dockerHost` when `DOCKER_HOST` would be ignored silently. */
+  readonly problems: Problem[];
+  /** Said when both are set and differ: the stack's config is used, `DOCKER_HOST` is not. */
+  readonly notice?: string;
+}
+
+/**
+ * `DOCKER_HOST` from the environment against the stack's `dockerHost`. Every Docker tool honours
+ * `DOCKER_HOST`, but a stack's engine must not change with the shell it runs in (a changed
+ * provider host replaces every container), so the program never takes it from there: when
+ * `DOCKER_HOST` names another engine and `dockerHost` is at its default ({@link LOCAL_DOCKER_HOST},
+ * which also counts as not set), an error says how to pin that engine in the stack's config or to
+ * unset the variable. When the stack's config names its own engine, it wins, with a notice if
+ * `DOCKER_HOST` differs.
+ */
+export function checkDockerHostEnv(
+  dockerHostEnv: string | undefined,
+  dockerHost: string,
+): DockerHostEnvCheck {
+  const key = "distributed-consul:dockerHost";
+  if (!dockerHostEnv || dockerHostEnv === dockerHost) return { problems: [] };
+  if (dockerHost === LOCAL_DOCKER_HOST) {
+    return {
+      problems: [
+        error(
+          key,
+          `is not set, but DOCKER_HOST is "${dockerHostEnv}" in the environment. A stack's Docker engine comes from its own config, never from the shell (another engine would replace every container), so this stack would deploy to ${LOCAL_DOCKER_HOST}. To deploy to that engine, pin it in the stack's config: \`pulumi config set ${key} "$DOCKER_HOST"\`; to deploy to ${LOCAL_DOCKER_HOST}, unset the variable: \`unset DOCKER_HOST\`.`,
+        ),
+      ],
+    };
+  }
+  return {
+    problems: [],
+    notice: `${key} is ${dockerHost}: this stack deploys there; DOCKER_HOST ("${dockerHostEnv}", in the environment) is not used.`,
+  };
+}

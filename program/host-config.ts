@@ -6,7 +6,7 @@ import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulClusterArgs, ConsulHostArgs, failOnProblems } from "../components";
 import { describeProblem } from "../core/problems";
-import { checkDockerContextEnv } from "../core/docker-host";
+import { checkDockerContextEnv, checkDockerHostEnv } from "../core/docker-host";
 import { checkStack, joinSources } from "./stack-topology";
 import { CONFIG_NAMESPACE, configKey, readStack } from "./stack-settings";
 import { SECRET_SETTING_NAMES, StackSettings } from "./settings";
@@ -38,9 +38,13 @@ export function readHostConfig(): HostConfig {
   const plainText = SECRET_SETTING_NAMES.filter(
     (name) => settings[name] !== undefined && !runtime.isConfigSecret(configKey(name)),
   );
+  // DOCKER_HOST is never this stack's engine: set without dockerHost it stops preview.
+  const dockerHostEnv = checkDockerHostEnv(process.env.DOCKER_HOST, settings.dockerHost);
+  if (dockerHostEnv.notice) void pulumi.log.info(dockerHostEnv.notice);
   failOnProblems([
     ...checkStack(settings, problems, { plainText }),
     ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
+    ...dockerHostEnv.problems,
   ]);
   if (!settings.aclEnabled) {
     void pulumi.log.warn(

@@ -6,6 +6,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 
+// The program refuses to run while DOCKER_HOST or DOCKER_CONTEXT could redirect its Docker engine:
+// the shell the tests run from (Colima, rootless Docker) must not decide that. Tests that need
+// them set them and delete them again.
+delete process.env.DOCKER_HOST;
+delete process.env.DOCKER_CONTEXT;
+
 /** Resource options of a registration, as the SDK sends them to the engine. */
 export interface RegistrationOptions {
   /** URN of the parent resource (`""` for none). */
