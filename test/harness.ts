@@ -288,6 +288,29 @@ export const NODE1_INTERFACES: Interfaces = {
   eth0: [iface("192.168.99.100", false)],
 };
 
+/**
+ * The simulated node1's route table (`/proc/net/route`): its default route goes out of eth0, its
+ * LAN is on eth0 too, Docker's bridge on docker0.
+ */
+export const NODE1_ROUTES = routeTable([
+  ["eth0", "00000000", "0163A8C0", "0003", "100", "00000000"],
+  ["eth0", "0063A8C0", "00000000", "0001", "100", "00FFFFFF"],
+  ["docker0", "000011AC", "00000000", "0001", "0", "0000FFFF"],
+]);
+
+/**
+ * The text of `/proc/net/route` with these rows: interface, destination, gateway, flags, metric
+ * and mask, in the kernel's little-endian hex.
+ */
+export function routeTable(rows: readonly (readonly string[])[]): string {
+  const header =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT";
+  const lines = rows.map(([name, destination, gateway, flags, metric, mask]) =>
+    [name, destination, gateway, flags, "0", "0", metric, mask, "0", "0", "0"].join("\t"),
+  );
+  return [header, ...lines, ""].join("\n");
+}
+
 /** One IPv4 interface address, as `os.networkInterfaces()` reports it. */
 export function iface(address: string, internal = false): os.NetworkInterfaceInfoIPv4 {
   return {
@@ -316,7 +339,9 @@ export interface ProgramRun {
  * `distributed-consul:hostAddress`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
  * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`);
- * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}).
+ * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}),
+ * `routes` the route table it reads (`/proc/net/route`; default {@link NODE1_ROUTES}, `undefined`
+ * for a machine without one).
  */
 export async function runProgram(
   config: Record<string, string>,
@@ -326,6 +351,7 @@ export async function runProgram(
   secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
   program = "../index",
   interfaces: Interfaces = NODE1_INTERFACES,
+  routes: string | undefined = NODE1_ROUTES,
 ): Promise<ProgramRun> {
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -341,6 +367,14 @@ export async function runProgram(
   const osModule = process.getBuiltinModule("os") as { networkInterfaces: () => Interfaces };
   const networkInterfaces = osModule.networkInterfaces;
   osModule.networkInterfaces = () => interfaces;
+  // And the simulated route table in place of this machine's (every other file is read as it is).
+  const fsModule = process.getBuiltinModule("fs") as { readFileSync: typeof fs.readFileSync };
+  const readFileSync = fsModule.readFileSync;
+  fsModule.readFileSync = ((file: fs.PathOrFileDescriptor, options?: unknown) => {
+    if (file !== "/proc/net/route") return readFileSync(file, options as BufferEncoding);
+    if (routes === undefined) throw new Error(`ENOENT: no such file or directory, open '${file}'`);
+    return routes;
+  }) as typeof fs.readFileSync;
   try {
     // Loaded the way Pulumi's Node.js host loads a CommonJS program: required, its
     // `module.exports` being the stack's outputs (a dynamic import would see only `default` when
@@ -358,6 +392,7 @@ export async function runProgram(
   } finally {
     console.warn = consoleWarn;
     osModule.networkInterfaces = networkInterfaces;
+    fsModule.readFileSync = readFileSync;
   }
 }
 
