@@ -1,8 +1,21 @@
 // The Docker engine a stack deploys to comes from its own config: what the environment says
 // (DOCKER_HOST) is checked against it, never taken silently.
 import * as assert from "assert";
-import { LOCAL_DOCKER_HOST, checkDockerHostEnv } from "../core/docker-host";
+import * as fs from "fs";
+import * as path from "path";
+import {
+  DockerEngineInfo,
+  LOCAL_DOCKER_HOST,
+  checkDockerEngine,
+  checkDockerHostEnv,
+} from "../core/docker-host";
 import { describeProblem } from "../core/problems";
+
+/** A recorded `/info` answer of an engine (test/fixtures). */
+function recordedInfo(file: string): DockerEngineInfo {
+  const text = fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8");
+  return JSON.parse(text) as DockerEngineInfo;
+}
 
 const ROOTLESS = "unix:///run/user/1000/docker.sock";
 
@@ -34,5 +47,42 @@ describe("DOCKER_HOST in the environment", () => {
     ] as const) {
       assert.deepStrictEqual(checkDockerHostEnv(env, configured), { problems: [] }, String(env));
     }
+  });
+});
+
+describe("the Docker engine, by what its /info answer says", () => {
+  it("refuses Docker Desktop, naming dockerHost, why, and what to use instead", () => {
+    const problems = checkDockerEngine(recordedInfo("docker-desktop-info.json"), LOCAL_DOCKER_HOST);
+    assert.deepStrictEqual(problems.map(describeProblem), [
+      'distributed-consul:dockerHost: unix:///var/run/docker.sock is Docker Desktop (engine 27.4.0 "docker-desktop", operating system "Docker Desktop"), which is not supported: its engine runs in a VM, so the containers\' host networking binds inside that VM, where this host\'s address cannot be bound and other hosts cannot reach the agents. Use a Linux Docker host (a Linux machine or VM running Docker Engine) and point distributed-consul:dockerHost at it, e.g. `pulumi config set distributed-consul:dockerHost ssh://user@linux-vm`, with distributed-consul:hostAddress set to that host\'s address.',
+    ]);
+    assert.strictEqual(problems[0].severity, "error");
+  });
+
+  it("recognises Docker Desktop by its engine name alone too", () => {
+    const problems = checkDockerEngine(
+      { Name: "docker-desktop", OSType: "linux" },
+      LOCAL_DOCKER_HOST,
+    );
+    assert.match(problems[0]?.message ?? "", /is Docker Desktop/);
+  });
+
+  it("accepts a Linux Docker Engine", () => {
+    assert.deepStrictEqual(
+      checkDockerEngine(recordedInfo("linux-engine-info.json"), "ssh://docker@192.168.99.100"),
+      [],
+    );
+  });
+
+  it("refuses an engine running Windows containers", () => {
+    const windows = {
+      ...recordedInfo("linux-engine-info.json"),
+      OSType: "windows",
+      OperatingSystem: "Windows Server 2022 Datacenter",
+    };
+    assert.match(
+      describeProblem(checkDockerEngine(windows, "tcp://win:2376")[0]),
+      /^distributed-consul:dockerHost: tcp:\/\/win:2376 runs windows containers \(engine 27\.4\.0\); .* Use a Linux Docker host/,
+    );
   });
 });
