@@ -155,7 +155,8 @@ and \`dockerHost\` is not set, the program refuses to run and says how to pin th
 (\`pulumi config set distributed-consul:dockerHost "$DOCKER_HOST"\`) or to unset the variable; when
 \`dockerHost\` is set, it wins and the program says that \`DOCKER_HOST\` is not used. The docker
 provider lets \`DOCKER_CONTEXT\` override its host, so the program refuses to run while
-\`DOCKER_CONTEXT\` is set.
+\`DOCKER_CONTEXT\` is set. A local engine (\`unix://\`) is asked what it is (\`docker info\`): Docker
+Desktop, whose host networking binds inside its VM, is refused at preview.
 
 ## Stack outputs
 

@@ -7,7 +7,8 @@ import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulClusterArgs, ConsulHostArgs, failOnProblems } from "../components";
 import { describeProblem } from "../core/problems";
-import { checkDockerContextEnv, checkDockerHostEnv } from "../core/docker-host";
+import { checkDockerContextEnv, checkDockerEngine, checkDockerHostEnv } from "../core/docker-host";
+import { askDockerEngine } from "./docker-engine";
 import { ROUTE_TABLE_PATH } from "./host-address";
 import { checkStack, joinSources } from "./stack-topology";
 import { CONFIG_NAMESPACE, configKey, readStack } from "./stack-settings";
@@ -47,10 +48,14 @@ export function readHostConfig(): HostConfig {
   // DOCKER_HOST is never this stack's engine: set without dockerHost it stops preview.
   const dockerHostEnv = checkDockerHostEnv(process.env.DOCKER_HOST, settings.dockerHost);
   if (dockerHostEnv.notice) void pulumi.log.info(dockerHostEnv.notice);
+  // A local engine is asked what it is: Docker Desktop cannot bind this host's address.
+  const engine = askDockerEngine(settings.dockerHost);
+  if (engine.skipped) void pulumi.log.info(engine.skipped);
   failOnProblems([
     ...checkStack(settings, problems, { plainText }),
     ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
     ...dockerHostEnv.problems,
+    ...(engine.info ? checkDockerEngine(engine.info, settings.dockerHost) : []),
   ]);
   if (!settings.aclEnabled) {
     void pulumi.log.warn(

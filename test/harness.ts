@@ -1,5 +1,6 @@
 // Test harness: Pulumi mocks that record every registration, and a runner for the real program
 // (index.ts) with a stack's config file. Nothing here calls the Pulumi CLI or a provider plugin.
+import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -311,6 +312,33 @@ export function routeTable(rows: readonly (readonly string[])[]): string {
   return [header, ...lines, ""].join("\n");
 }
 
+/** This machine as the program sees it: what it reads of the machine it runs on. */
+export interface SimulatedMachine {
+  /** `os.networkInterfaces()`. */
+  readonly interfaces: Interfaces;
+  /** The text of `/proc/net/route`; `undefined` for a machine without one (macOS, Windows). */
+  readonly routes?: string;
+  /**
+   * What `docker info --format '{{json .}}'` prints for the local engine; `undefined` for a machine
+   * without a docker CLI.
+   */
+  readonly dockerInfo?: string;
+}
+
+/** A recorded `/info` answer of a Docker engine, from test/fixtures. */
+export function recordedEngineInfo(
+  file: "linux-engine-info.json" | "docker-desktop-info.json",
+): string {
+  return fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8");
+}
+
+/** The simulated node1: its interfaces and routes, and a Linux Docker Engine with a docker CLI. */
+export const NODE1_MACHINE: SimulatedMachine = {
+  interfaces: NODE1_INTERFACES,
+  routes: NODE1_ROUTES,
+  dockerInfo: recordedEngineInfo("linux-engine-info.json"),
+};
+
 /** One IPv4 interface address, as `os.networkInterfaces()` reports it. */
 export function iface(address: string, internal = false): os.NetworkInterfaceInfoIPv4 {
   return {
@@ -332,6 +360,10 @@ export interface ProgramRun {
   readonly exports: Record<string, unknown>;
   /** What the program warned (`pulumi.log.warn`, which the mocks print to console.warn). */
   readonly warnings: string[];
+  /** What the program said (`pulumi.log.info`, which the mocks print to console.log). */
+  readonly notices: string[];
+  /** Each `docker` command the program ran: the `DOCKER_HOST` it gave, then the arguments. */
+  readonly engineAsked: string[];
 }
 
 /**
@@ -339,9 +371,7 @@ export interface ProgramRun {
  * `distributed-consul:hostAddress`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
  * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`);
- * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}),
- * `routes` the route table it reads (`/proc/net/route`; default {@link NODE1_ROUTES}, `undefined`
- * for a machine without one).
+ * `machine` is what the program sees of the machine it runs on (default {@link NODE1_MACHINE}).
  */
 export async function runProgram(
   config: Record<string, string>,
@@ -350,9 +380,9 @@ export async function runProgram(
   registrations: Registration[] = [],
   secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
   program = "../index",
-  interfaces: Interfaces = NODE1_INTERFACES,
-  routes: string | undefined = NODE1_ROUTES,
+  machine: SimulatedMachine = NODE1_MACHINE,
 ): Promise<ProgramRun> {
+  const { interfaces, routes, dockerInfo } = machine;
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config, secretKeys);
   const entry = require.resolve(program);
@@ -375,6 +405,31 @@ export async function runProgram(
     if (routes === undefined) throw new Error(`ENOENT: no such file or directory, open '${file}'`);
     return routes;
   }) as typeof fs.readFileSync;
+  // And the docker CLI answers `docker info` from the simulated engine; the local one is never asked.
+  const engineAsked: string[] = [];
+  const cpModule = process.getBuiltinModule("child_process") as {
+    execFileSync: typeof childProcess.execFileSync;
+  };
+  const execFileSync = cpModule.execFileSync;
+  cpModule.execFileSync = ((file: string, args?: readonly string[], options?: unknown) => {
+    if (file !== "docker") {
+      return execFileSync(file, args, options as childProcess.ExecFileSyncOptions);
+    }
+    engineAsked.push(
+      `${String((options as { env?: NodeJS.ProcessEnv }).env?.DOCKER_HOST)} ${(args ?? []).join(" ")}`,
+    );
+    if (dockerInfo === undefined) {
+      throw Object.assign(new Error("spawnSync docker ENOENT"), { code: "ENOENT" });
+    }
+    return dockerInfo;
+  }) as typeof childProcess.execFileSync;
+  // pulumi.log.info prints to console.log without an engine: notices are collected too.
+  const notices: string[] = [];
+  const consoleLog = console.log;
+  console.log = (message: unknown, ...rest: unknown[]) => {
+    if (typeof message === "string" && message.startsWith("info: ")) notices.push(message);
+    else consoleLog(message, ...rest);
+  };
   try {
     // Loaded the way Pulumi's Node.js host loads a CommonJS program: required, its
     // `module.exports` being the stack's outputs (a dynamic import would see only `default` when
@@ -388,11 +443,13 @@ export async function runProgram(
     // Then wait for every registration the program started, as the language host does when the
     // program ends; otherwise resources registered after the exports resolved are missed.
     await pulumi.runtime.disconnect();
-    return { registrations, outputs, exports, warnings };
+    return { registrations, outputs, exports, warnings, notices, engineAsked };
   } finally {
     console.warn = consoleWarn;
+    console.log = consoleLog;
     osModule.networkInterfaces = networkInterfaces;
     fsModule.readFileSync = readFileSync;
+    cpModule.execFileSync = execFileSync;
   }
 }
 

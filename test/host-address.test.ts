@@ -200,12 +200,17 @@ describe("this machine's address, for a stack without hostAddress", () => {
       docker0: [iface("172.17.0.1")],
       wlp2s0: [iface("10.0.0.7")],
     };
-    const run = await runProgram(node1, {}, "node1", [], [], "../index", laptop);
+    const run = await runProgram(node1, {}, "node1", [], [], "../index", {
+      interfaces: laptop,
+    });
     assert.strictEqual(run.outputs.globalJoinAddress, "10.0.0.7:8301");
     // With Tailscale up, the default route still decides.
     const withVpn = { ...laptop, tailscale0: [iface("100.101.102.103")] };
     const routes = routeTable([["wlp2s0", "00000000", "0100000A", "0003", "600", "00000000"]]);
-    const routed = await runProgram(node1, {}, "node1", [], [], "../index", withVpn, routes);
+    const routed = await runProgram(node1, {}, "node1", [], [], "../index", {
+      interfaces: withVpn,
+      routes,
+    });
     assert.strictEqual(routed.outputs.globalJoinAddress, "10.0.0.7:8301");
   });
 });

@@ -1,8 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  NODE1_MACHINE,
   ProgramRun,
   Registration,
+  recordedEngineInfo,
   mockSeed,
   isSecret,
   ofType,
@@ -718,5 +720,44 @@ describe("the program (index.ts) under mocks", () => {
     } finally {
       delete process.env.DOCKER_HOST;
     }
+  });
+  it("asks a local Docker engine what it is at preview and refuses Docker Desktop, before any resource", async () => {
+    const registrations: Registration[] = [];
+    const desktop = {
+      ...NODE1_MACHINE,
+      dockerInfo: recordedEngineInfo("docker-desktop-info.json"),
+    };
+    await assert.rejects(
+      runProgram(readStackConfig("node1"), {}, "node1", registrations, [], "../index", desktop),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        e.message.includes(
+          "distributed-consul:dockerHost: unix:///var/run/docker.sock is Docker Desktop (engine 27.4.0",
+        ) &&
+        e.message.includes("Use a Linux Docker host"),
+    );
+    assert.deepStrictEqual(registrations, []);
+
+    // A Linux engine is asked once, through DOCKER_HOST = the stack's dockerHost, and accepted.
+    const run = await node1Default();
+    assert.deepStrictEqual(run.engineAsked, [
+      "unix:///var/run/docker.sock info --format {{json .}}",
+    ]);
+  });
+
+  it("goes on with a notice when the engine cannot be asked, and does not ask a remote engine", async () => {
+    const noCli = await runProgram(readStackConfig("node1"), {}, "node1", [], [], "../index", {
+      ...NODE1_MACHINE,
+      dockerInfo: undefined,
+    });
+    assert.ok(ofType(noCli, CONTAINER).length > 0);
+    assert.ok(
+      noCli.notices.includes(
+        "info: [runtime] Docker engine unix:///var/run/docker.sock: there is no docker CLI on the PATH to ask it; whether it is Docker Desktop, which is not supported, is not checked.",
+      ),
+      noCli.notices.join("\n"),
+    );
+    const remote = await node2Default();
+    assert.deepStrictEqual(remote.engineAsked, []);
   });
 });
