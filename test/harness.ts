@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import { RegisteredHook, recordHooksUnderMocks } from "../testbed/mock-hooks";
 
 // The program refuses to run while DOCKER_HOST or DOCKER_CONTEXT could redirect its Docker engine:
 // the shell the tests run from (Colima, rootless Docker) must not decide that. Tests that need
@@ -208,41 +209,12 @@ export async function installMocks(
 }
 
 /** The hooks the program registered, by name (resource hooks and error hooks). */
-export const registeredHooks = new Map<string, pulumi.ResourceHook | pulumi.ErrorHook>();
+export const registeredHooks = new Map<string, RegisteredHook>();
 
-/**
- * Under mocks the SDK has no engine to register hooks with: its callback server would start a gRPC
- * server and call `registerResourceHook` on the mock monitor, which has none, so every resource
- * with a hook would wait forever. The SDK looks the callback server up in its runtime store
- * (`store.callbacks`) before making one; the harness puts one there that records each hook by name
- * (tests may call them) and registers nothing else. The store is internal to the SDK (hence the
- * require and the cast): a newer SDK that moves it makes every test with a hook time out, loudly.
- */
+/** Records the program's hooks instead of registering them (see `recordHooksUnderMocks`). */
 function recordHooks(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const state = require("@pulumi/pulumi/runtime/state") as {
-    getStore(): { callbacks?: unknown };
-  };
   registeredHooks.clear();
-  const refuse = (what: string) => () => {
-    throw new Error(`the test harness records hooks only; ${what} is not mocked`);
-  };
-  state.getStore().callbacks = {
-    registerResourceHook: (hook: pulumi.ResourceHook) => {
-      registeredHooks.set(hook.name, hook);
-      return Promise.resolve();
-    },
-    registerErrorHook: (hook: pulumi.ErrorHook) => {
-      registeredHooks.set(hook.name, hook);
-      return Promise.resolve();
-    },
-    registerTransform: refuse("registerTransform"),
-    registerStackTransform: refuse("registerStackTransform"),
-    registerStackInvokeTransform: refuse("registerStackInvokeTransform"),
-    registerStackInvokeTransformAsync: refuse("registerStackInvokeTransformAsync"),
-    shutdown: () => undefined,
-    awaitStackRegistrations: () => Promise.resolve(),
-  };
+  recordHooksUnderMocks(registeredHooks);
 }
 
 /**
