@@ -291,10 +291,10 @@ export interface SimulatedMachine {
   /** The text of `/proc/net/route`; `undefined` for a machine without one (macOS, Windows). */
   readonly routes?: string;
   /**
-   * What `docker info --format '{{json .}}'` prints for the local engine; `undefined` for a machine
-   * without a docker CLI.
+   * What `docker info --format '{{json .}}'` prints for the local engine, or the error running it
+   * throws (a failed or timed-out command); `undefined` for a machine without a docker CLI.
    */
-  readonly dockerInfo?: string;
+  readonly dockerInfo?: string | Error;
 }
 
 /** A recorded `/info` answer of a Docker engine, from test/fixtures. */
@@ -320,6 +320,42 @@ export function iface(address: string, internal = false): os.NetworkInterfaceInf
     mac: "00:00:00:00:00:00",
     internal,
     cidr: `${address}/24`,
+  };
+}
+
+/**
+ * Until `restore()`, `child_process.execFileSync("docker", …)` answers with `answer` (or throws it,
+ * or throws ENOENT when `undefined`: no docker CLI) and records each call in `asked`: the
+ * `DOCKER_HOST` it was given (and `DOCKER_CONTEXT`, if it was given one), then its arguments. Other commands run as they are.
+ */
+export function simulateDockerCli(answer: string | Error | undefined): {
+  asked: string[];
+  restore(): void;
+} {
+  const asked: string[] = [];
+  // The module object itself, which the program's import reads through (see runProgram).
+  const cpModule = process.getBuiltinModule("child_process") as {
+    execFileSync: typeof childProcess.execFileSync;
+  };
+  const execFileSync = cpModule.execFileSync;
+  cpModule.execFileSync = ((file: string, args?: readonly string[], options?: unknown) => {
+    if (file !== "docker") {
+      return execFileSync(file, args, options as childProcess.ExecFileSyncOptions);
+    }
+    const env = (options as { env?: NodeJS.ProcessEnv } | undefined)?.env;
+    const context = env?.DOCKER_CONTEXT ? ` (DOCKER_CONTEXT ${env.DOCKER_CONTEXT})` : "";
+    asked.push(`${String(env?.DOCKER_HOST)}${context} ${(args ?? []).join(" ")}`);
+    if (answer === undefined) {
+      throw Object.assign(new Error("spawnSync docker ENOENT"), { code: "ENOENT" });
+    }
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }) as typeof childProcess.execFileSync;
+  return {
+    asked,
+    restore: () => {
+      cpModule.execFileSync = execFileSync;
+    },
   };
 }
 
@@ -378,23 +414,7 @@ export async function runProgram(
     return routes;
   }) as typeof fs.readFileSync;
   // And the docker CLI answers `docker info` from the simulated engine; the local one is never asked.
-  const engineAsked: string[] = [];
-  const cpModule = process.getBuiltinModule("child_process") as {
-    execFileSync: typeof childProcess.execFileSync;
-  };
-  const execFileSync = cpModule.execFileSync;
-  cpModule.execFileSync = ((file: string, args?: readonly string[], options?: unknown) => {
-    if (file !== "docker") {
-      return execFileSync(file, args, options as childProcess.ExecFileSyncOptions);
-    }
-    engineAsked.push(
-      `${String((options as { env?: NodeJS.ProcessEnv }).env?.DOCKER_HOST)} ${(args ?? []).join(" ")}`,
-    );
-    if (dockerInfo === undefined) {
-      throw Object.assign(new Error("spawnSync docker ENOENT"), { code: "ENOENT" });
-    }
-    return dockerInfo;
-  }) as typeof childProcess.execFileSync;
+  const docker = simulateDockerCli(dockerInfo);
   // pulumi.log.info prints to console.log without an engine: notices are collected too.
   const notices: string[] = [];
   const consoleLog = console.log;
@@ -415,13 +435,13 @@ export async function runProgram(
     // Then wait for every registration the program started, as the language host does when the
     // program ends; otherwise resources registered after the exports resolved are missed.
     await pulumi.runtime.disconnect();
-    return { registrations, outputs, exports, warnings, notices, engineAsked };
+    return { registrations, outputs, exports, warnings, notices, engineAsked: docker.asked };
   } finally {
     console.warn = consoleWarn;
     console.log = consoleLog;
     osModule.networkInterfaces = networkInterfaces;
     fsModule.readFileSync = readFileSync;
-    cpModule.execFileSync = execFileSync;
+    docker.restore();
   }
 }
 
