@@ -236,7 +236,8 @@ async function main(): Promise<void> {
             for (const [k, v] of Object.entries(outputs)) plain[k] = v.value;
             recipe = await recipeOf(await stateOf(node1), plain);
           }
-          await node1.destroy({ onOutput: (text) => project.log(text) });
+          // The servers carry delete hooks: Pulumi refuses a destroy that does not run the program.
+          await node1.destroy({ runProgram: true, onOutput: (text) => project.log(text) });
         } else {
           if (!recipe) throw new Error("the floor needs a Pulumi deployment to copy first");
           const run = await runFloor(engine1, recipe).finally(() => cleanFloor(engine1, recipe!));
@@ -296,8 +297,12 @@ async function main(): Promise<void> {
   } finally {
     // Leave the hosts empty, whatever happened.
     if (node2)
-      await node2.destroy({ onOutput: (text) => project.log(text) }).catch(() => undefined);
-    await node1.destroy({ onOutput: (text) => project.log(text) }).catch(() => undefined);
+      await node2
+        .destroy({ runProgram: true, onOutput: (text) => project.log(text) })
+        .catch(() => undefined);
+    await node1
+      .destroy({ runProgram: true, onOutput: (text) => project.log(text) })
+      .catch(() => undefined);
     if (recipe) await cleanFloor(engine1, recipe).catch(() => undefined);
     if (ok) project.remove();
     else if (fs.existsSync(project.logFile)) {

@@ -40,3 +40,88 @@ export function checkDockerContextEnv(dockerContext: string | undefined): Proble
       ]
     : [];
 }
+
+/** What {@link checkDockerHostEnv} found: an error, or a notice that the stack's config wins. */
+export interface DockerHostEnvCheck {
+  /** An error naming `distributed-consul:dockerHost` when `DOCKER_HOST` would be ignored silently. */
+  readonly problems: Problem[];
+  /** Said when both are set and differ: the stack's config is used, `DOCKER_HOST` is not. */
+  readonly notice?: string;
+}
+
+/**
+ * `DOCKER_HOST` from the environment against the stack's `dockerHost`. Every Docker tool honours
+ * `DOCKER_HOST`, but a stack's engine must not change with the shell it runs in (a changed
+ * provider host replaces every container), so the program never takes it from there: when
+ * `DOCKER_HOST` names another engine and `dockerHost` is at its default ({@link LOCAL_DOCKER_HOST},
+ * which also counts as not set), an error says how to pin that engine in the stack's config or to
+ * unset the variable. When the stack's config names its own engine, it wins, with a notice if
+ * `DOCKER_HOST` differs.
+ */
+export function checkDockerHostEnv(
+  dockerHostEnv: string | undefined,
+  dockerHost: string,
+): DockerHostEnvCheck {
+  const key = "distributed-consul:dockerHost";
+  if (!dockerHostEnv || dockerHostEnv === dockerHost) return { problems: [] };
+  if (dockerHost === LOCAL_DOCKER_HOST) {
+    return {
+      problems: [
+        error(
+          key,
+          `is not set, but DOCKER_HOST is "${dockerHostEnv}" in the environment. A stack's Docker engine comes from its own config, never from the shell (another engine would replace every container), so this stack would deploy to ${LOCAL_DOCKER_HOST}. To deploy to that engine, pin it in the stack's config: \`pulumi config set ${key} "$DOCKER_HOST"\`; to deploy to ${LOCAL_DOCKER_HOST}, unset the variable: \`unset DOCKER_HOST\`.`,
+        ),
+      ],
+    };
+  }
+  return {
+    problems: [],
+    notice: `${key} is ${dockerHost}: this stack deploys there; DOCKER_HOST ("${dockerHostEnv}", in the environment) is not used.`,
+  };
+}
+
+/**
+ * The fields of a Docker engine's `/info` answer (`docker info --format '{{json .}}'`) that
+ * {@link checkDockerEngine} reads; the answer has many more.
+ */
+export interface DockerEngineInfo {
+  /** `Docker Desktop` on Docker Desktop (macOS, Windows, Linux); the distribution elsewhere. */
+  readonly OperatingSystem?: string;
+  /** The engine's host name: `docker-desktop` on Docker Desktop. */
+  readonly Name?: string;
+  /** `linux`, or `windows` for an engine running Windows containers. */
+  readonly OSType?: string;
+  /** The engine's version, e.g. `27.4.0`. */
+  readonly ServerVersion?: string;
+}
+
+/**
+ * An error naming `distributed-consul:dockerHost` when the engine cannot run this project's
+ * containers as designed: Docker Desktop (its engine runs in a VM, so host networking binds inside
+ * that VM, where this machine's address does not exist and other hosts cannot reach), or an engine
+ * that runs Windows containers. Recognised by what the engine says of itself in its `/info` answer.
+ */
+export function checkDockerEngine(info: DockerEngineInfo, dockerHost: string): Problem[] {
+  const key = "distributed-consul:dockerHost";
+  const useLinux =
+    `Use a Linux Docker host (a Linux machine or VM running Docker Engine) and point ${key} at it, ` +
+    `e.g. \`pulumi config set ${key} ssh://user@linux-vm\`, with distributed-consul:hostAddress set to that host's address.`;
+  const version = info.ServerVersion ? ` ${info.ServerVersion}` : "";
+  if (info.OperatingSystem?.startsWith("Docker Desktop") || info.Name === "docker-desktop") {
+    return [
+      error(
+        key,
+        `${dockerHost} is Docker Desktop (engine${version} "${info.Name ?? ""}", operating system "${info.OperatingSystem ?? ""}"), which is not supported: its engine runs in a VM, so the containers' host networking binds inside that VM, where this host's address cannot be bound and other hosts cannot reach the agents. ${useLinux}`,
+      ),
+    ];
+  }
+  if (info.OSType !== undefined && info.OSType !== "" && info.OSType !== "linux") {
+    return [
+      error(
+        key,
+        `${dockerHost} runs ${info.OSType} containers (engine${version}); Consul's and registrator's images are Linux images with host networking. ${useLinux}`,
+      ),
+    ];
+  }
+  return [];
+}

@@ -19,6 +19,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { useStateBackend } from "./state-backend";
 import { consulRequest } from "../components/consul-http";
 import { StackApi, stackApi, waitForHealth } from "./cluster-health";
 import { describeVerdict } from "./autopilot-health";
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   const parsed = parseRestoreArgs(process.argv.slice(2), DEFAULT_SNAPSHOTS_DIR);
   if ("problems" in parsed) fail(parsed.problems.join("\n         "));
   const args = parsed.args;
+  // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
+  useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
   const existing = (await workspace.listStacks()).map((s) => s.name).sort();
   const names = args.stacks ?? existing;

@@ -6,6 +6,7 @@
 // healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
 // others keep the servers they had. The cluster must be healthy before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { useStateBackend } from "./state-backend";
 import { describeVerdict } from "./autopilot-health";
 import { leaderLast, parseRollArgs } from "./operator-args";
 import { StackApi, askHealth, stackApi, waitForHealth } from "./cluster-health";
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const parsed = parseRollArgs(process.argv.slice(2));
   if ("problems" in parsed) fail(parsed.problems.join("\n      "));
   const { changes, healthTimeoutSeconds } = parsed.args;
+  // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
+  useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
   const existing = (await workspace.listStacks()).map((s) => s.name).sort();
   const given = parsed.args.stacks ?? existing;

@@ -150,8 +150,13 @@ ${table(["former key", "current key"], formerRows)}
 
 Default providers for \`docker\` and \`consul\` are disabled in \`Pulumi.yaml\`
 (\`pulumi:disable-default-providers\`): every resource uses the provider this program builds from
-the stack's own config, never an ambient \`DOCKER_HOST\`. The docker provider lets
-\`DOCKER_CONTEXT\` override its host, so the program refuses to run while \`DOCKER_CONTEXT\` is set.
+the stack's own config, never an ambient \`DOCKER_HOST\`: while \`DOCKER_HOST\` names another engine
+and \`dockerHost\` is not set, the program refuses to run and says how to pin that engine
+(\`pulumi config set distributed-consul:dockerHost "$DOCKER_HOST"\`) or to unset the variable; when
+\`dockerHost\` is set, it wins and the program says that \`DOCKER_HOST\` is not used. The docker
+provider lets \`DOCKER_CONTEXT\` override its host, so the program refuses to run while
+\`DOCKER_CONTEXT\` is set. A local engine (\`unix://\`) is asked what it is (\`docker info\`): Docker
+Desktop, whose host networking binds inside its VM, is refused at preview.
 
 ## Stack outputs
 

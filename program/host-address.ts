@@ -17,6 +17,8 @@ export interface HostAddressChoice {
   readonly address: string;
   /** The interface it belongs to. */
   readonly interfaceName: string;
+  /** Why this interface, in words for the notice: the default route's, or the first by name. */
+  readonly reason: string;
   /** Every usable address, `interface address`, the chosen one first. */
   readonly candidates: readonly string[];
 }
@@ -24,16 +26,45 @@ export interface HostAddressChoice {
 /** Interfaces Docker and container runtimes create; their addresses are not the host's own. */
 const CONTAINER_INTERFACE = /^(docker|br-|veth|virbr|cni|flannel|cali|vxlan|tun|tap)/;
 
+/** Where Linux lists the kernel's main IPv4 route table. */
+export const ROUTE_TABLE_PATH = "/proc/net/route";
+
+/**
+ * The interface of the IPv4 default route in a Linux route table (the text of `/proc/net/route`):
+ * the route that is up (flag `RTF_UP`) with destination and mask `00000000`, the lowest metric
+ * first. `undefined` when there is no table (macOS, Windows) or no default route in it.
+ */
+export function defaultRouteInterface(routeTable: string | undefined): string | undefined {
+  const rows = (routeTable ?? "")
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 8);
+  const defaults = rows
+    .filter(
+      ([, destination, , flags, , , , mask]) =>
+        destination === "00000000" && mask === "00000000" && (parseInt(flags, 16) & 1) === 1,
+    )
+    .map(([name, , , , , , metric]) => ({ name, metric: Number(metric) }))
+    .sort((a, b) => a.metric - b.metric);
+  return defaults[0]?.name;
+}
+
 /**
  * The address other hosts most likely reach this machine at, for a stack that runs against the
- * local Docker engine without `hostAddress`: the first IPv4 address, by interface name, that is not
- * internal, loopback, link-local, inside the Docker bridge subnet, or on an interface a container
- * runtime made. Deterministic for the same interfaces, so the same machine gets the same address
- * on every run. `undefined` when there is none.
+ * local Docker engine without `hostAddress`: the IPv4 address of the interface of the default
+ * route (from `routeTable`, the text of {@link ROUTE_TABLE_PATH}), since that is where this
+ * machine talks to other networks, and not a VPN or virtual interface that merely sorts first
+ * (`tailscale0`, `vboxnet0`, `wg0`). Without a readable default route (macOS, Windows), or when
+ * that interface has no usable address, the first usable address by interface name. Usable: IPv4,
+ * not internal, loopback, link-local, inside the Docker bridge subnet, or on an interface a
+ * container runtime made. Deterministic for the same interfaces and routes, so the same machine
+ * gets the same address on every run. `undefined` when there is none.
  */
 export function chooseHostAddress(
   interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>,
   bridgeSubnet: string,
+  routeTable?: string,
 ): HostAddressChoice | undefined {
   const usable = Object.keys(interfaces)
     .sort()
@@ -51,12 +82,22 @@ export function chooseHostAddress(
         )
         .map((a) => ({ name, address: a.address })),
     );
-  const first = usable[0];
-  if (!first) return undefined;
+  const routed = defaultRouteInterface(routeTable);
+  const onRoute = usable.find((u) => u.name === routed);
+  const chosen = onRoute ?? usable[0];
+  if (!chosen) return undefined;
+  const reason = onRoute
+    ? "the interface of the default route"
+    : routed === undefined
+      ? `the first usable interface by name, since no default route could be read (${ROUTE_TABLE_PATH} exists on Linux only)`
+      : `the first usable interface by name, since ${routed}, the interface of the default route, has no usable IPv4 address`;
   return {
-    address: first.address,
-    interfaceName: first.name,
-    candidates: usable.map((u) => `${u.name} ${u.address}`),
+    address: chosen.address,
+    interfaceName: chosen.name,
+    reason,
+    candidates: [chosen, ...usable.filter((u) => u !== chosen)].map(
+      (u) => `${u.name} ${u.address}`,
+    ),
   };
 }
 
@@ -67,7 +108,9 @@ export function isLocalDockerHost(dockerHost: string): boolean {
 
 /**
  * This stack's `hostAddress`: the configured one, or, when none is configured and Docker is local,
- * the address {@link chooseHostAddress} finds, with a notice saying which it chose. A remote
+ * the address {@link chooseHostAddress} finds in `interfaces` and `routeTable` (the text of
+ * {@link ROUTE_TABLE_PATH}, `undefined` where there is none), with a notice saying which it chose
+ * and why. A remote
  * Docker host still needs `hostAddress`: this machine's address is not that host's.
  */
 export function resolveHostAddress(
@@ -76,6 +119,7 @@ export function resolveHostAddress(
   interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>,
   bridgeSubnet: string,
   key: string,
+  routeTable?: string,
 ): { hostAddress: string; notice?: string; problems: Problem[] } {
   if (configured !== "") return { hostAddress: configured, problems: [] };
   const setIt = `set it with \`pulumi config set ${key} <this host's address>\``;
@@ -90,7 +134,7 @@ export function resolveHostAddress(
       ],
     };
   }
-  const choice = chooseHostAddress(interfaces, bridgeSubnet);
+  const choice = chooseHostAddress(interfaces, bridgeSubnet, routeTable);
   if (!choice) {
     return {
       hostAddress: "",
@@ -104,7 +148,7 @@ export function resolveHostAddress(
     hostAddress: choice.address,
     notice:
       `${key} is not set: using ${choice.address} (${choice.interfaceName}), this machine's address, ` +
-      `since Docker is local.${others.length > 0 ? ` Other candidates: ${others.join(", ")}.` : ""} ` +
+      `since Docker is local: ${choice.reason}.${others.length > 0 ? ` Other candidates: ${others.join(", ")}.` : ""} ` +
       `Set ${key} to choose another.`,
     problems: [],
   };

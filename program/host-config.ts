@@ -2,11 +2,14 @@
 // `cluster` output) read, checked and turned into the arguments of one ConsulHost. Settings and
 // ConsulHost arguments share one declaration and one set of names, so reading config yields the
 // arguments directly; only the secrets are re-read as Pulumi secrets and the cluster added.
+import * as fs from "fs";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsulClusterArgs, ConsulHostArgs, failOnProblems } from "../components";
 import { describeProblem } from "../core/problems";
-import { checkDockerContextEnv } from "../core/docker-host";
+import { checkDockerContextEnv, checkDockerEngine, checkDockerHostEnv } from "../core/docker-host";
+import { askDockerEngine } from "./docker-engine";
+import { ROUTE_TABLE_PATH } from "./host-address";
 import { checkStack, joinSources } from "./stack-topology";
 import { CONFIG_NAMESPACE, configKey, readStack } from "./stack-settings";
 import { SECRET_SETTING_NAMES, StackSettings } from "./settings";
@@ -32,15 +35,27 @@ export function readHostConfig(): HostConfig {
   const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
 
   // Without hostAddress and with a local Docker engine, it is this machine's address (said here).
-  const { settings, problems, warnings, notice } = readStack(raw, os.networkInterfaces());
+  const { settings, problems, warnings, notice } = readStack(
+    raw,
+    os.networkInterfaces(),
+    readRouteTable(),
+  );
   if (notice) void pulumi.log.info(notice);
   for (const w of warnings) void pulumi.log.warn(describeProblem(w));
   const plainText = SECRET_SETTING_NAMES.filter(
     (name) => settings[name] !== undefined && !runtime.isConfigSecret(configKey(name)),
   );
+  // DOCKER_HOST is never this stack's engine: set without dockerHost it stops preview.
+  const dockerHostEnv = checkDockerHostEnv(process.env.DOCKER_HOST, settings.dockerHost);
+  if (dockerHostEnv.notice) void pulumi.log.info(dockerHostEnv.notice);
+  // A local engine is asked what it is: Docker Desktop cannot bind this host's address.
+  const engine = askDockerEngine(settings.dockerHost);
+  if (engine.skipped) void pulumi.log.info(engine.skipped);
   failOnProblems([
     ...checkStack(settings, problems, { plainText }),
     ...checkDockerContextEnv(process.env.DOCKER_CONTEXT),
+    ...dockerHostEnv.problems,
+    ...(engine.info ? checkDockerEngine(engine.info, settings.dockerHost) : []),
   ]);
   if (!settings.aclEnabled) {
     void pulumi.log.warn(
@@ -61,6 +76,15 @@ export function readHostConfig(): HostConfig {
     cluster: needsBootstrapStack(settings) ? bootstrapCluster(bootstrapStack) : undefined,
   };
   return { settings, args };
+}
+
+/** This machine's route table (Linux), for the default route's interface; `undefined` elsewhere. */
+function readRouteTable(): string | undefined {
+  try {
+    return fs.readFileSync(ROUTE_TABLE_PATH, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /**

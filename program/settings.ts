@@ -61,7 +61,7 @@ export const STACK_SETTINGS = {
   hostAddress: withProgramDefault(HOST_SETTINGS.hostAddress, {
     default: "",
     description:
-      "This host's IPv4 address, reachable from every other host; every Consul agent binds and advertises it. Empty - with a local Docker engine (unix://), this machine's first non-container IPv4 address, named in the output; required with a remote Docker host.",
+      "This host's IPv4 address, reachable from every other host; every Consul agent binds and advertises it. Empty - with a local Docker engine (unix://), this machine's IPv4 address on the interface of the default route (Linux; elsewhere the first non-container one by interface name), named in the output; required with a remote Docker host.",
   }),
   // Override: a stack runs the original setup's Elasticsearch unless config says otherwise (the
   // component runs no service unless given one).

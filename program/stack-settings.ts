@@ -286,12 +286,14 @@ export function readStackSettings(raw: RawConfig): StackSettingsRead {
 
 /**
  * This stack's settings as the program uses them: {@link readStackSettings}, then `hostAddress`
- * resolved (this machine's address when unset and Docker is local; see `resolveHostAddress`).
+ * resolved (this machine's address when unset and Docker is local, on the interface of the default
+ * route in `routeTable` when there is one; see `resolveHostAddress`).
  * `notice` says which address was chosen, for the program to print.
  */
 export function readStack(
   raw: RawConfig,
   interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>,
+  routeTable?: string,
 ): StackSettingsRead & { notice?: string } {
   const read = readStackSettings(raw);
   const address = resolveHostAddress(
@@ -300,6 +302,7 @@ export function readStack(
     interfaces,
     read.settings.dockerBridgeSubnet,
     configKey("hostAddress"),
+    routeTable,
   );
   return {
     settings: { ...read.settings, hostAddress: address.hostAddress },

@@ -1,10 +1,18 @@
 // Test harness: Pulumi mocks that record every registration, and a runner for the real program
 // (index.ts) with a stack's config file. Nothing here calls the Pulumi CLI or a provider plugin.
+import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import { RegisteredHook, recordHooksUnderMocks } from "../testbed/mock-hooks";
+
+// The program refuses to run while DOCKER_HOST or DOCKER_CONTEXT could redirect its Docker engine:
+// the shell the tests run from (Colima, rootless Docker) must not decide that. Tests that need
+// them set them and delete them again.
+delete process.env.DOCKER_HOST;
+delete process.env.DOCKER_CONTEXT;
 
 /** Resource options of a registration, as the SDK sends them to the engine. */
 export interface RegistrationOptions {
@@ -201,41 +209,12 @@ export async function installMocks(
 }
 
 /** The hooks the program registered, by name (resource hooks and error hooks). */
-export const registeredHooks = new Map<string, pulumi.ResourceHook | pulumi.ErrorHook>();
+export const registeredHooks = new Map<string, RegisteredHook>();
 
-/**
- * Under mocks the SDK has no engine to register hooks with: its callback server would start a gRPC
- * server and call `registerResourceHook` on the mock monitor, which has none, so every resource
- * with a hook would wait forever. The SDK looks the callback server up in its runtime store
- * (`store.callbacks`) before making one; the harness puts one there that records each hook by name
- * (tests may call them) and registers nothing else. The store is internal to the SDK (hence the
- * require and the cast): a newer SDK that moves it makes every test with a hook time out, loudly.
- */
+/** Records the program's hooks instead of registering them (see `recordHooksUnderMocks`). */
 function recordHooks(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const state = require("@pulumi/pulumi/runtime/state") as {
-    getStore(): { callbacks?: unknown };
-  };
   registeredHooks.clear();
-  const refuse = (what: string) => () => {
-    throw new Error(`the test harness records hooks only; ${what} is not mocked`);
-  };
-  state.getStore().callbacks = {
-    registerResourceHook: (hook: pulumi.ResourceHook) => {
-      registeredHooks.set(hook.name, hook);
-      return Promise.resolve();
-    },
-    registerErrorHook: (hook: pulumi.ErrorHook) => {
-      registeredHooks.set(hook.name, hook);
-      return Promise.resolve();
-    },
-    registerTransform: refuse("registerTransform"),
-    registerStackTransform: refuse("registerStackTransform"),
-    registerStackInvokeTransform: refuse("registerStackInvokeTransform"),
-    registerStackInvokeTransformAsync: refuse("registerStackInvokeTransformAsync"),
-    shutdown: () => undefined,
-    awaitStackRegistrations: () => Promise.resolve(),
-  };
+  recordHooksUnderMocks(registeredHooks);
 }
 
 /**
@@ -282,6 +261,56 @@ export const NODE1_INTERFACES: Interfaces = {
   eth0: [iface("192.168.99.100", false)],
 };
 
+/**
+ * The simulated node1's route table (`/proc/net/route`): its default route goes out of eth0, its
+ * LAN is on eth0 too, Docker's bridge on docker0.
+ */
+export const NODE1_ROUTES = routeTable([
+  ["eth0", "00000000", "0163A8C0", "0003", "100", "00000000"],
+  ["eth0", "0063A8C0", "00000000", "0001", "100", "00FFFFFF"],
+  ["docker0", "000011AC", "00000000", "0001", "0", "0000FFFF"],
+]);
+
+/**
+ * The text of `/proc/net/route` with these rows: interface, destination, gateway, flags, metric
+ * and mask, in the kernel's little-endian hex.
+ */
+export function routeTable(rows: readonly (readonly string[])[]): string {
+  const header =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT";
+  const lines = rows.map(([name, destination, gateway, flags, metric, mask]) =>
+    [name, destination, gateway, flags, "0", "0", metric, mask, "0", "0", "0"].join("\t"),
+  );
+  return [header, ...lines, ""].join("\n");
+}
+
+/** This machine as the program sees it: what it reads of the machine it runs on. */
+export interface SimulatedMachine {
+  /** `os.networkInterfaces()`. */
+  readonly interfaces: Interfaces;
+  /** The text of `/proc/net/route`; `undefined` for a machine without one (macOS, Windows). */
+  readonly routes?: string;
+  /**
+   * What `docker info --format '{{json .}}'` prints for the local engine, or the error running it
+   * throws (a failed or timed-out command); `undefined` for a machine without a docker CLI.
+   */
+  readonly dockerInfo?: string | Error;
+}
+
+/** A recorded `/info` answer of a Docker engine, from test/fixtures. */
+export function recordedEngineInfo(
+  file: "linux-engine-info.json" | "docker-desktop-info.json",
+): string {
+  return fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8");
+}
+
+/** The simulated node1: its interfaces and routes, and a Linux Docker Engine with a docker CLI. */
+export const NODE1_MACHINE: SimulatedMachine = {
+  interfaces: NODE1_INTERFACES,
+  routes: NODE1_ROUTES,
+  dockerInfo: recordedEngineInfo("linux-engine-info.json"),
+};
+
 /** One IPv4 interface address, as `os.networkInterfaces()` reports it. */
 export function iface(address: string, internal = false): os.NetworkInterfaceInfoIPv4 {
   return {
@@ -294,6 +323,42 @@ export function iface(address: string, internal = false): os.NetworkInterfaceInf
   };
 }
 
+/**
+ * Until `restore()`, `child_process.execFileSync("docker", …)` answers with `answer` (or throws it,
+ * or throws ENOENT when `undefined`: no docker CLI) and records each call in `asked`: the
+ * `DOCKER_HOST` it was given (and `DOCKER_CONTEXT`, if it was given one), then its arguments. Other commands run as they are.
+ */
+export function simulateDockerCli(answer: string | Error | undefined): {
+  asked: string[];
+  restore(): void;
+} {
+  const asked: string[] = [];
+  // The module object itself, which the program's import reads through (see runProgram).
+  const cpModule = process.getBuiltinModule("child_process") as {
+    execFileSync: typeof childProcess.execFileSync;
+  };
+  const execFileSync = cpModule.execFileSync;
+  cpModule.execFileSync = ((file: string, args?: readonly string[], options?: unknown) => {
+    if (file !== "docker") {
+      return execFileSync(file, args, options as childProcess.ExecFileSyncOptions);
+    }
+    const env = (options as { env?: NodeJS.ProcessEnv } | undefined)?.env;
+    const context = env?.DOCKER_CONTEXT ? ` (DOCKER_CONTEXT ${env.DOCKER_CONTEXT})` : "";
+    asked.push(`${String(env?.DOCKER_HOST)}${context} ${(args ?? []).join(" ")}`);
+    if (answer === undefined) {
+      throw Object.assign(new Error("spawnSync docker ENOENT"), { code: "ENOENT" });
+    }
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }) as typeof childProcess.execFileSync;
+  return {
+    asked,
+    restore: () => {
+      cpModule.execFileSync = execFileSync;
+    },
+  };
+}
+
 /** What running the program produced. */
 export interface ProgramRun {
   readonly registrations: Registration[];
@@ -303,6 +368,10 @@ export interface ProgramRun {
   readonly exports: Record<string, unknown>;
   /** What the program warned (`pulumi.log.warn`, which the mocks print to console.warn). */
   readonly warnings: string[];
+  /** What the program said (`pulumi.log.info`, which the mocks print to console.log). */
+  readonly notices: string[];
+  /** Each `docker` command the program ran: the `DOCKER_HOST` it gave, then the arguments. */
+  readonly engineAsked: string[];
 }
 
 /**
@@ -310,7 +379,7 @@ export interface ProgramRun {
  * `distributed-consul:hostAddress`) and returns what it registered and exported. Registrations are
  * recorded into `registrations`, which a caller can pass to inspect a run that fails;
  * `secretKeys` are the keys set as secrets (by default the secret keys present in `config`);
- * `interfaces` are the network interfaces the program sees (default {@link NODE1_INTERFACES}).
+ * `machine` is what the program sees of the machine it runs on (default {@link NODE1_MACHINE}).
  */
 export async function runProgram(
   config: Record<string, string>,
@@ -319,8 +388,9 @@ export async function runProgram(
   registrations: Registration[] = [],
   secretKeys: string[] = SECRET_CONFIG_KEYS.filter((k) => k in config),
   program = "../index",
-  interfaces: Interfaces = NODE1_INTERFACES,
+  machine: SimulatedMachine = NODE1_MACHINE,
 ): Promise<ProgramRun> {
+  const { interfaces, routes, dockerInfo } = machine;
   await installMocks(registrations, stackOutputs, stack);
   pulumi.runtime.setAllConfig(config, secretKeys);
   const entry = require.resolve(program);
@@ -335,6 +405,23 @@ export async function runProgram(
   const osModule = process.getBuiltinModule("os") as { networkInterfaces: () => Interfaces };
   const networkInterfaces = osModule.networkInterfaces;
   osModule.networkInterfaces = () => interfaces;
+  // And the simulated route table in place of this machine's (every other file is read as it is).
+  const fsModule = process.getBuiltinModule("fs") as { readFileSync: typeof fs.readFileSync };
+  const readFileSync = fsModule.readFileSync;
+  fsModule.readFileSync = ((file: fs.PathOrFileDescriptor, options?: unknown) => {
+    if (file !== "/proc/net/route") return readFileSync(file, options as BufferEncoding);
+    if (routes === undefined) throw new Error(`ENOENT: no such file or directory, open '${file}'`);
+    return routes;
+  }) as typeof fs.readFileSync;
+  // And the docker CLI answers `docker info` from the simulated engine; the local one is never asked.
+  const docker = simulateDockerCli(dockerInfo);
+  // pulumi.log.info prints to console.log without an engine: notices are collected too.
+  const notices: string[] = [];
+  const consoleLog = console.log;
+  console.log = (message: unknown, ...rest: unknown[]) => {
+    if (typeof message === "string" && message.startsWith("info: ")) notices.push(message);
+    else consoleLog(message, ...rest);
+  };
   try {
     // Loaded the way Pulumi's Node.js host loads a CommonJS program: required, its
     // `module.exports` being the stack's outputs (a dynamic import would see only `default` when
@@ -348,10 +435,13 @@ export async function runProgram(
     // Then wait for every registration the program started, as the language host does when the
     // program ends; otherwise resources registered after the exports resolved are missed.
     await pulumi.runtime.disconnect();
-    return { registrations, outputs, exports, warnings };
+    return { registrations, outputs, exports, warnings, notices, engineAsked: docker.asked };
   } finally {
     console.warn = consoleWarn;
+    console.log = consoleLog;
     osModule.networkInterfaces = networkInterfaces;
+    fsModule.readFileSync = readFileSync;
+    docker.restore();
   }
 }
 

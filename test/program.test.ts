@@ -1,7 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  NODE1_MACHINE,
   ProgramRun,
+  Registration,
+  recordedEngineInfo,
   mockSeed,
   isSecret,
   ofType,
@@ -674,5 +677,87 @@ describe("the program (index.ts) under mocks", () => {
     const run = await runProgram(config, {}, "node1");
     assert.deepStrictEqual(run.outputs.joinAddresses, ["192.168.99.101:8301"]);
     assert.strictEqual(agentConfigOf(run, "host-global-agent").bootstrap, true);
+  });
+  it("stops at preview while DOCKER_HOST names an engine the stack's config does not, and lets a configured dockerHost win", async () => {
+    const rootless = "unix:///run/user/1000/docker.sock";
+    process.env.DOCKER_HOST = rootless;
+    try {
+      const registrations: Registration[] = [];
+      await assert.rejects(
+        runProgram(readStackConfig("node1"), {}, "node1", registrations),
+        (e: Error) =>
+          e instanceof pulumi.ResourceError &&
+          e.message.includes(
+            `distributed-consul:dockerHost: is not set, but DOCKER_HOST is "${rootless}" in the environment.`,
+          ) &&
+          e.message.includes(
+            'pin it in the stack\'s config: `pulumi config set distributed-consul:dockerHost "$DOCKER_HOST"`',
+          ) &&
+          e.message.includes("unset the variable: `unset DOCKER_HOST`"),
+      );
+      assert.deepStrictEqual(registrations, []);
+
+      // Pinned in config, that engine is the provider's host.
+      const pinned = { ...readStackConfig("node1"), "distributed-consul:dockerHost": rootless };
+      const run = await runProgram(pinned, {}, "node1");
+      assert.strictEqual(
+        theOne(run, "pulumi:providers:docker", "docker-node1").inputs.host,
+        rootless,
+      );
+
+      // Another engine in config wins over DOCKER_HOST.
+      const other = "ssh://docker@192.168.99.100";
+      const remote = {
+        ...readStackConfig("node1"),
+        "distributed-consul:dockerHost": other,
+        "distributed-consul:hostAddress": "192.168.99.100",
+      };
+      const remoteRun = await runProgram(remote, {}, "node1");
+      assert.strictEqual(
+        theOne(remoteRun, "pulumi:providers:docker", "docker-node1").inputs.host,
+        other,
+      );
+    } finally {
+      delete process.env.DOCKER_HOST;
+    }
+  });
+  it("asks a local Docker engine what it is at preview and refuses Docker Desktop, before any resource", async () => {
+    const registrations: Registration[] = [];
+    const desktop = {
+      ...NODE1_MACHINE,
+      dockerInfo: recordedEngineInfo("docker-desktop-info.json"),
+    };
+    await assert.rejects(
+      runProgram(readStackConfig("node1"), {}, "node1", registrations, [], "../index", desktop),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        e.message.includes(
+          "distributed-consul:dockerHost: unix:///var/run/docker.sock is Docker Desktop (engine 27.4.0",
+        ) &&
+        e.message.includes("Use a Linux Docker host"),
+    );
+    assert.deepStrictEqual(registrations, []);
+
+    // A Linux engine is asked once, through DOCKER_HOST = the stack's dockerHost, and accepted.
+    const run = await node1Default();
+    assert.deepStrictEqual(run.engineAsked, [
+      "unix:///var/run/docker.sock info --format {{json .}}",
+    ]);
+  });
+
+  it("goes on with a notice when the engine cannot be asked, and does not ask a remote engine", async () => {
+    const noCli = await runProgram(readStackConfig("node1"), {}, "node1", [], [], "../index", {
+      ...NODE1_MACHINE,
+      dockerInfo: undefined,
+    });
+    assert.ok(ofType(noCli, CONTAINER).length > 0);
+    assert.ok(
+      noCli.notices.includes(
+        "info: [runtime] Docker engine unix:///var/run/docker.sock: there is no docker CLI on the PATH to ask it; whether it is Docker Desktop, which is not supported, is not checked.",
+      ),
+      noCli.notices.join("\n"),
+    );
+    const remote = await node2Default();
+    assert.deepStrictEqual(remote.engineAsked, []);
   });
 });
