@@ -1,6 +1,5 @@
+import { Problem, error, inSubnet } from "../components";
 import { isIPv4 } from "node:net";
-import { Problem, error } from "../core/problems";
-import { inSubnet } from "../core/validators";
 
 /** One address of a network interface, as Node's `os.networkInterfaces()` lists it. */
 export interface InterfaceAddress {

@@ -4,9 +4,13 @@
 // arguments directly; only the secrets are re-read as Pulumi secrets and the cluster added.
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulClusterArgs, ConsulHostArgs, failOnProblems } from "../components";
-import { describeProblem } from "../core/problems";
-import { checkDockerContextEnv } from "../core/docker-host";
+import {
+  ConsulClusterArgs,
+  ConsulHostArgs,
+  checkDockerContextEnv,
+  describeProblem,
+  failOnProblems,
+} from "../components";
 import { checkStack, joinSources } from "./stack-topology";
 import { CONFIG_NAMESPACE, configKey, readStack } from "./stack-settings";
 import { SECRET_SETTING_NAMES, StackSettings } from "./settings";
