@@ -25,9 +25,13 @@ const PROGRAM_FILES = [
   "Pulumi.node3.yaml",
   "package.json",
   "tsconfig.json",
+  "tsconfig.build.json",
 ];
-/** What a deployment reads: the program, and the examples and component package built on it. */
-const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package"];
+/**
+ * What a deployment reads: the program, and the examples and component package built on it, with
+ * the built package (dist/, `npm run build:package`) the component package installs.
+ */
+const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package", "dist"];
 /** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
 const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
@@ -64,8 +68,13 @@ export function scratchProject(revision?: string): ScratchProject {
   fs.mkdirSync(dir);
   fs.mkdirSync(stateDir);
   try {
-    if (revision === undefined) copyFromWorkingTree(PROJECT_FILES, dir);
-    else extractFromGit(revision, PROJECT_FILES, dir);
+    if (revision === undefined) {
+      if (!fs.existsSync(path.join(ROOT, "dist"))) {
+        throw new Error(`${ROOT}/dist is missing: build the package first (npm run build:package)`);
+      }
+      copyFromWorkingTree(PROJECT_FILES, dir);
+    } else extractFromGit(revision, PROJECT_FILES, dir);
+    linkComponentPackageDependency(dir);
   } catch (e) {
     fs.rmSync(base, { recursive: true, force: true });
     throw e;
@@ -115,6 +124,25 @@ export function replaceProgram(project: ScratchProject): void {
     const text = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, `${text}${text.endsWith("\n") ? "" : "\n"}${salt}\n`);
   }
+}
+
+/**
+ * What `npm install` in the copy's component-package/ gives it: its `distributed-consul` dependency
+ * (`file:..`) as a link to the project copy, whose package.json names the built entry in dist/.
+ * The Pulumi SDKs resolve from the project's node_modules, one copy for the package and the
+ * components. A release whose component package imports ../components declares no such
+ * dependency and gets no link.
+ */
+function linkComponentPackageDependency(dir: string): void {
+  const manifest = path.join(dir, "component-package", "package.json");
+  if (!fs.existsSync(manifest)) return;
+  const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  if (!("distributed-consul" in dependencies)) return;
+  const modules = path.join(dir, "component-package", "node_modules");
+  fs.mkdirSync(modules, { recursive: true });
+  fs.symlinkSync(path.join("..", ".."), path.join(modules, "distributed-consul"), "dir");
 }
 
 function copyFromWorkingTree(entries: readonly string[], dir: string): void {
