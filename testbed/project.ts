@@ -74,7 +74,7 @@ export function scratchProject(revision?: string): ScratchProject {
       }
       copyFromWorkingTree(PROJECT_FILES, dir);
     } else extractFromGit(revision, PROJECT_FILES, dir);
-    linkComponentPackageDependency(dir);
+    linkPackageDependents(dir);
   } catch (e) {
     fs.rmSync(base, { recursive: true, force: true });
     throw e;
@@ -126,23 +126,29 @@ export function replaceProgram(project: ScratchProject): void {
   }
 }
 
+/** The folders of the project that depend on the package `distributed-consul` (`file:` the root). */
+const PACKAGE_DEPENDENTS = ["component-package", path.join("examples", "n-hosts")];
+
 /**
- * What `npm install` in the copy's component-package/ gives it: its `distributed-consul` dependency
- * (`file:..`) as a link to the project copy, whose package.json names the built entry in dist/.
- * The Pulumi SDKs resolve from the project's node_modules, one copy for the package and the
- * components. A release whose component package imports ../components declares no such
- * dependency and gets no link.
+ * What `npm install` gives the copy's component package and N-hosts example: their
+ * `distributed-consul` dependency as a link to the project copy, whose package.json names the built
+ * entry in dist/. The Pulumi SDKs resolve from the project's node_modules: one copy for the
+ * package, the components and the program. A release whose folders import ../components declares
+ * no such dependency and gets no link. (`pulumi install` of the YAML and Python examples installs
+ * the component package's dependencies itself, replacing the link.)
  */
-function linkComponentPackageDependency(dir: string): void {
-  const manifest = path.join(dir, "component-package", "package.json");
-  if (!fs.existsSync(manifest)) return;
-  const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  if (!("distributed-consul" in dependencies)) return;
-  const modules = path.join(dir, "component-package", "node_modules");
-  fs.mkdirSync(modules, { recursive: true });
-  fs.symlinkSync(path.join("..", ".."), path.join(modules, "distributed-consul"), "dir");
+function linkPackageDependents(dir: string): void {
+  for (const dependent of PACKAGE_DEPENDENTS) {
+    const manifest = path.join(dir, dependent, "package.json");
+    if (!fs.existsSync(manifest)) continue;
+    const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    if (!("distributed-consul" in dependencies)) continue;
+    const modules = path.join(dir, dependent, "node_modules");
+    fs.mkdirSync(modules, { recursive: true });
+    fs.symlinkSync(path.relative(modules, dir), path.join(modules, "distributed-consul"), "dir");
+  }
 }
 
 function copyFromWorkingTree(entries: readonly string[], dir: string): void {
