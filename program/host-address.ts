@@ -1,5 +1,5 @@
-import { Problem, error, inSubnet } from "../components";
 import { isIPv4 } from "node:net";
+import { Problem, error, inSubnet } from "../components";
 
 /** One address of a network interface, as Node's `os.networkInterfaces()` lists it. */
 export interface InterfaceAddress {

@@ -1,3 +1,9 @@
+// The stack program's settings (`distributed-consul:<name>`): every host setting as
+// core/host-settings.ts declares it, plus the two only the program has (how to reach a remote
+// Docker engine, and which stack a joining host reads), with the program's own defaults where they
+// differ from the library's. The program reads config through it (program/stack-settings.ts);
+// Pulumi.yaml's `config:` block and docs/configuration.md are generated from it
+// (`npm run docs:config`, program/config-reference.ts).
 import {
   HOST_SETTINGS,
   PulumiConfigType,
@@ -6,12 +12,6 @@ import {
   SettingSection,
   ValueOf,
 } from "../components";
-// The stack program's settings (`distributed-consul:<name>`): every host setting as
-// core/host-settings.ts declares it, plus the two only the program has (how to reach a remote
-// Docker engine, and which stack a joining host reads), with the program's own defaults where they
-// differ from the library's. The program reads config through it (program/stack-settings.ts);
-// Pulumi.yaml's `config:` block and docs/configuration.md are generated from it
-// (`npm run docs:config`, program/config-reference.ts).
 
 /**
  * The service a stack runs when config names none: the original setup's Elasticsearch, as a
