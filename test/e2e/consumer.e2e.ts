@@ -6,7 +6,7 @@
 // (dc1 has both servers; a KV write through one is read through the other), then destroyed. It
 // runs on empty hosts and leaves them empty: the next files deploy the same container names.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -33,23 +33,23 @@ const log = (text: string): void => {
   if (base) fs.appendFileSync(path.join(base, "consumer.log"), text);
 };
 
-/** Runs a command in `cwd`; its output goes to the log, a failure throws with its output. */
+/** Runs a command in `cwd`; its output (stdout and stderr) goes to the log and is returned. */
 function run(command: string, args: string[], cwd: string): string {
   log(`\n$ ${command} ${args.join(" ")}  (in ${cwd})\n`);
-  try {
-    const out = execFileSync(command, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    log(out);
-    return out;
-  } catch (e) {
-    const { stdout = "", stderr = "" } = e as { stdout?: string; stderr?: string };
-    log(`${stdout}${stderr}`);
-    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout}${stderr}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  log(output);
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed in ${cwd} (${result.error?.message ?? `exit ${result.status}`}):\n${output}`,
+    );
   }
+  return output;
 }
 
 async function containerAndVolumeNames(host: TestHost): Promise<string[]> {
