@@ -1,8 +1,9 @@
 // The component package (component-package/) as Pulumi infers its schema for YAML, Python and the other
 // languages: the same analyzer `pulumi package get-schema` runs, here offline and without the CLI,
 // on a copy outside this checkout whose node_modules holds what its `npm install` gives it: the
-// package distributed-consul (this repository's build, dist/: `npm test` builds it first) and the
-// Pulumi SDKs.
+// package distributed-consul (this repository, linked) and the Pulumi SDKs. The analyzer reads the
+// package's shipped TypeScript sources, as component-package/tsconfig.json maps the name (the
+// declarations lose what makes an enum an enum); `npm test` builds dist/ first.
 // It refuses argument types it cannot express (readonly arrays, string-literal unions, anonymous
 // or Omit<> types...), so a change that makes an argument inexpressible fails here.
 import * as assert from "assert";
