@@ -71,7 +71,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: ["^node_modules", "^examples/.*/node_modules", "^\\.golden"] },
+    exclude: { path: ["(^|/)node_modules/", "^\\.golden"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
