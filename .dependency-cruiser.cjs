@@ -2,7 +2,9 @@
 //   program (index.ts, program/) → operations/ → components/ → core/
 // core/ is pure: what Consul and registrator must be given, with no Pulumi import. bench/ and
 // testbed/ (the real test hosts' harness) sit beside the program; nothing outside test/ imports
-// test/. A rule broken here fails `npm test` with the rule's name and the import that breaks it.
+// test/. Everything outside the library (the program, operations, bench, testbed, the examples and
+// the component package) uses it through its public entry, components/index.ts, the compiled
+// package's entry, as a program that installed it does. A rule broken here fails `npm test` with the rule's name and the import that breaks it.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -50,6 +52,16 @@ module.exports = {
       to: { path: ["^(bench|testbed|test)/"] },
     },
     {
+      name: "library-through-its-entry",
+      severity: "error",
+      comment:
+        "Outside the library, components/ and core/ are reached through components/index.ts (the package's entry, `distributed-consul`) only: no deep path.",
+      from: {
+        path: "^(program|operations|bench|testbed|examples|component-package)/|^index\\.ts$",
+      },
+      to: { path: "^(components|core)/", pathNot: "^components/index\\.ts$" },
+    },
+    {
       name: "nothing-imports-test",
       severity: "error",
       comment: "test/ is the top: only tests import tests.",
@@ -59,7 +71,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: ["^node_modules", "^examples/.*/node_modules", "^\\.golden"] },
+    exclude: { path: ["(^|/)node_modules/", "^\\.golden"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },

@@ -4,7 +4,9 @@
 const namesFiles = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg));
 
 module.exports = {
-  require: ["ts-node/register/transpile-only"],
+  // tsconfig-paths: `distributed-consul` (the package's name, which examples/n-hosts imports) is
+  // components/index.ts, as tsconfig.json's `paths` says to the type-checker.
+  require: ["ts-node/register/transpile-only", "tsconfig-paths/register"],
   spec: namesFiles ? [] : ["test/**/*.test.ts"],
   timeout: 20000,
   "forbid-only": true,

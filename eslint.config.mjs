@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       "node_modules/",
       "bin/",
+      "dist/",
       ".pulumi-state/",
       "eslint.config.mjs",
       ".dependency-cruiser.cjs",

@@ -4,16 +4,27 @@
 // several runs per size. test/bench.test.ts runs one round of one host.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { GlobalConsul, InternalDc, Registrator } from "../components";
-import { AGENT_CONFIG_FILE, DATA_DIR, LOCAL_CONFIG_ENV, renderConfig } from "../core/agent-config";
-import { AGENT_ENTRYPOINT, agentStartScript } from "../core/agent-start";
-import { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
-import { leaderHealthcheck } from "../core/health";
-import { registratorCommand } from "../core/registrator-args";
-import { globalAgentConfig, internalAgentConfig } from "../core/server-settings";
-import { DEFAULT_CONSUL_IMAGE, DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
-import { agentOptions } from "../core/host-settings";
-import { DEFAULT_REGISTRATOR_IMAGE } from "../core/registrator-args";
+import {
+  AGENT_CONFIG_FILE,
+  AGENT_ENTRYPOINT,
+  DATA_DIR,
+  DEFAULT_CONSUL_IMAGE,
+  DEFAULT_GLOBAL_PORTS,
+  DEFAULT_INTERNAL_PORTS,
+  DEFAULT_REGISTRATOR_IMAGE,
+  DEFAULT_REGISTRATOR_OPTIONS,
+  GlobalConsul,
+  InternalDc,
+  LOCAL_CONFIG_ENV,
+  Registrator,
+  agentOptions,
+  agentStartScript,
+  globalAgentConfig,
+  internalAgentConfig,
+  leaderHealthcheck,
+  registratorCommand,
+  renderConfig,
+} from "../components";
 import { RegisteredHook, recordHooksUnderMocks } from "../testbed/mock-hooks";
 
 /** What `npm run bench` measures: the numbers of hosts, and the runs per number (a median). */

@@ -9,4 +9,4 @@ export {
   ConsulAclToken,
   AnonymousDnsAccess,
   CertificateAuthority,
-} from "../components";
+} from "distributed-consul";

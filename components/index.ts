@@ -1,8 +1,13 @@
 /**
- * The public surface of distributed-consul for programs that compose it: `ConsulHost` (one whole
- * host) and the building blocks it is made of, their
- * argument types, the pinned defaults, the whole-cluster topology check and the derivation of a
- * shared gossip key. The stack program's own config reading and checks are not part of it.
+ * The public entry of the `distributed-consul` package (compiled to `dist/components/index.js`):
+ * `ConsulHost` (one whole host) and the building blocks it is made of, their argument types, the
+ * pinned defaults, the whole-cluster topology check and the checks a program runs on the values it
+ * reads, the derivation of shared secrets, and the configuration the components give each
+ * container. Importing it registers no resource. Everything outside the library in this repository
+ * (the stack program, operations, bench, examples, the component package) imports it from here
+ * only; the stack program's own config reading is not part of it.
+ *
+ * @packageDocumentation
  */
 export * from "./consul-host";
 export * from "./host-args";
@@ -52,8 +57,34 @@ export type {
   Topology,
 } from "../core/topology";
 export { checkTopology } from "../core/topology";
+export type { JoinList, KeyNamer } from "../core/topology";
 export type { Problem } from "../core/problems";
-export { describeProblem, errorsOf } from "../core/problems";
+export { describeProblem, error, errorsOf, warning } from "../core/problems";
+// The checks a program runs on values it reads itself (config, the environment), each problem
+// naming the key it is given.
+export { checkServiceContainer } from "../core/service-container";
+export { checkCaPem } from "../core/server-tls";
+export { checkDockerContextEnv, checkDockerEngine, checkDockerHostEnv } from "../core/docker-host";
+export type { DockerEngineInfo } from "../core/docker-host";
+export { inSubnet } from "../core/validators";
+// Talking to a deployed agent's HTTP API, and where GlobalConsul's snapshots go: what day-two
+// tools (roll, restore) build on.
+export type { ConsulEndpoint, ConsulRequest, ConsulResponse } from "./consul-http";
+export { consulRequest } from "./consul-http";
+export type { SnapshotFile } from "../core/snapshot-files";
+export { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/snapshot-files";
+// The configuration the components give each container, for a program that declares the
+// containers itself (bench/compose.ts's plain-resource side does, to measure the components).
+export type { ConsulConfigDocument } from "../core/agent-config";
+export { AGENT_CONFIG_FILE, DATA_DIR, LOCAL_CONFIG_ENV, renderConfig } from "../core/agent-config";
+export type { AgentStart } from "../core/agent-start";
+export { AGENT_ENTRYPOINT, agentStartScript } from "../core/agent-start";
+export type { LeaderHealthcheck } from "../core/health";
+export { leaderHealthcheck } from "../core/health";
+export type { RegistratorOptions } from "../core/registrator-args";
+export { registratorCommand } from "../core/registrator-args";
+export type { GlobalServerSpec, InternalServerSpec } from "../core/server-settings";
+export { globalAgentConfig, internalAgentConfig } from "../core/server-settings";
 export { failOnProblems } from "./problems-error";
 export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
 export {

@@ -1,7 +1,7 @@
 // The global datacenter's health as the day-two scripts see it: a stack's outputs give the API, the
 // CA and the management token; autopilot's answer gives the verdict (core/autopilot-health).
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { ConsulEndpoint, consulRequest } from "../components/consul-http";
+import { ConsulEndpoint, consulRequest } from "../components";
 import {
   AutopilotExpectation,
   AutopilotVerdict,

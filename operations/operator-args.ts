@@ -1,6 +1,6 @@
 // The command lines of the day-two scripts (`npm run roll`, `npm run restore`), parsed and checked:
 // every mistake reported at once, naming the flag and the fix.
-import { CONFIG_NAMESPACE } from "../core/config-namespace";
+import { CONFIG_NAMESPACE } from "./config-namespace";
 
 /** One config value `npm run roll` sets on every stack: `--set <key>=<value>`. */
 export interface ConfigChange {

@@ -20,7 +20,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
-import { consulRequest } from "../components/consul-http";
+import {
+  DEFAULT_SNAPSHOTS_DIR,
+  consulRequest,
+  newestSnapshot,
+  snapshotFolder,
+} from "../components";
 import { StackApi, stackApi, waitForHealth } from "./cluster-health";
 import { describeVerdict } from "./autopilot-health";
 import {
@@ -31,8 +36,7 @@ import {
   stateAclObjects,
 } from "./acl-reconcile";
 import { parseRestoreArgs } from "./operator-args";
-import { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/snapshot-files";
-import { CONFIG_NAMESPACE } from "../core/config-namespace";
+import { CONFIG_NAMESPACE } from "./config-namespace";
 
 function fail(message: string): never {
   console.error(`restore: ${message}`);

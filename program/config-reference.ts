@@ -7,21 +7,24 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as prettier from "prettier";
-import { HOST_OUTPUTS, HOST_OUTPUT_NAMES } from "../components/host-outputs";
-import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
-import { CONFIG_NAMESPACE } from "../core/config-namespace";
+import {
+  AgentPorts,
+  DEFAULT_GLOBAL_PORTS,
+  DEFAULT_INTERNAL_PORTS,
+  DEFAULT_REGISTRATOR_SETTINGS,
+  HOST_OUTPUT_NAMES,
+  HOST_OUTPUTS,
+  PORT_NAMES,
+  SettingDeclaration,
+  SettingSection,
+} from "../components";
+import { CONFIG_NAMESPACE } from "../operations/config-namespace";
 import {
   CONSUL_HOST_FILE,
   HOST_ARGUMENTS_FILE,
   consulHostSource,
   hostArgumentsSource,
 } from "./generate-arguments";
-import {
-  DEFAULT_REGISTRATOR_SETTINGS,
-  PORT_NAMES,
-  SettingDeclaration,
-  SettingSection,
-} from "../core/host-settings";
 import {
   DEFAULT_SERVICE_SETTINGS,
   FORMER_NAMES,

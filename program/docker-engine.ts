@@ -1,7 +1,7 @@
 // What this stack's Docker engine says of itself, asked at preview so that an engine the project
 // cannot run on (Docker Desktop) is refused before any resource, with a reason (checkDockerEngine).
 import * as childProcess from "child_process";
-import { DockerEngineInfo } from "../core/docker-host";
+import { DockerEngineInfo } from "../components";
 import { isLocalDockerHost } from "./host-address";
 
 /** How long the engine may take to answer before the check is skipped. */

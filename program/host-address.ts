@@ -1,6 +1,5 @@
 import { isIPv4 } from "node:net";
-import { Problem, error } from "../core/problems";
-import { inSubnet } from "../core/validators";
+import { Problem, error, inSubnet } from "../components";
 
 /** One address of a network interface, as Node's `os.networkInterfaces()` lists it. */
 export interface InterfaceAddress {

@@ -5,9 +5,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulClusterArgs, ConsulHostArgs, failOnProblems } from "../components";
-import { describeProblem } from "../core/problems";
-import { checkDockerContextEnv, checkDockerEngine, checkDockerHostEnv } from "../core/docker-host";
+import {
+  ConsulClusterArgs,
+  ConsulHostArgs,
+  checkDockerContextEnv,
+  checkDockerEngine,
+  checkDockerHostEnv,
+  describeProblem,
+  failOnProblems,
+} from "../components";
 import { askDockerEngine } from "./docker-engine";
 import { ROUTE_TABLE_PATH } from "./host-address";
 import { checkStack, joinSources } from "./stack-topology";

@@ -11,7 +11,7 @@ import {
   SettingDeclaration,
   SettingSection,
   SettingValues,
-} from "../core/host-settings";
+} from "../components";
 
 /**
  * The service a stack runs when config names none: the original setup's Elasticsearch, as a

@@ -1,10 +1,8 @@
 // Reads this stack's config (`distributed-consul:<name>`) by walking the settings declaration
 // (program/settings.ts): each key by its declared type, defaulted, checked by its declared check,
 // and a renamed key still read under its former name, with a warning.
-import { CONFIG_NAMESPACE } from "../core/config-namespace";
-import { FieldType } from "../core/host-settings";
-import { Problem, error, warning } from "../core/problems";
-import { ServicePort } from "../core/service-registration";
+import { FieldType, Problem, ServicePort, error, warning } from "../components";
+import { CONFIG_NAMESPACE } from "../operations/config-namespace";
 import { InterfaceAddress, resolveHostAddress } from "./host-address";
 import {
   FORMER_NAMES,
@@ -15,7 +13,7 @@ import {
   isNotGiven,
 } from "./settings";
 
-export { CONFIG_NAMESPACE } from "../core/config-namespace";
+export { CONFIG_NAMESPACE } from "../operations/config-namespace";
 
 /** The full name of a project config key, as `pulumi config` and error messages spell it. */
 export function configKey(name: string): string {

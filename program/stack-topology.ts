@@ -1,11 +1,17 @@
-import { Problem, error } from "../core/problems";
+import {
+  HostTopology,
+  JoinList,
+  KeyNamer,
+  Problem,
+  checkCaPem,
+  checkServiceContainer,
+  checkSetting,
+  checkTopology,
+  error,
+  hostTopologyOf,
+} from "../components";
 import { configKey } from "./stack-settings";
 import { StackSettings } from "./settings";
-import { HostTopology, JoinList, KeyNamer, checkTopology } from "../core/topology";
-import { hostTopologyOf } from "../core/host-topology";
-import { checkServiceContainer } from "../core/service-container";
-import { checkCaPem } from "../core/server-tls";
-import { checkSetting } from "../core/host-settings";
 
 /** Names a topology setting as this project's stack config key (`distributed-consul:<key>`). */
 export const stackKeyOf: KeyNamer = (setting) => configKey(setting);

@@ -19,7 +19,7 @@ function cruise(cwd: string, paths: string[]): { status: number | null; report: 
 describe("layering (dependency-cruiser)", function () {
   this.timeout(60_000);
 
-  it("fails on a circle, an upward import, Pulumi in core/ and an import of test/", () => {
+  it("fails on a circle, an upward import, Pulumi in core/, an import of test/ and a deep path into the library", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layers-"));
     try {
       const files: Record<string, string> = {
@@ -31,6 +31,9 @@ describe("layering (dependency-cruiser)", function () {
         "operations/roll.ts": 'import { x } from "../program/x";\nexport const r = x;\n',
         "program/x.ts": 'import { h } from "../test/helper";\nexport const x = h;\n',
         "test/helper.ts": "export const h = 1;\n",
+        "components/index.ts": 'export { b } from "./b";\n',
+        "program/deep.ts": 'import { b } from "../components/b";\nexport const d = b;\n',
+        "program/entry.ts": 'import { b } from "../components";\nexport const e = b;\n',
         "node_modules/@pulumi/pulumi/index.js": "module.exports = {};\n",
         "node_modules/@pulumi/pulumi/package.json": '{"name":"@pulumi/pulumi","main":"index.js"}',
       };
@@ -45,10 +48,13 @@ describe("layering (dependency-cruiser)", function () {
         "core-is-pure",
         "operations-below-program",
         "nothing-imports-test",
+        "library-through-its-entry",
       ]) {
         assert.match(report, new RegExp(`error ${rule}:`), `${rule} not reported:\n${report}`);
       }
       assert.match(report, /core\/pure\.ts → components\/b\.ts/);
+      assert.match(report, /library-through-its-entry: program\/deep\.ts → components\/b\.ts/);
+      assert.doesNotMatch(report, /program\/entry\.ts/, "the entry is the way in");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,14 +1,20 @@
 // The component package (component-package/) as Pulumi infers its schema for YAML, Python and the other
-// languages: the same analyzer `pulumi package get-schema` runs, here offline and without the CLI.
+// languages: the same analyzer `pulumi package get-schema` runs, here offline and without the CLI,
+// on a copy outside this checkout whose node_modules holds what its `npm install` gives it: the
+// package distributed-consul (this repository, linked) and the Pulumi SDKs. The analyzer reads the
+// package's shipped TypeScript sources, as component-package/tsconfig.json maps the name (the
+// declarations lose what makes an enum an enum); `npm test` builds dist/ first.
 // It refuses argument types it cannot express (readonly arrays, string-literal unions, anonymous
 // or Omit<> types...), so a change that makes an argument inexpressible fails here.
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 
-const PACKAGE = path.join(__dirname, "..", "component-package");
+const ROOT = path.join(__dirname, "..");
+const SOURCE = path.join(ROOT, "component-package");
 const COMPONENTS = [
   "ConsulHost",
   "GlobalConsul",
@@ -20,21 +26,61 @@ const COMPONENTS = [
   "CertificateAuthority",
 ];
 
+/**
+ * component-package/ copied to a temporary folder, with node_modules as `npm install` makes it
+ * there (linked, not copied): distributed-consul is this repository (its package.json names the
+ * built entry), the Pulumi SDKs this repository's.
+ */
+function standaloneCopy(): string {
+  assert.ok(
+    fs.existsSync(path.join(ROOT, "dist", "components", "index.d.ts")),
+    "dist/ is missing: run `npm run build:package` (npm test does)",
+  );
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "component-package-")), "package");
+  fs.cpSync(SOURCE, dir, {
+    recursive: true,
+    filter: (src) => path.basename(src) !== "node_modules",
+  });
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(ROOT, path.join(dir, "node_modules", "distributed-consul"), "dir");
+  fs.symlinkSync(
+    path.join(ROOT, "node_modules", "@pulumi"),
+    path.join(dir, "node_modules", "@pulumi"),
+    "dir",
+  );
+  return dir;
+}
+
 let analyzed: AnalyzeResult | undefined;
 function schema(): AnalyzeResult {
-  const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
-    name: string;
-  };
-  analyzed ??= new Analyzer(PACKAGE, packageJson.name, packageJson, new Set(COMPONENTS)).analyze();
-  return analyzed;
+  if (analyzed) return analyzed;
+  const dir = standaloneCopy();
+  try {
+    const packageJson = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      name: string;
+    };
+    analyzed = new Analyzer(dir, packageJson.name, packageJson, new Set(COMPONENTS)).analyze();
+    return analyzed;
+  } finally {
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
 }
 
 describe("the component package's schema (component-package/)", () => {
   it("is named distributed-consul and holds the components", () => {
-    const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8")) as {
+    const packageJson = JSON.parse(fs.readFileSync(path.join(SOURCE, "package.json"), "utf8")) as {
       name: string;
+      dependencies: Record<string, string>;
     };
     assert.strictEqual(packageJson.name, "distributed-consul");
+    // It stands alone: it installs the library and the Pulumi SDKs it serves them with.
+    assert.deepStrictEqual(Object.keys(packageJson.dependencies).sort(), [
+      "@pulumi/consul",
+      "@pulumi/docker",
+      "@pulumi/pulumi",
+      "@pulumi/random",
+      "distributed-consul",
+    ]);
     assert.deepStrictEqual(Object.keys(schema().components).sort(), [...COMPONENTS].sort());
   });
 

@@ -15,6 +15,7 @@ interface Declared {
 }
 const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
   name: string;
+  main: string;
   runtime: { name: string };
   config: Record<string, Declared>;
 };
@@ -36,6 +37,16 @@ describe("Pulumi.yaml", () => {
   it("names the project and the Node.js runtime", () => {
     assert.strictEqual(project.name, "distributed-consul");
     assert.strictEqual(project.runtime.name, "nodejs");
+  });
+
+  it("runs the stack program, index.ts: package.json's main is the library's entry", () => {
+    // Without `main`, Pulumi would run package.json's `exports`/`main`: the library, which
+    // registers nothing.
+    assert.strictEqual(project.main, "index.ts");
+    const packageJson = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"),
+    ) as { main: string };
+    assert.notStrictEqual(packageJson.main, "index.ts");
   });
 
   it("disables the default docker and consul providers", () => {

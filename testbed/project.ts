@@ -25,9 +25,13 @@ const PROGRAM_FILES = [
   "Pulumi.node3.yaml",
   "package.json",
   "tsconfig.json",
+  "tsconfig.build.json",
 ];
-/** What a deployment reads: the program, and the examples and component package built on it. */
-const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package"];
+/**
+ * What a deployment reads: the program, and the examples and component package built on it, with
+ * the built package (dist/, `npm run build:package`) the component package installs.
+ */
+const PROJECT_FILES = [...PROGRAM_FILES, "examples", "component-package", "dist"];
 /** The line `pulumi stack init` adds to a stack file: the salt of the stack's secrets key. */
 const ENCRYPTION_SALT = /^encryptionsalt: .*$/m;
 
@@ -64,8 +68,13 @@ export function scratchProject(revision?: string): ScratchProject {
   fs.mkdirSync(dir);
   fs.mkdirSync(stateDir);
   try {
-    if (revision === undefined) copyFromWorkingTree(PROJECT_FILES, dir);
-    else extractFromGit(revision, PROJECT_FILES, dir);
+    if (revision === undefined) {
+      if (!fs.existsSync(path.join(ROOT, "dist"))) {
+        throw new Error(`${ROOT}/dist is missing: build the package first (npm run build:package)`);
+      }
+      copyFromWorkingTree(PROJECT_FILES, dir);
+    } else extractFromGit(revision, PROJECT_FILES, dir);
+    linkPackageDependents(dir);
   } catch (e) {
     fs.rmSync(base, { recursive: true, force: true });
     throw e;
@@ -114,6 +123,31 @@ export function replaceProgram(project: ScratchProject): void {
     const file = path.join(project.dir, entry);
     const text = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, `${text}${text.endsWith("\n") ? "" : "\n"}${salt}\n`);
+  }
+}
+
+/** The folders of the project that depend on the package `distributed-consul` (`file:` the root). */
+const PACKAGE_DEPENDENTS = ["component-package", path.join("examples", "n-hosts")];
+
+/**
+ * What `npm install` gives the copy's component package and N-hosts example: their
+ * `distributed-consul` dependency as a link to the project copy, whose package.json names the built
+ * entry in dist/. The Pulumi SDKs resolve from the project's node_modules: one copy for the
+ * package, the components and the program. A release whose folders import ../components declares
+ * no such dependency and gets no link. (`pulumi install` of the YAML and Python examples installs
+ * the component package's dependencies itself, replacing the link.)
+ */
+function linkPackageDependents(dir: string): void {
+  for (const dependent of PACKAGE_DEPENDENTS) {
+    const manifest = path.join(dir, dependent, "package.json");
+    if (!fs.existsSync(manifest)) continue;
+    const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    if (!("distributed-consul" in dependencies)) continue;
+    const modules = path.join(dir, dependent, "node_modules");
+    fs.mkdirSync(modules, { recursive: true });
+    fs.symlinkSync(path.relative(modules, dir), path.join(modules, "distributed-consul"), "dir");
   }
 }
 

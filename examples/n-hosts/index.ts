@@ -10,7 +10,7 @@ import {
   failOnProblems,
   generatedClusterSecrets,
   hostTopologyOf,
-} from "../../components";
+} from "distributed-consul";
 
 /** One entry of the `hosts` config list: ConsulHost's nodeName, hostAddress and dockerHost. */
 type Host = {
