@@ -96,7 +96,7 @@ describe("the package as a user installs it: npm pack, a new project, the README
 
   after(async function () {
     if (stack) {
-      await stack.destroy({ onOutput: log }).catch((e: unknown) => {
+      await stack.destroy({ onOutput: log, runProgram: true }).catch((e: unknown) => {
         failed = true;
         console.error(`destroy of the consumer's stack failed: ${String(e)}`);
       });
@@ -208,7 +208,7 @@ describe("the package as a user installs it: npm pack, a new project, the README
 
   it("destroys everything it made on both hosts", async () => {
     assert.ok(stack);
-    const result = await stack.destroy({ onOutput: log });
+    const result = await stack.destroy({ onOutput: log, runProgram: true });
     assert.strictEqual(result.summary.result, "succeeded");
     stack = undefined;
     for (const i of [0, 1]) assert.deepStrictEqual(await leftoversOn(i), [], hostAt(i).stack);
