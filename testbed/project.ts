@@ -1,11 +1,13 @@
 // The project as a user has it, in a scratch folder: the shipped program and stack files plus
 // per-host overrides, deployed through Pulumi's Automation API on a file backend.
+import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost } from "./environment";
+import { docker } from "./probes";
 
 const ROOT = path.join(__dirname, "..");
 /**
@@ -289,4 +291,27 @@ export function containersOf(n: number): string[] {
 /** The volumes a shipped stack makes on host n (1-based): both servers' data. */
 export function volumesOf(n: number): string[] {
   return [`consul-dc1-node${n}-data`, `consul-vm${n}-node${n}-data`];
+}
+
+/** The containers and volumes a shipped stack makes that host n (1-based) still has. */
+export async function leftoversOn(host: TestHost, n: number): Promise<string[]> {
+  const ours = new Set([...containersOf(n), ...volumesOf(n)]);
+  const containers = await docker(host, "ps", "-a", "--format", "{{.Names}}");
+  const volumes = await docker(host, "volume", "ls", "-q");
+  return `${containers}\n${volumes}`.split("\n").filter((name) => ours.has(name));
+}
+
+/**
+ * Fails, naming the host and how to clean it, when a host still holds containers or volumes of
+ * an earlier run: a fresh backend cannot manage them. Each real-suite file checks this first.
+ */
+export async function assertNoLeftovers(hosts: readonly TestHost[]): Promise<void> {
+  for (const [i, host] of hosts.entries()) {
+    assert.deepStrictEqual(
+      await leftoversOn(host, i + 1),
+      [],
+      `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
+        `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
+    );
+  }
 }

@@ -14,7 +14,12 @@ import * as path from "path";
 import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { TestEnvironment, TestHost, readTestEnvironment } from "../../testbed/environment";
 import { consumerProgram, readmeExample, writeConsumerProject } from "../../testbed/consumer";
-import { containersOf, volumesOf } from "../../testbed/project";
+import {
+  assertNoLeftovers,
+  containersOf,
+  leftoversOn as leftovers,
+  volumesOf,
+} from "../../testbed/project";
 import { ConsulAccess, consulGet, consulPut, docker, eventually } from "../../testbed/probes";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -52,16 +57,9 @@ function run(command: string, args: string[], cwd: string): string {
   return output;
 }
 
-async function containerAndVolumeNames(host: TestHost): Promise<string[]> {
-  const containers = await docker(host, "ps", "-a", "--format", "{{.Names}}");
-  const volumes = await docker(host, "volume", "ls", "-q");
-  return `${containers}\n${volumes}`.split("\n").filter(Boolean);
-}
-
-/** The containers and volumes a host of the README's example makes on host i (0-based). */
+/** The containers and volumes of a shipped stack's names still on host i (0-based). */
 async function leftoversOn(i: number): Promise<string[]> {
-  const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
-  return (await containerAndVolumeNames(hostAt(i))).filter((name) => ours.has(name));
+  return leftovers(hostAt(i), i + 1);
 }
 
 async function raft(
@@ -79,14 +77,7 @@ describe("the package as a user installs it: npm pack, a new project, the README
 
   before(async function () {
     env = readTestEnvironment();
-    for (const [i, host] of env.hosts.entries()) {
-      assert.deepStrictEqual(
-        await leftoversOn(i),
-        [],
-        `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
-          `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
-      );
-    }
+    await assertNoLeftovers(env.hosts);
     base = fs.mkdtempSync(path.join(os.tmpdir(), "dc-consumer-"));
   });
 

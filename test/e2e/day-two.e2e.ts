@@ -28,6 +28,8 @@ import {
   scratchProject,
   containersOf,
   volumesOf,
+  assertNoLeftovers,
+  leftoversOn as leftovers,
 } from "../../testbed/project";
 import { ConsulAccess, consulGet, consulPut, docker, eventually } from "../../testbed/probes";
 import { Workload, WorkloadSummary, describeSummary, leaderlessWindows } from "./workload";
@@ -315,11 +317,7 @@ function npmRun(
 
 /** Containers and volumes of the stacks still on host i (0-based). */
 async function leftoversOn(i: number): Promise<string[]> {
-  const host = hostAt(i);
-  const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
-  const containers = await docker(host, "ps", "-a", "--format", "{{.Names}}");
-  const volumes = await docker(host, "volume", "ls", "-q");
-  return `${containers}\n${volumes}`.split("\n").filter((name) => ours.has(name));
+  return leftovers(hostAt(i), i + 1);
 }
 
 /** The ID of an image on host i, `undefined` when it lacks it. */
@@ -332,14 +330,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
 
   before(async function () {
     env = readThreeHostEnvironment();
-    for (const [i, host] of env.hosts.entries()) {
-      assert.deepStrictEqual(
-        await leftoversOn(i),
-        [],
-        `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
-          `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
-      );
-    }
+    await assertNoLeftovers(env.hosts);
     project = scratchProject();
     for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
   });

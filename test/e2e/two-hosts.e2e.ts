@@ -21,7 +21,8 @@ import {
   oneHostStack,
   scratchProject,
   containersOf,
-  volumesOf,
+  assertNoLeftovers,
+  leftoversOn as leftovers,
 } from "../../testbed/project";
 import {
   ConsulAccess,
@@ -160,19 +161,9 @@ function resolveOn(i: number, name: string): Promise<string[]> {
   return resolveFromContainer(env, hostAt(i), consulImage(), name);
 }
 
-async function containerNames(host: TestHost): Promise<string[]> {
-  return (await docker(host, "ps", "-a", "--format", "{{.Names}}")).split("\n").filter(Boolean);
-}
-
-async function volumeNames(host: TestHost): Promise<string[]> {
-  return (await docker(host, "volume", "ls", "-q")).split("\n").filter(Boolean);
-}
-
 /** Containers and volumes of the stacks still on host i (0-based). */
 async function leftoversOn(i: number): Promise<string[]> {
-  const host = hostAt(i);
-  const ours = new Set([...containersOf(i + 1), ...volumesOf(i + 1)]);
-  return [...(await containerNames(host)), ...(await volumeNames(host))].filter((n) => ours.has(n));
+  return leftovers(hostAt(i), i + 1);
 }
 
 /** Destroys node2, then node1 (as a user tears down), and checks that nothing of theirs is left. */
@@ -266,15 +257,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
 
   before(async function () {
     env = readTestEnvironment();
-    // A fresh backend cannot manage what an earlier, interrupted run left on the hosts.
-    for (const [i, host] of env.hosts.entries()) {
-      assert.deepStrictEqual(
-        await leftoversOn(i),
-        [],
-        `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
-          `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
-      );
-    }
+    await assertNoLeftovers(env.hosts);
     project = scratchProject();
     for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
   });
