@@ -575,9 +575,13 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
       ackedAfterLoss.length > 0,
       "node1 and node2 acknowledged no write once node3's engine was gone",
     );
+    // When node3 led, losing it is the leader's host cut off: the partition case of step 3, with
+    // its bound (a second election round on Consul 1.14, see docs/day-two.md); otherwise no
+    // election is needed and the kill's bound holds.
+    const gapBound = ledBefore === 2 ? PARTITION_BOUND_MS : FAILOVER_BOUND_MS;
     assert.ok(
-      summary.longestGap.ms <= FAILOVER_BOUND_MS,
-      `node1 and node2 went ${seconds(summary.longestGap.ms)} without an acknowledged write (${ledBefore === 2 ? "node3 led: a failover" : "node3 did not lead"})`,
+      summary.longestGap.ms <= gapBound,
+      `node1 and node2 went ${seconds(summary.longestGap.ms)} without an acknowledged write (${ledBefore === 2 ? "node3 led: a failover" : "node3 did not lead"}), more than ${seconds(gapBound)}`,
     );
     if (ledBefore !== 2) {
       assert.strictEqual(
