@@ -28,7 +28,8 @@ import { Problem } from "../core/problems";
 import { failOnProblems } from "./problems-error";
 import { AgentPorts } from "../core/agent-ports";
 import { LOCAL_DOCKER_HOST } from "../core/docker-host";
-import { SnapshotHookArgs, snapshotBeforeDelete } from "./snapshot-hook";
+import { SnapshotHookArgs, beforeServerDelete } from "./snapshot-hook";
+import { ConsulEndpoint } from "./consul-http";
 import { explainFailureHook } from "./failure-hook";
 
 /**
@@ -363,6 +364,15 @@ export interface ConsulServerDeclaration {
    * @default none
    */
   readonly snapshot?: Omit<SnapshotHookArgs, "containerName">;
+  /**
+   * This server's own API, asked to leave its cluster before Pulumi deletes its container (see
+   * `beforeServerDelete`): then only a removal Pulumi makes is a leave. Its container's restart
+   * policy is `on-failure`, so that the agent's clean exit after that leave is not undone, while
+   * a crash or a stop by its engine's or host's shutdown (exit 1: no leave on SIGTERM) restarts
+   * it. Default: no leave; restart `unless-stopped`.
+   * @default no leave
+   */
+  readonly leave?: pulumi.Input<ConsulEndpoint>;
 }
 
 /** The Docker resources behind one Consul server agent. */
@@ -442,7 +452,7 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       entrypoints: [...AGENT_ENTRYPOINT],
       command: [script],
       networkMode: "host",
-      restart: "unless-stopped",
+      restart: decl.leave ? "on-failure" : "unless-stopped",
       envs,
       // Consul's own containers are not services for registrator to publish.
       labels: [{ label: "SERVICE_IGNORE", value: "true" }],
@@ -451,8 +461,8 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       healthcheck,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,
-      // Stop (SIGTERM) before removing, on destroy and on replacement, so a server can leave its
-      // cluster gracefully (leave_on_terminate) rather than be killed and leave it without quorum.
+      // Stop (SIGTERM) before removing, on destroy and on replacement, so an agent shuts down
+      // cleanly (a server asked to leave has left by then, see `leave`) rather than be killed.
       destroyGraceSeconds: SERVER_STOP_GRACE_SECONDS,
     },
     {
@@ -464,9 +474,16 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       // One snapshot hook serves every server of the program (a fixed name: see snapshot-hook);
       // error hooks run only for this resource's own create or update, named after it.
       hooks: {
-        beforeDelete: decl.snapshot
-          ? [snapshotBeforeDelete({ containerName: decl.containerName, ...decl.snapshot })]
-          : [],
+        beforeDelete:
+          decl.snapshot || decl.leave
+            ? [
+                beforeServerDelete({
+                  containerName: decl.containerName,
+                  snapshot: decl.snapshot,
+                  leave: decl.leave,
+                }),
+              ]
+            : [],
         onError: [
           explainFailureHook({
             name: `${decl.name}-explain-failure`,

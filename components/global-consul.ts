@@ -50,9 +50,10 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    */
   readonly bootstrapExpect?: number;
   /**
-   * How many servers the global datacenter is built for (one per host). Autopilot removes a dead
-   * server (`cleanup_dead_servers`) only while a majority of this many remain (`min_quorum`);
-   * Consul applies it when the datacenter is first bootstrapped. Default: `bootstrapExpect`, else 3.
+   * How many servers the global datacenter is built for (one per host). Autopilot never removes a
+   * dead server (`cleanup_dead_servers`) while only this many voters remain (`min_quorum`), so a
+   * server that comes back is a voter at once; Consul applies it when the datacenter is first
+   * bootstrapped. Default: `bootstrapExpect`, else 3.
    * @default bootstrapExpect, else 3
    */
   readonly serverCount?: number;
@@ -93,9 +94,10 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
 /** Where and how a `GlobalConsul` saves a snapshot before its container is deleted. */
 export interface GlobalConsulSnapshots extends SnapshotSettings {
   /**
-   * A token allowed to take snapshots (the management token); a Pulumi secret. Default: the
-   * management token when this server holds it (`acl.managementToken`); with ACLs on and no token,
-   * the datacenter refuses and the hook warns.
+   * A token allowed to take snapshots and to make this server leave (`agent:write`): the
+   * management token; a Pulumi secret. The delete hook uses it for both, snapshots on or off.
+   * Default: the management token when this server holds it (`acl.managementToken`); with ACLs on
+   * and no token, the datacenter refuses and the hook warns.
    * @default acl.managementToken
    */
   readonly token?: pulumi.Input<string>;
@@ -300,6 +302,11 @@ export class GlobalConsul extends pulumi.ComponentResource {
           : []),
       ]);
 
+    // This server's own API, for the delete hook's snapshot (asked first) and leave.
+    const scheme = tlsArg ? "https" : "http";
+    const ownApiUrl = resolved.apply(
+      (r) => `${scheme}://${hostPort(r.hostAddress, tlsArg ? ports.https : ports.http)}`,
+    );
     const { container } = declareConsulServer({
       parent: this,
       name,
@@ -326,24 +333,28 @@ export class GlobalConsul extends pulumi.ComponentResource {
                 pulumi
                   .all([
                     resolved,
+                    ownApiUrl,
                     pulumi.output(args.snapshots?.otherApiAddresses ?? []),
                     tlsArg?.caCertificate,
                     args.snapshots?.token ?? acl?.managementToken,
                   ])
-                  .apply(([r, others, caCertificate, token]) => {
-                    const scheme = tlsArg ? "https" : "http";
-                    const own = hostPort(r.hostAddress, tlsArg ? ports.https : ports.http);
-                    return {
-                      datacenter: r.globalDatacenter,
-                      nodeName: r.nodeName,
-                      apiUrls: [...new Set([own, ...others])].map((a) => `${scheme}://${a}`),
-                      caCertificate,
-                      token,
-                    };
-                  }),
+                  .apply(([r, own, others, caCertificate, token]) => ({
+                    datacenter: r.globalDatacenter,
+                    nodeName: r.nodeName,
+                    apiUrls: [...new Set([own, ...others.map((a) => `${scheme}://${a}`)])],
+                    caCertificate,
+                    token,
+                  })),
               ),
             }
           : undefined,
+      // A removal Pulumi makes is the only planned one: the server leaves then (agent:write on
+      // its node: the management token), and not when its engine or host restarts.
+      leave: pulumi.secret(
+        pulumi
+          .all([ownApiUrl, tlsArg?.caCertificate, args.snapshots?.token ?? acl?.managementToken])
+          .apply(([url, caCertificate, token]) => ({ url, caCertificate, token })),
+      ),
     });
 
     const at = (port: number) => resolved.apply((r) => hostPort(r.hostAddress, port));

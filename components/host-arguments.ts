@@ -48,9 +48,9 @@ export interface HostArguments {
    */
   readonly bootstrapExpect?: number;
   /**
-   * How many global servers (hosts) the cluster is built for: autopilot removes a dead server
-   * only while a majority of this many remain (`min_quorum`), applied when dc1 is first
-   * bootstrapped.
+   * How many global servers (hosts) the cluster is built for: autopilot never removes a dead
+   * server while only this many voters remain (`min_quorum`), so a server that comes back is a
+   * voter at once; applied when dc1 is first bootstrapped.
    * @default bootstrapExpect, else 3
    */
   readonly serverCount?: number;

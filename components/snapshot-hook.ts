@@ -1,5 +1,8 @@
-// The hook that saves a Raft snapshot of the global datacenter before one of its server containers
-// is deleted (a replacement, or `pulumi destroy --run-program`), on the machine running Pulumi.
+// The hook that runs before one of the global datacenter's server containers is deleted (a
+// replacement, a roll, or `pulumi destroy --run-program`), on the machine running Pulumi: it saves
+// a Raft snapshot of the datacenter, then asks the server to leave its cluster. Only a removal
+// Pulumi makes is planned: a server whose engine or host restarts does not leave (see
+// core/server-settings).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -44,6 +47,26 @@ export interface SnapshotHookArgs {
    * @default 60
    */
   readonly timeoutSeconds?: number;
+}
+
+/**
+ * Arguments of {@link beforeServerDelete}: what happens before one server container is deleted.
+ */
+export interface ServerDeleteHookArgs {
+  /** The Docker container's name (how the hook finds these settings when it runs). */
+  readonly containerName: pulumi.Input<string>;
+  /**
+   * Save a snapshot first. Default: none.
+   * @default none
+   */
+  readonly snapshot?: Omit<SnapshotHookArgs, "containerName">;
+  /**
+   * This server's own API, asked to leave its cluster (`PUT /v1/agent/leave`, `agent:write`:
+   * the management token) once the snapshot is saved, so that the others' Raft configuration
+   * shrinks before it goes. An Output (the token inside stays a secret). Default: no leave.
+   * @default no leave
+   */
+  readonly leave?: pulumi.Input<ConsulEndpoint>;
 }
 
 /**
@@ -124,8 +147,42 @@ interface SnapshotTarget {
   readonly timeoutMs: number;
 }
 
+/** What the hook does for one declared server container. */
+interface DeleteTarget {
+  readonly snapshot?: SnapshotTarget;
+  readonly leave?: ConsulEndpoint;
+}
+
 /** Declared server containers of this process, by Docker container name. */
-const targets = new Map<string, SnapshotTarget>();
+const targets = new Map<string, DeleteTarget>();
+
+/** How long a leave may take: a leaving leader hands over and waits to be removed from Raft. */
+const LEAVE_TIMEOUT_MS = 60_000;
+
+/** Whether a leave was acknowledged, or why not. */
+export type LeaveOutcome = { readonly left: true } | { readonly failure: string };
+
+/**
+ * Asks the agent at `endpoint` to leave its cluster gracefully and stop (`PUT /v1/agent/leave`).
+ * Its container then exits 0, which its `on-failure` restart policy does not restart. Never
+ * throws: a server that cannot be asked to leave is still deleted, and stays a failed voter
+ * until it is forgotten (see docs/day-two.md).
+ */
+export async function leaveCluster(endpoint: ConsulEndpoint): Promise<LeaveOutcome> {
+  try {
+    const answer = await consulRequest(endpoint, {
+      method: "PUT",
+      path: "/v1/agent/leave",
+      timeoutMs: LEAVE_TIMEOUT_MS,
+    });
+    if (answer.status === 200) return { left: true };
+    return {
+      failure: `${endpoint.url} answered ${answer.status}: ${answer.body.trim().slice(0, 200)}`,
+    };
+  } catch (e) {
+    return { failure: (e as Error).message };
+  }
+}
 /** The hook of each program run (its root stack resource), made on first use. */
 const hooks = new WeakMap<object, pulumi.ResourceHook>();
 
@@ -139,10 +196,27 @@ const hooks = new WeakMap<object, pulumi.ResourceHook>();
  * resolved when the program runs; a relative `dir` is taken from the working directory then.
  */
 export function snapshotBeforeDelete(args: SnapshotHookArgs): pulumi.ResourceHook {
-  const dir = path.resolve(args.dir);
-  const timeoutMs = (args.timeoutSeconds ?? 60) * 1000;
-  pulumi.all([args.containerName, args.source]).apply(([name, source]) => {
-    targets.set(name, { source, dir, keep: args.keep, timeoutMs });
+  const { containerName, ...snapshot } = args;
+  return beforeServerDelete({ containerName, snapshot });
+}
+
+/**
+ * The `beforeDelete` hook for a server container of the global datacenter, with `args` recorded
+ * for it: when Pulumi deletes the container it saves a snapshot (when asked, see
+ * {@link snapshotBeforeDelete}), then asks the server to leave (when asked, see
+ * {@link leaveCluster}), logging each outcome, and lets the delete go on either way. It is the
+ * one hook of {@link SNAPSHOT_HOOK_NAME} (the name predates the leave; it stays, since the state
+ * of deployed containers records it).
+ */
+export function beforeServerDelete(args: ServerDeleteHookArgs): pulumi.ResourceHook {
+  const snapshot = args.snapshot;
+  const dir = snapshot ? path.resolve(snapshot.dir) : "";
+  const timeoutMs = (snapshot?.timeoutSeconds ?? 60) * 1000;
+  pulumi.all([args.containerName, snapshot?.source, args.leave]).apply(([name, source, leave]) => {
+    targets.set(name, {
+      snapshot: snapshot && source ? { source, dir, keep: snapshot.keep, timeoutMs } : undefined,
+      leave,
+    });
   });
   const stack = pulumi.runtime.getStackResource();
   const existing = stack === undefined ? undefined : hooks.get(stack);
@@ -152,16 +226,31 @@ export function snapshotBeforeDelete(args: SnapshotHookArgs): pulumi.ResourceHoo
   return hook;
 }
 
-/** The hook's callback: the deleted container's snapshot, found by its Docker name. */
+/** The hook's callback: the deleted container's snapshot and leave, found by its Docker name. */
 async function runSnapshotHook(hook: pulumi.ResourceHookArgs): Promise<void> {
   const name = containerNameOf(hook);
   const target = name === undefined ? undefined : targets.get(name);
   if (target === undefined) {
     await pulumi.log.warn(
-      `No snapshot saved before deleting ${name ?? hook.name}: this program no longer declares it, so its datacenter's API and token are unknown here. Save one by hand first if you need it (consul snapshot save, with the management token).`,
+      `No snapshot saved before deleting ${name ?? hook.name}, and the server is not asked to leave: this program no longer declares it, so its datacenter's API and token are unknown here. Save one by hand first if you need it (consul snapshot save, with the management token), and remove the server from Raft afterwards if it stays listed (npm run forget).`,
     );
     return;
   }
+  if (target.snapshot) await takeSnapshot(name ?? hook.name, target.snapshot);
+  if (target.leave) {
+    const outcome = await leaveCluster(target.leave);
+    if ("left" in outcome) {
+      await pulumi.log.info(`${name} left its cluster before its container is deleted.`);
+    } else {
+      await pulumi.log.warn(
+        `${name} could not be asked to leave its cluster (going on; it stops without leaving and stays listed as a failed voter until it is back, or until npm run forget removes it): ${outcome.failure}`,
+      );
+    }
+  }
+}
+
+/** Saves the snapshot of one target and logs where, or why none could be taken. */
+async function takeSnapshot(name: string, target: SnapshotTarget): Promise<void> {
   const { source } = target;
   const outcome = await saveSnapshot(source, target.dir, target.keep, target.timeoutMs);
   if ("saved" in outcome) {

@@ -68,13 +68,22 @@ export interface AgentSettings extends AgentOptions {
   /** ACL settings. */
   readonly acl: AclSettings;
   /**
-   * Leave the cluster gracefully on SIGTERM (`docker stop`, replacement, destroy), so the other
-   * servers shrink their Raft configuration instead of waiting for a peer that is gone.
+   * Leave the cluster gracefully on SIGTERM (`leave_on_terminate`). A server that leaves shrinks
+   * the others' Raft configuration; one that stops without leaving stays a voter, and is one again
+   * as soon as it is back. Global servers do not: their engine's or host's restart must not cost
+   * the cluster a voter; they leave when Pulumi removes them, through their delete hook.
    */
   readonly leaveOnTerminate: boolean;
   /**
+   * Rejoin the members it knew after it left (`rejoin_after_leave`): a server that left (a
+   * replacement, an operator's `consul leave`) and starts again on the same data joins its
+   * cluster again, as after a crash; a bootstrap server has no `retry_join` to find the others.
+   * @default false
+   */
+  readonly rejoinAfterLeave?: boolean;
+  /**
    * Autopilot's removal of dead servers, for a datacenter of several servers: dead servers are
-   * removed (`cleanup_dead_servers`) while at least `minQuorum` servers remain (`min_quorum`).
+   * removed (`cleanup_dead_servers`) only while more than `minQuorum` voters remain (`min_quorum`).
    * Consul applies these keys when the datacenter is first bootstrapped; later changes go through
    * `consul operator autopilot set-config`. Default: not written (a one-server datacenter).
    * @default not written
@@ -217,9 +226,7 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     log_level: settings.logLevel,
     disable_update_check: true,
     leave_on_terminate: settings.leaveOnTerminate,
-    // After a graceful leave, a restarted agent rejoins the members it knew (its Serf snapshot),
-    // as after a crash: the bootstrap server has no retry_join to find the others again.
-    ...(settings.leaveOnTerminate ? { rejoin_after_leave: true } : {}),
+    ...(settings.rejoinAfterLeave ? { rejoin_after_leave: true } : {}),
     // The gossip key comes from configuration (`encrypt`), not from a keyring file in the data
     // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
     disable_keyring_file: true,

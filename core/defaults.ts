@@ -42,6 +42,6 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
 
 /**
  * How many global servers (hosts) a cluster is built for unless told: the shipped project's three
- * stacks. Autopilot's `min_quorum` is its majority.
+ * stacks. It is autopilot's `min_quorum`.
  */
 export const DEFAULT_SERVER_COUNT = 3;

@@ -353,9 +353,9 @@ export const HOST_SETTINGS = {
     check: checkServerCount,
   }),
   /**
-   * How many global servers (hosts) the cluster is built for: autopilot removes a dead server
-   * only while a majority of this many remain (`min_quorum`), applied when dc1 is first
-   * bootstrapped.
+   * How many global servers (hosts) the cluster is built for: autopilot never removes a dead
+   * server while only this many voters remain (`min_quorum`), so a server that comes back is a
+   * voter at once; applied when dc1 is first bootstrapped.
    * @default bootstrapExpect, else 3
    */
   serverCount: unset<number, false>({
@@ -363,7 +363,7 @@ export const HOST_SETTINGS = {
     type: "integer",
     input: false,
     description:
-      "How many global servers (hosts) the cluster is built for (0 - unset: bootstrapExpect, else 3). Autopilot removes a dead server only while a majority of this many remain (min_quorum); Consul applies it when dc1 is first bootstrapped.",
+      "How many global servers (hosts) the cluster is built for (0 - unset: bootstrapExpect, else 3). Autopilot never removes a dead server while only this many voters remain (min_quorum), so a server that comes back is a voter at once; Consul applies it when dc1 is first bootstrapped.",
     check: checkServerCount,
   }),
   /**

@@ -38,8 +38,8 @@ export interface GlobalServerSpec extends ServerSpec {
   /** LAN addresses (`host:serf_lan`) of the other global servers to join (`retry_join`). */
   readonly joinAddresses: readonly string[];
   /**
-   * How many servers the global datacenter is built for (one per host): autopilot removes dead
-   * servers only while a majority of this many remain (`min_quorum`).
+   * How many servers the global datacenter is built for (one per host): autopilot removes no dead
+   * server while only this many voters remain (`min_quorum`).
    */
   readonly serverCount: number;
 }
@@ -121,13 +121,18 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
     ...agentOptionsOf(opts),
     primaryDatacenter: opts.globalDatacenter,
     acl: { enabled: opts.aclEnabled, tokenReplication: false },
-    // A stopped or destroyed host's server leaves, so two hosts keep a quorum when one goes
-    // (`pulumi destroy` of node2 leaves node1 a working one-server cluster, and node2's objects
-    // in dc1 can still be deleted through it). A crash (no SIGTERM) still counts as a failure.
-    leaveOnTerminate: true,
-    // A dead server (a host lost without leaving) is removed from Raft, so the others' quorum is
-    // counted without it; never below a majority of the servers the cluster is built for.
-    autopilot: { minQuorum: majority(opts.serverCount) },
+    // Planned and unplanned stops are told apart. A server leaves the Raft configuration only
+    // when Pulumi removes its container (its delete hook asks it to leave: `pulumi destroy`, a
+    // replacement, a roll), so `destroy` of node2 still leaves node1 a working one-server cluster.
+    // A stop it did not ask for (its engine or host restarting, a crash, a partition) keeps it a
+    // voter, and a voter again as soon as it is back: no re-admission as a non-voter, no minute
+    // with one voter fewer.
+    leaveOnTerminate: false,
+    // After its leave, the same server on the same data (a replacement) joins its cluster again.
+    rejoinAfterLeave: true,
+    // Autopilot never removes a dead server of the cluster as built (a host lost for good is
+    // removed with `npm run forget`, see docs/day-two.md); beyond that count it cleans up.
+    autopilot: { minQuorum: opts.serverCount },
   };
 }
 

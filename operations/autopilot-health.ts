@@ -4,6 +4,8 @@
 
 /** One server as autopilot reports it (the fields the verdict reads). */
 export interface AutopilotServer {
+  /** Raft server ID (the node ID). */
+  readonly ID?: string;
   /** Node name. */
   readonly Name: string;
   /** `host:port` of its server RPC. */

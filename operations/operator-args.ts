@@ -32,6 +32,17 @@ export interface RestoreArgs {
   readonly stacks?: readonly string[];
 }
 
+/** What `npm run forget` was asked to do. */
+export interface ForgetArgs {
+  /** The node name of the global server to remove, e.g. `node3`. */
+  readonly node: string;
+  /**
+   * Stacks whose global server is asked, in order, until one answers; `undefined`: every stack
+   * of the project but the forgotten node's.
+   */
+  readonly via?: readonly string[];
+}
+
 /** Default seconds `npm run roll` waits for a healthy cluster after each stack. */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 
@@ -73,15 +84,19 @@ function flags(
   return found;
 }
 
-function stackList(value: string | undefined, problems: string[]): string[] | undefined {
+function stackList(
+  value: string | undefined,
+  problems: string[],
+  flag = "stacks",
+): string[] | undefined {
   if (value === undefined) return undefined;
   const stacks = value
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
-  if (stacks.length === 0) problems.push("--stacks needs at least one stack name (node1,node2).");
+  if (stacks.length === 0) problems.push(`--${flag} needs at least one stack name (node1,node2).`);
   const twice = stacks.filter((s, i) => stacks.indexOf(s) !== i);
-  if (twice.length > 0) problems.push(`--stacks names ${twice.join(", ")} more than once.`);
+  if (twice.length > 0) problems.push(`--${flag} names ${twice.join(", ")} more than once.`);
   return stacks;
 }
 
@@ -150,6 +165,22 @@ export function parseRestoreArgs(argv: readonly string[], defaultDir: string): P
   return problems.length > 0 || stack === undefined
     ? { problems }
     : { args: { stack, file, dir, stacks } };
+}
+
+/** Parses `npm run forget -- --node node3 [--via node1,node2]`. */
+export function parseForgetArgs(argv: readonly string[]): Parsed<ForgetArgs> {
+  const problems: string[] = [];
+  const found = flags(argv, ["node", "via"], problems);
+  const node = single(found, "node", problems);
+  if (node === undefined || node.trim() === "")
+    problems.push(
+      "--node is required: the node name of the lost host's global server (e.g. --node node3).",
+    );
+  const viaText = single(found, "via", problems);
+  const via = stackList(viaText, problems, "via");
+  return problems.length > 0 || node === undefined
+    ? { problems }
+    : { args: { node: node.trim(), via } };
 }
 
 /**

@@ -7,7 +7,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalConsul } from "../components/global-consul";
 import { installMocks, readStackConfig, registeredHooks, runProgram, theOne } from "./harness";
-import { SNAPSHOT_HOOK_NAME, saveSnapshot } from "../components/snapshot-hook";
+import {
+  SNAPSHOT_HOOK_NAME,
+  beforeServerDelete,
+  leaveCluster,
+  saveSnapshot,
+} from "../components/snapshot-hook";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -52,7 +57,7 @@ describe("GlobalConsul snapshots argument", () => {
     );
   });
 
-  it("binds no snapshot hook with snapshots turned off", async () => {
+  it("with snapshots turned off, still binds the hook: the server must leave when Pulumi removes it", async () => {
     const registrations: Parameters<typeof installMocks>[0] = [];
     await installMocks(registrations);
     new GlobalConsul("off", {
@@ -62,10 +67,13 @@ describe("GlobalConsul snapshots argument", () => {
       snapshots: { enabled: false },
     });
     await pulumi.runtime.disconnect();
-    assert.deepStrictEqual(theOne({ registrations }, CONTAINER, "off-agent").options.hooks, {
-      beforeDelete: [],
+    const agent = theOne({ registrations }, CONTAINER, "off-agent");
+    assert.deepStrictEqual(agent.options.hooks, {
+      beforeDelete: [SNAPSHOT_HOOK_NAME],
       onError: ["off-explain-failure"],
     });
+    // Its clean exit after that leave is not restarted; a crash or an engine's shutdown is.
+    assert.strictEqual(agent.inputs.restart, "on-failure");
   });
 });
 
@@ -73,13 +81,21 @@ describe("saving a snapshot (loopback Consul stand-in)", () => {
   let dir: string;
   let server: http.Server;
   let url: string;
-  const requests: { path: string; token?: string }[] = [];
+  const requests: { method: string; path: string; token?: string }[] = [];
   before(async () => {
     server = http.createServer((req, res) => {
       const token = req.headers["x-consul-token"];
-      requests.push({ path: req.url ?? "", token: typeof token === "string" ? token : undefined });
+      requests.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        token: typeof token === "string" ? token : undefined,
+      });
       if (token !== "mgmt") {
         res.writeHead(403).end("Permission denied");
+        return;
+      }
+      if (req.method === "PUT" && req.url === "/v1/agent/leave") {
+        res.writeHead(200).end();
         return;
       }
       res.writeHead(200, { "X-Consul-Index": "42" }).end("raft-snapshot-bytes");
@@ -123,7 +139,9 @@ describe("saving a snapshot (loopback Consul stand-in)", () => {
       "node2-20260102T000000Z.snap",
       "node2-20261202T101500Z.snap",
     ]);
-    assert.deepStrictEqual(requests, [{ path: "/v1/snapshot?stale", token: "mgmt" }]);
+    assert.deepStrictEqual(requests, [
+      { method: "GET", path: "/v1/snapshot?stale", token: "mgmt" },
+    ]);
   });
 
   it("says why for every server when none gives a snapshot, and leaves no file behind", async () => {
@@ -144,5 +162,46 @@ describe("saving a snapshot (loopback Consul stand-in)", () => {
     assert.strictEqual(outcome.failures[1], `${url} answered 403: Permission denied`);
     assert.deepStrictEqual(fs.readdirSync(path.join(dir, "dc1")), []);
     assert.ok(!JSON.stringify(outcome).includes("wrong"), "the token is in no message");
+  });
+
+  it("asks the server to leave with the token, and says why when it cannot", async () => {
+    assert.deepStrictEqual(await leaveCluster({ url, token: "mgmt" }), { left: true });
+    assert.deepStrictEqual(requests, [{ method: "PUT", path: "/v1/agent/leave", token: "mgmt" }]);
+    assert.deepStrictEqual(await leaveCluster({ url, token: "wrong" }), {
+      failure: `${url} answered 403: Permission denied`,
+    });
+    const refused = await leaveCluster({ url: "http://127.0.0.1:1", token: "mgmt" });
+    assert.ok(
+      "failure" in refused && /ECONNREFUSED/.test(refused.failure),
+      JSON.stringify(refused),
+    );
+  });
+
+  it("the hook saves the snapshot first, then makes the deleted server leave", async () => {
+    await installMocks([]);
+    const hook = beforeServerDelete({
+      containerName: "consul-dc1-node2",
+      snapshot: {
+        source: { datacenter: "dc1", nodeName: "node2", apiUrls: [url], token: "mgmt" },
+        dir,
+        keep: 5,
+      },
+      leave: { url, token: "mgmt" },
+    });
+    // The settings are recorded once their Outputs resolve (plain values: within one turn).
+    await new Promise(setImmediate);
+    await pulumi.runtime.disconnect();
+    await hook.callback({
+      urn: "urn:pulumi:node2::p::docker:index/container:Container::host-global-agent",
+      id: "id",
+      name: "host-global-agent",
+      type: CONTAINER,
+      oldInputs: { name: "consul-dc1-node2" },
+    });
+    assert.deepStrictEqual(
+      requests.map((r) => `${r.method} ${r.path}`),
+      ["GET /v1/snapshot?stale", "PUT /v1/agent/leave"],
+    );
+    assert.strictEqual(fs.readdirSync(path.join(dir, "dc1")).length, 1);
   });
 });

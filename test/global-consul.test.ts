@@ -50,17 +50,19 @@ describe("GlobalConsul", () => {
     assert.strictEqual(container.inputs.image, `sha256:mock-${String(image.inputs.name)}`);
   });
 
-  it("runs with host networking, restart unless-stopped, a fixed name, wait on health", async () => {
+  it("runs with host networking, restart on failure, a fixed name, wait on health", async () => {
     const { inputs } = theOne(await deploy("g", joining), CONTAINER, "g-agent");
     assert.strictEqual(inputs.networkMode, "host");
-    assert.strictEqual(inputs.restart, "unless-stopped");
+    // A crash or its engine's shutdown (no leave on SIGTERM: exit 1) restarts it; its clean exit
+    // after the leave its delete hook asks for does not.
+    assert.strictEqual(inputs.restart, "on-failure");
     assert.strictEqual(inputs.name, "consul-dc1-node2");
     // The image's entrypoint runs `agent` after the start script (see agent-start.test.ts).
     assert.deepStrictEqual(inputs.entrypoints, ["/bin/sh", "-c"]);
     assert.match((inputs.command as string[])[0], /\nexec docker-entrypoint\.sh agent$/);
     assert.strictEqual(inputs.wait, true);
     assert.strictEqual(inputs.waitTimeout, 120);
-    // Stopped (SIGTERM, leave_on_terminate) before it is removed, not killed.
+    // Stopped (SIGTERM) before it is removed, not killed.
     assert.strictEqual(inputs.destroyGraceSeconds, 30);
     assert.deepStrictEqual(inputs.labels, [{ label: "SERVICE_IGNORE", value: "true" }]);
   });

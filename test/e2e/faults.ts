@@ -140,3 +140,13 @@ export async function startEngine(host: FaultHost, timeoutMs = 60_000): Promise<
     await sleep(500);
   }
 }
+
+/** Freezes a container's processes (`docker pause`): to the others its agent stops answering. */
+export async function pauseContainer(host: FaultHost, container: string): Promise<void> {
+  await docker(host, "pause", container);
+}
+
+/** Lets a paused container run again (`docker unpause`). */
+export async function unpauseContainer(host: FaultHost, container: string): Promise<void> {
+  await docker(host, "unpause", container);
+}
