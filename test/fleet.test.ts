@@ -19,6 +19,7 @@ import { issueClientTls, issueServerTls } from "../core/server-tls";
 import { HostTopology, checkTopology } from "../core/topology";
 import { hostTopologyOf } from "../core/host-topology";
 import { readStack } from "../program/stack-settings";
+import { readFleetEnvironment } from "../testbed/environment";
 import { checkStack } from "../program/stack-topology";
 import { consulSchemaProblems } from "./consul-schema";
 import {
@@ -313,6 +314,18 @@ describe("a client host, as the stack program declares it (mocks)", () => {
     assert.deepStrictEqual(
       warnings.filter((w) => !/server count|global server/.test(w)),
       [],
+    );
+  });
+});
+
+describe("the day-two real suite's fleet environment", () => {
+  it("fails at once naming every client host variable missing and the setup that gives seven", () => {
+    assert.throws(
+      () => readFleetEnvironment({ PATH: process.env.PATH }),
+      (e: Error) =>
+        /E2E_NODE4_DOCKER_HOST, E2E_NODE4_IP, .*E2E_NODE7_IP/.test(e.message) &&
+        /E2E_NODE1_DOCKER_HOST/.test(e.message) &&
+        e.message.includes("E2E_HOSTS=7 ../shared/e2e/setup"),
     );
   });
 });

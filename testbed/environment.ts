@@ -131,6 +131,7 @@ export function readFleetEnvironment(env: NodeJS.ProcessEnv = process.env): Flee
       `The real suite needs ${[needs ?? said, ...missing].join(", ")}. On the test machine: ` +
         `\`${setup} && source ~/.cache/dc-e2e/env\`; on your own hosts see docs/testing.md ` +
         '("The real suite").',
+      { cause: e },
     );
   }
   if (missing.length > 0) {

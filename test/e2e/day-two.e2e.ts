@@ -340,11 +340,6 @@ async function leftoversOn(i: number): Promise<string[]> {
   return leftovers(hostAt(i), i + 1);
 }
 
-/** The ID of an image on host i, `undefined` when it lacks it. */
-async function imageId(i: number, image: string): Promise<string | undefined> {
-  return docker(hostAt(i), "image", "inspect", "-f", "{{.Id}}", image).catch(() => undefined);
-}
-
 /** {@link imageId} on host k of the fleet: the three servers, then the client hosts. */
 async function fleetImageId(k: number, image: string): Promise<string | undefined> {
   const host = k < env.hosts.length ? hostAt(k) : env.clients[k - env.hosts.length];
