@@ -25,6 +25,7 @@ import { AGENT_SETTING_NAMES, AgentSettingName, defaultOf } from "../core/host-s
 import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
 import { KnownHostSettings, hostTopologyOf } from "../core/host-topology";
+import { HostRole } from "../core/host-role";
 import { failOnProblems } from "./problems-error";
 import { known } from "./input-checks";
 
@@ -208,6 +209,11 @@ function startsCluster(args: ConsulHostArgs): boolean {
   return (args.bootstrap ?? false) || args.bootstrapExpect !== undefined;
 }
 
+/** Whether the host runs a client agent of the global datacenter rather than a server. */
+function isClientHost(args: ConsulHostArgs): boolean {
+  return args.role === HostRole.Client;
+}
+
 /** The global datacenter's name. */
 function globalDatacenterOf(args: ConsulHostArgs): string {
   return args.globalDatacenter ?? defaultOf("globalDatacenter") ?? "dc1";
@@ -378,6 +384,7 @@ function declareServers(
       ...(api ? [api] : []),
       ...list.map((a) => hostPort(a.split(":")[0], globalHttpsPort(args))),
     ]);
+  const client = isClientHost(args);
   let agentToken: pulumi.Output<string> | undefined;
   if (managementToken) {
     agentToken = starts
@@ -395,9 +402,14 @@ function declareServers(
             ),
             description: pulumi.interpolate`agent token of ${args.nodeName} (${globalDatacenter})`,
             nodeIdentity: { nodeName: args.nodeName, datacenter: globalDatacenter },
-            // The server's healthcheck asks autopilot whether it is a healthy voter with it.
-            rules: serverHealthRules(),
-            policyName: pulumi.interpolate`server-health-${args.nodeName}`,
+            // The server's healthcheck asks autopilot whether it is a healthy voter with it; a
+            // client agent's only asks for a leader, which needs no token: its node identity is all.
+            ...(client
+              ? {}
+              : {
+                  rules: serverHealthRules(),
+                  policyName: pulumi.interpolate`server-health-${args.nodeName}`,
+                }),
           },
           children.options("global-agent-token"),
         ).secretId;
@@ -422,6 +434,7 @@ function declareServers(
       ...shared,
       globalDatacenter,
       globalPorts: args.globalPorts,
+      role: args.role,
       bootstrap: args.bootstrap,
       bootstrapExpect: args.bootstrapExpect,
       serverCount: args.serverCount,
@@ -443,9 +456,13 @@ function declareServers(
       globalDatacenter,
       internalDatacenter: args.internalDatacenter,
       internalPorts: args.internalPorts,
-      wanJoinAddresses: pulumi
-        .all([global.wanAddress, wanJoinAddresses])
-        .apply(([own, others]) => [own, ...others]),
+      // A client agent takes no part in the WAN pool: a client host's internal datacenter joins
+      // the servers alone.
+      wanJoinAddresses: client
+        ? pulumi.output(wanJoinAddresses)
+        : pulumi
+            .all([global.wanAddress, wanJoinAddresses])
+            .apply(([own, others]) => [own, ...others]),
       acl: tokens
         ? {
             agentToken: tokens.token(
@@ -622,9 +639,13 @@ function hostOutputs(
   service: ConsulService | undefined,
 ): HostOutputs {
   const { global, internal } = servers;
-  // The next host joins every global server known so far, this one included.
+  // The next host joins every global server known so far, this one included when it is a server
+  // (a client agent is no server to join).
+  const client = isClientHost(args);
   const union = (theirs: pulumi.Input<pulumi.Input<string>[]>, own: pulumi.Input<string>) =>
-    pulumi.all([theirs, own]).apply(([list, mine]) => [...new Set([...list, mine])]);
+    pulumi
+      .all([theirs, own])
+      .apply(([list, mine]) => [...new Set(client ? list : [...list, mine])]);
   const outputs: HostOutputs = {
     cluster: pulumi.secret(
       pulumi.output({

@@ -281,19 +281,20 @@ export function serverApiOutputs(
 }
 
 /**
- * The server's TLS files, issued from the CA in `tls` for the resolved identity; `undefined`
- * without TLS. The clock is read once per program run (see `core/server-tls`).
+ * The server's TLS files, issued from the CA in `tls` for the resolved identity by `issue` (default
+ * a server certificate; a client agent's is `issueClientTls`); `undefined` without TLS. The clock is read once per program run (see `core/server-tls`).
  */
 export function serverTls(
   tls: ConsulServerTls | undefined,
   identity: pulumi.Output<ServerIdentity>,
+  issue: typeof issueServerTls = issueServerTls,
 ): ServerTlsOutputs | undefined {
   if (tls === undefined) return undefined;
   const now = new Date();
   const files = pulumi
     .all([tls.caCertificate, tls.caPrivateKey, identity])
     .apply(([certificatePem, privateKeyPem, id]) =>
-      issueServerTls({ certificatePem, privateKeyPem }, id, now),
+      issue({ certificatePem, privateKeyPem }, id, now),
     );
   return {
     publicFiles: pulumi.unsecret(

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
-import { GlobalServerSpec, globalAgentConfig, hostPort } from "../core/server-settings";
+import {
+  GlobalServerSpec,
+  globalAgentConfig,
+  globalClientAgentConfig,
+  hostPort,
+} from "../core/server-settings";
+import { HostRole } from "../core/host-role";
+import { issueClientTls } from "../core/server-tls";
 import { AGENT_TOKEN_ENV, MANAGEMENT_TOKEN_ENV } from "../core/agent-start";
 import { HEALTH_TOKEN_ENV } from "../core/health";
 import {
@@ -38,6 +45,13 @@ import { SnapshotSettings, checkSetting } from "../core/host-settings";
 
 /** Arguments of {@link GlobalConsul}. */
 export interface GlobalConsulArgs extends ConsulServerArgs {
+  /**
+   * A voting server or a client agent (`client`: `server: false`, it `retry_join`s
+   * `joinAddresses`, never bootstraps, has no autopilot and no snapshots, and presents a client
+   * certificate `client.<datacenter>.consul` from the cluster's CA). Default `server`.
+   * @default server
+   */
+  readonly role?: HostRole;
   /**
    * Whether this host bootstraps the global datacenter. Default `false` (it joins).
    * @default false
@@ -175,6 +189,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
             componentKeyNamer(component),
             {
               ...values,
+              role: args.role,
               bootstrap: args.bootstrap,
               bootstrapExpect: args.bootstrapExpect,
               serverCount: args.serverCount,
@@ -184,11 +199,15 @@ export class GlobalConsul extends pulumi.ComponentResource {
           ),
         ],
       });
-    const role: ServerRole = args.bootstrap
-      ? "bootstrap"
-      : args.bootstrapExpect !== undefined
-        ? "bootstrapExpect"
-        : "joining";
+    const client = args.role === HostRole.Client;
+    // A client agent comes by the cluster's secrets as a joining server does: it is given them.
+    const role: ServerRole = client
+      ? "joining"
+      : args.bootstrap
+        ? "bootstrap"
+        : args.bootstrapExpect !== undefined
+          ? "bootstrapExpect"
+          : "joining";
     const security = serverSecurityOf(component, role, args, args.acl);
     const aclProblems: Problem[] =
       args.acl && args.acl.agentToken === undefined && args.acl.managementToken === undefined
@@ -261,6 +280,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       aclEnabled: isOn(security.acl),
       tls: isOn(security.tls),
     }));
+    const config = spec.apply((s) => (client ? globalClientAgentConfig(s) : globalAgentConfig(s)));
     const agentToken =
       acl?.agentToken ??
       (acl?.managementToken !== undefined
@@ -272,7 +292,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
         gossipKey,
         // Only a server that may have to bootstrap ACLs holds it (the bootstrap server, or every
         // server of a bootstrap_expect cluster, any of which may be elected first).
-        initialManagementToken: managementToken,
+        initialManagementToken: client ? undefined : managementToken,
         agentToken,
       }));
     const tls = serverTls(
@@ -282,6 +302,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
         datacenter: r.globalDatacenter,
         hostAddress: r.hostAddress,
       })),
+      client ? issueClientTls : undefined,
     );
     const registersOwnToken = acl?.managementToken !== undefined;
     const start = resolved.apply((r) => ({
@@ -313,18 +334,20 @@ export class GlobalConsul extends pulumi.ComponentResource {
       image: resolved.consulImage,
       containerName: pulumi.interpolate`consul-${resolved.globalDatacenter}-${resolved.nodeName}`,
       volumeName: pulumi.interpolate`consul-${resolved.globalDatacenter}-${resolved.nodeName}-data`,
-      config: spec.apply(globalAgentConfig),
+      config,
       secrets,
       start,
       tls,
       secretEnv,
       waitTimeoutSeconds: args.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       httpPort: ports.http,
-      autopilot: resolved.apply((r) => ({ nodeName: r.nodeName })),
+      // A client agent is healthy once it knows a leader; it is no voter for autopilot to list.
+      autopilot: client ? undefined : resolved.apply((r) => ({ nodeName: r.nodeName })),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
       dockerHost: args.dockerHost,
+      // A client agent holds no Raft state to save.
       snapshot:
-        (args.snapshots?.enabled ?? true)
+        !client && (args.snapshots?.enabled ?? true)
           ? {
               dir: args.snapshots?.dir ?? DEFAULT_SNAPSHOTS_DIR,
               keep: args.snapshots?.keep ?? DEFAULT_SNAPSHOTS_KEEP,

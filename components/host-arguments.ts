@@ -1,6 +1,7 @@
 // Generated from core/host-settings.ts by `npm run docs:config`; do not edit.
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentPorts } from "../core/agent-ports";
+import type { HostRole } from "../core/host-role";
 import type { LogLevel } from "../core/log-level";
 import type { RegistratorSettings, ServiceSettings, SnapshotSettings } from "../core/host-settings";
 
@@ -34,6 +35,13 @@ export interface HostArguments {
    * @default 172.17.0.0/16
    */
   readonly dockerBridgeSubnet?: string;
+  /**
+   * This host's role in the global datacenter: `server` (a voter; run three or five) or `client`
+   * (a client agent that joins the servers, for every other host). A client host runs its internal
+   * datacenter, registrators and service exactly as a server host does; it never bootstraps.
+   * @default server
+   */
+  readonly role?: HostRole;
   /**
    * This host bootstraps the global datacenter and, unless they are given, makes the cluster's
    * gossip key, ACL management token and CA (exactly one host sets it).

@@ -37,6 +37,7 @@ export {
 } from "../core/acl-rules";
 export * from "../core/defaults";
 export { LogLevel } from "../core/log-level";
+export { HostRole } from "../core/host-role";
 export type { AgentPorts } from "../core/agent-ports";
 export { Protocol } from "../core/agent-ports";
 export { DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "../core/agent-ports";
@@ -83,8 +84,16 @@ export type { LeaderHealthcheck } from "../core/health";
 export { leaderHealthcheck } from "../core/health";
 export type { RegistratorOptions } from "../core/registrator-args";
 export { registratorCommand } from "../core/registrator-args";
-export type { GlobalServerSpec, InternalServerSpec } from "../core/server-settings";
-export { globalAgentConfig, internalAgentConfig } from "../core/server-settings";
+export type {
+  GlobalClientSpec,
+  GlobalServerSpec,
+  InternalServerSpec,
+} from "../core/server-settings";
+export {
+  globalAgentConfig,
+  globalClientAgentConfig,
+  internalAgentConfig,
+} from "../core/server-settings";
 export { failOnProblems } from "./problems-error";
 export { SECRET_SEED_LENGTH, aclTokenFromSeed, gossipKeyFromSeed } from "../core/shared-secrets";
 export {

@@ -29,7 +29,7 @@ export interface AclSettings {
 }
 
 /**
- * Everything that shapes one Consul server agent's configuration file (no secrets): the settings
+ * Everything that shapes one Consul agent's configuration file (no secrets): the settings
  * every agent takes unchanged ({@link AgentOptions}: `recursors`, `ui_config`, `log_level`) and
  * those this server's role decides.
  */
@@ -38,6 +38,11 @@ export interface AgentSettings extends AgentOptions {
   readonly datacenter: string;
   /** Node name, unique in the datacenter. */
   readonly nodeName: string;
+  /**
+   * A server (`server: true`, a Raft voter) or a client agent (`server: false`: it joins the
+   * servers, never bootstraps, has no autopilot; {@link bootstrap} must then be `join`).
+   */
+  readonly server: boolean;
   /** Address the agent binds its cluster sockets to (serf LAN/WAN, server RPC): the host address. */
   readonly bindAddress: string;
   /** Address advertised to the LAN pool; must be reachable by every agent of the datacenter. */
@@ -175,7 +180,8 @@ function tlsKeys(): ConsulConfigDocument {
 }
 
 /**
- * The non-secret configuration of one Consul server agent. Only current keys are used
+ * The non-secret configuration of one Consul agent, a server or a client (`settings.server`: a
+ * client gets no `bootstrap`/`bootstrap_expect` and no autopilot). Only current keys are used
  * (`retry_join`, never `start_join`; `ui_config`, never `ui`).
  */
 export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument {
@@ -195,8 +201,8 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
   return {
     datacenter: settings.datacenter,
     node_name: settings.nodeName,
-    server: true,
-    ...bootstrapKeys(settings.bootstrap),
+    server: settings.server,
+    ...(settings.server ? bootstrapKeys(settings.bootstrap) : {}),
     data_dir: DATA_DIR,
     bind_addr: settings.bindAddress,
     advertise_addr: settings.advertiseAddress,
@@ -231,7 +237,7 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     // directory: otherwise a kept or adopted data directory silently overrides the key Pulumi holds.
     disable_keyring_file: true,
     performance: { raft_multiplier: RAFT_MULTIPLIER },
-    ...(settings.autopilot
+    ...(settings.server && settings.autopilot
       ? {
           autopilot: {
             cleanup_dead_servers: true,

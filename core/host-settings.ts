@@ -5,6 +5,7 @@
 // using it where it acts (see docs/contributing.md).
 import { isIPv4 } from "node:net";
 import { LogLevel } from "./log-level";
+import { HostRole } from "./host-role";
 import { AgentPorts, DEFAULT_GLOBAL_PORTS, DEFAULT_INTERNAL_PORTS } from "./agent-ports";
 import { LOCAL_DOCKER_HOST, checkDockerHost } from "./docker-host";
 import { Problem, error } from "./problems";
@@ -145,6 +146,9 @@ export const PORT_NAMES = Object.keys(DEFAULT_GLOBAL_PORTS) as (keyof AgentPorts
 const PORT_FIELDS = Object.fromEntries(PORT_NAMES.map((name) => [name, "number"])) as Readonly<
   Record<keyof AgentPorts, FieldType>
 >;
+
+/** The roles a host may take in the global datacenter, as `role` accepts them. */
+export const HOST_ROLES: readonly HostRole[] = Object.values(HostRole);
 
 /** Consul's log levels, as `logLevel` accepts them. */
 export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
@@ -324,6 +328,20 @@ export const HOST_SETTINGS = {
               `"${value}" is not a subnet; give CIDR notation, usually ${DEFAULT_DOCKER_BRIDGE_SUBNET}.`,
             ),
           ],
+  }),
+  /**
+   * This host's role in the global datacenter: `server` (a voter; run three or five) or `client`
+   * (a client agent that joins the servers, for every other host). A client host runs its internal
+   * datacenter, registrators and service exactly as a server host does; it never bootstraps.
+   * @default server
+   */
+  role: optional<HostRole, false>({
+    section: SettingSection.Cluster,
+    type: "string",
+    input: false,
+    oneOf: HOST_ROLES,
+    default: HostRole.Server,
+    description: `This host's role in the global datacenter - ${HOST_ROLES.join(", ")}. Run three or five servers (Raft commits wait for a majority of voters, so each extra voter slows every write); every other host is a client agent that joins them (from the bootstrap stack's cluster output, or joinAddresses) and never bootstraps. Changing it on a deployed host - see docs/day-two.md, Growing the fleet.`,
   }),
   /**
    * This host bootstraps the global datacenter and, unless they are given, makes the cluster's

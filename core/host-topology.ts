@@ -59,6 +59,7 @@ export function hostTopologyOf(
     global: parts.global
       ? {
           datacenter: host.globalDatacenter,
+          role: host.role,
           bootstrap: host.bootstrap ?? false,
           bootstrapExpect: host.bootstrapExpect,
           serverCount: host.serverCount,

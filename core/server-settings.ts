@@ -44,6 +44,15 @@ export interface GlobalServerSpec extends ServerSpec {
   readonly serverCount: number;
 }
 
+/**
+ * This host's client agent of the global datacenter (a host whose `role` is `client`): it joins
+ * the servers and never bootstraps or votes.
+ */
+export interface GlobalClientSpec extends ServerSpec {
+  /** LAN addresses (`host:serf_lan`) of the global servers to join (`retry_join`); non-empty. */
+  readonly joinAddresses: readonly string[];
+}
+
 /** The smallest majority of `servers`: how many must agree for Raft to have a leader. */
 export function majority(servers: number): number {
   return Math.floor(servers / 2) + 1;
@@ -88,6 +97,11 @@ export function globalAgentConfig(spec: GlobalServerSpec): ConsulConfigDocument 
   return buildAgentConfig(globalServerSettings(spec));
 }
 
+/** Consul's configuration document of a global client agent. */
+export function globalClientAgentConfig(spec: GlobalClientSpec): ConsulConfigDocument {
+  return buildAgentConfig(globalClientSettings(spec));
+}
+
 /** Consul's configuration document of an internal datacenter's server. */
 export function internalAgentConfig(spec: InternalServerSpec): ConsulConfigDocument {
   return buildAgentConfig(internalServerSettings(spec));
@@ -102,6 +116,7 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
   return {
     datacenter: opts.datacenter,
     nodeName: opts.nodeName,
+    server: true,
     bindAddress: opts.hostAddress,
     advertiseAddress: opts.hostAddress,
     advertiseWanAddress: opts.hostAddress,
@@ -137,6 +152,35 @@ export function globalServerSettings(opts: GlobalServerSpec): AgentSettings {
 }
 
 /**
+ * A global client agent (`server: false`): binds and advertises the host address like a server,
+ * serves the API and DNS where a server host's global server does (so registrator, the host's
+ * containers and `pulumi up` find it at the same addresses), `retry_join`s the servers it is given,
+ * and has neither `bootstrap`/`bootstrap_expect` nor autopilot. It leaves on SIGTERM, Consul's
+ * default for a client: a client's leave costs the servers nothing.
+ */
+export function globalClientSettings(opts: GlobalClientSpec): AgentSettings {
+  return {
+    datacenter: opts.datacenter,
+    nodeName: opts.nodeName,
+    server: false,
+    bindAddress: opts.hostAddress,
+    advertiseAddress: opts.hostAddress,
+    advertiseWanAddress: opts.hostAddress,
+    ...apiAddresses(opts),
+    dnsAddresses: ["127.0.0.1", opts.hostAddress, opts.dockerBridgeAddress],
+    ports: opts.ports,
+    bootstrap: { kind: "join" },
+    retryJoin: opts.joinAddresses,
+    // Clients take no part in the WAN pool: this host's internal datacenter joins the servers.
+    retryJoinWan: [],
+    ...agentOptionsOf(opts),
+    primaryDatacenter: opts.globalDatacenter,
+    acl: { enabled: opts.aclEnabled, tokenReplication: false },
+    leaveOnTerminate: true,
+  };
+}
+
+/**
  * The internal datacenter's only server: it elects itself (one-server datacenter), advertises the
  * host address on LAN and WAN (never a container address, the cause of the original WAN flapping),
  * joins every global server over WAN, and serves DNS on the Docker bridge address for this host's
@@ -146,6 +190,7 @@ export function internalServerSettings(opts: InternalServerSpec): AgentSettings 
   return {
     datacenter: opts.datacenter,
     nodeName: `${opts.nodeName}-${opts.datacenter}`,
+    server: true,
     bindAddress: opts.hostAddress,
     advertiseAddress: opts.hostAddress,
     advertiseWanAddress: opts.hostAddress,

@@ -99,6 +99,48 @@ export function issueServerTls(ca: CertificatePair, id: ServerIdentity, now: Dat
 }
 
 /**
+ * The names a client agent's certificate carries: `client.<dc>.consul` (the name Consul's own
+ * `consul tls cert create -client` gives; a client never carries `server.<dc>.consul`, so it
+ * cannot pose as a server to agents that check `verify_server_hostname`), `localhost`, and the
+ * addresses its HTTPS API is reached at (the host address, 127.0.0.1).
+ */
+export function clientCertificateNames(id: ServerIdentity): {
+  dnsNames: string[];
+  ipAddresses: string[];
+} {
+  return {
+    dnsNames: [`client.${id.datacenter}.consul`, "localhost"],
+    ipAddresses: [...new Set([id.hostAddress, "127.0.0.1"])],
+  };
+}
+
+/**
+ * A client agent's TLS files, issued by `ca` as {@link issueServerTls} issues a server's (same
+ * renewal window, same determinism), for the names of {@link clientCertificateNames}. The
+ * certificate is good for TLS client and server authentication: the agent presents it to the
+ * servers (which verify incoming RPC) and on its own HTTPS API.
+ */
+export function issueClientTls(ca: CertificatePair, id: ServerIdentity, now: Date): ServerTlsFiles {
+  const window = renewalWindow(now);
+  const issued = serverCertificate({
+    ca: caIdentityOf(ca),
+    keySeed: keySeed(
+      ca.privateKeyPem,
+      `client ${id.datacenter} ${id.nodeName} ${id.hostAddress} ${window.notBefore.toISOString()}`,
+    ),
+    commonName: `client.${id.datacenter}.consul`,
+    ...clientCertificateNames(id),
+    notBefore: window.notBefore,
+    notAfter: window.notAfter,
+  });
+  return {
+    caCertificate: ca.certificatePem,
+    certificate: issued.certificatePem,
+    privateKey: issued.privateKeyPem,
+  };
+}
+
+/**
  * Problems with a CA given as PEM text (certificate and private key), each naming the key it is
  * read from (`keyOf("certificate")`, `keyOf("privateKey")`): a certificate that does not parse,
  * is not a CA or has expired, a key that is not the Ed25519 key this project makes, or a key and

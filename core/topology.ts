@@ -8,6 +8,7 @@ import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
 import { checkSetting } from "./host-settings";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
+import { HostRole } from "./host-role";
 
 /**
  * Names a setting in messages. Settings are named as the host settings are (the stack's config
@@ -23,10 +24,12 @@ export type KeyNamer = (setting: string) => string;
  */
 export type JoinList = readonly string[] | "later" | undefined;
 
-/** This host's server of the global datacenter. */
+/** This host's agent of the global datacenter: its server, or its client agent. */
 export interface GlobalServerTopology {
   /** `globalDatacenter`; `undefined` while not known yet. */
   readonly datacenter?: string;
+  /** `role`: a voting server or a client agent. Default `server`. */
+  readonly role?: HostRole;
   /** `bootstrap`: elects itself. */
   readonly bootstrap: boolean;
   /** `bootstrapExpect`: waits for this many servers. Default: unset. */
@@ -166,6 +169,24 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
   const nothingToJoin =
     g.joinAddresses === undefined ||
     (Array.isArray(g.joinAddresses) && g.joinAddresses.length === 0);
+  if (isClient(g)) {
+    if (g.bootstrap || expect !== undefined) {
+      problems.push(
+        error(
+          k("role"),
+          `is client, but this host also sets ${g.bootstrap ? "bootstrap: true" : "bootstrapExpect"}: a client agent never votes, so it cannot bootstrap the global datacenter; bootstrap on a server host (role: server) and remove ${g.bootstrap ? "bootstrap" : "bootstrapExpect"} here.`,
+        ),
+      );
+    } else if (nothingToJoin) {
+      problems.push(
+        error(
+          k("joinAddresses"),
+          "a client host needs the servers' join addresses; give the LAN addresses (host:serf_lan) of the global servers (or a bootstrap stack or cluster to read them from).",
+        ),
+      );
+    }
+    return problems;
+  }
   if (!g.bootstrap && expect === undefined && nothingToJoin) {
     problems.push(
       error(
@@ -286,16 +307,35 @@ function checkHost(host: HostTopology): Problem[] {
   ];
 }
 
+/** Whether a host's global agent is a client agent (not a server). */
+function isClient(g: GlobalServerTopology): boolean {
+  return g.role === HostRole.Client;
+}
+
+/** More voters than this slow every write for no gain: HashiCorp's guidance is three or five. */
+export const MAX_RECOMMENDED_SERVERS = 5;
+
 /** Fault tolerance of a Raft cluster of `servers` voters: how many may fail with a quorum left. */
 export function faultTolerance(servers: number): number {
   return servers - (Math.floor(servers / 2) + 1);
 }
 
-/** A warning for a server count with no fault tolerance or an even count; none for 3, 5, 7, … */
+/**
+ * A warning for a server count with no fault tolerance, an even count or more than five; none for
+ * 3 and 5. Only servers count: client agents never vote.
+ */
 export function checkServerCount(key: string, servers: number): Problem[] {
   if (servers <= 0) return [];
   const quorum = Math.floor(servers / 2) + 1;
   const tolerates = faultTolerance(servers);
+  if (servers > MAX_RECOMMENDED_SERVERS) {
+    return [
+      warning(
+        key,
+        `${servers} global servers: every Raft commit waits for a majority of the voters (${quorum}), so each voter beyond ${MAX_RECOMMENDED_SERVERS} slows every write and widens elections${servers % 2 === 0 ? `, and an even count tolerates no more failures (${tolerates}) than ${servers - 1} would` : ""}; run 3 or 5 servers and make every other host a client agent (role: client).`,
+      ),
+    ];
+  }
   if (servers === 1) {
     return [
       warning(
@@ -342,11 +382,17 @@ function duplicates(
   return problems;
 }
 
-/** How many global servers a single stack knows of: itself and those it joins. */
+/**
+ * How many global servers a single stack knows of: the count it is given (`serverCount`,
+ * `bootstrapExpect`), else a server and those it joins; a client host given no count knows none
+ * (its join list is the bootstrap stack's, not the cluster's size).
+ */
 function knownServers(host: HostTopology): number {
   const g = host.global;
   if (!g) return 0;
+  if (g.serverCount !== undefined) return g.serverCount;
   if (g.bootstrapExpect !== undefined) return g.bootstrapExpect;
+  if (isClient(g)) return 0;
   const joined = Array.isArray(g.joinAddresses)
     ? g.joinAddresses.length
     : g.joinAddresses === "later"
@@ -372,7 +418,9 @@ export function checkTopology(topology: Topology): Problem[] {
     ...duplicates(hosts, (h) => h.internal?.datacenter, "internalDatacenter", "datacenter"),
   );
 
-  const globals = hosts.filter((h) => h.global !== undefined);
+  const agents = hosts.filter((h) => h.global !== undefined);
+  // Only servers bootstrap and vote; a client that claims to bootstrap is checkGlobal's error.
+  const globals = agents.filter((h) => h.global && !isClient(h.global));
   const bootstrappers = globals.filter((h) => h.global?.bootstrap);
   for (const extra of bootstrappers.slice(1)) {
     problems.push(
@@ -382,13 +430,13 @@ export function checkTopology(topology: Topology): Problem[] {
       ),
     );
   }
-  const globalNames = [...new Set(globals.map((h) => h.global?.datacenter))].filter(
+  const globalNames = [...new Set(agents.map((h) => h.global?.datacenter))].filter(
     (dc) => dc !== undefined,
   );
   if (globalNames.length > 1) {
     problems.push(
       error(
-        globals[0].keyOf("globalDatacenter"),
+        agents[0].keyOf("globalDatacenter"),
         `hosts disagree on the global datacenter (${globalNames.join(", ")}); give every host the same.`,
       ),
     );
@@ -418,10 +466,26 @@ export function checkTopology(topology: Topology): Problem[] {
     );
   }
 
-  if (topology.quorum !== false && globals.length > 0) {
-    const servers = topology.complete ? globals.length : Math.max(...globals.map(knownServers));
-    const key = topology.complete ? "hosts" : "joinAddresses";
-    problems.push(...checkServerCount(globals[0].keyOf(key), servers));
+  if (topology.complete && expects.length === 1 && expects[0] !== globals.length) {
+    problems.push(
+      error(
+        globals[0].keyOf("bootstrapExpect"),
+        `is ${expects[0]}, but ${globals.length} host${globals.length === 1 ? " runs a server" : "s run a server"} (client hosts do not count: they never vote); give every server bootstrapExpect: ${globals.length}.`,
+      ),
+    );
+  }
+
+  if (topology.quorum !== false && topology.complete && globals.length > 0) {
+    problems.push(...checkServerCount(globals[0].keyOf("hosts"), globals.length));
+  } else if (topology.quorum !== false && !topology.complete && agents.length > 0) {
+    const counted = agents.filter((h) => knownServers(h) > 0);
+    if (counted.length > 0) {
+      const servers = Math.max(...counted.map(knownServers));
+      const given = counted.some((h) => h.global?.serverCount !== undefined);
+      problems.push(
+        ...checkServerCount(counted[0].keyOf(given ? "serverCount" : "joinAddresses"), servers),
+      );
+    }
   }
   return problems;
 }

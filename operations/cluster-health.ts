@@ -89,6 +89,40 @@ export async function askHealth(
   }
 }
 
+/** Serf's member status `alive`, as `/v1/agent/members` gives it. */
+const SERF_ALIVE = 1;
+
+/**
+ * The health of a client host (role `client`), asked once through its own client agent: the
+ * servers' autopilot health as the client's API forwards it (all servers healthy, a leader), and
+ * the client itself `alive` in the datacenter's LAN members. A client is no voter: there is no
+ * autopilot gate for it, only its own health.
+ */
+export async function askClientHealth(api: StackApi): Promise<AutopilotVerdict> {
+  const servers = await askHealth(api, {});
+  const problems = [...servers.problems];
+  try {
+    const answer = await consulRequest(api.endpoint, {
+      method: "GET",
+      path: "/v1/agent/members",
+      timeoutMs: 10_000,
+    });
+    const members =
+      answer.status === 200 ? (JSON.parse(answer.body) as { Name: string; Status: number }[]) : [];
+    const me = members.find((m) => m.Name === api.nodeName);
+    if (answer.status !== 200) {
+      problems.push(`${api.endpoint.url} answered ${answer.status} for its members.`);
+    } else if (me?.Status !== SERF_ALIVE) {
+      problems.push(
+        `client ${api.nodeName} ${me ? `is not alive (serf status ${me.Status}) in` : "is not a member of"} ${api.datacenter}.`,
+      );
+    }
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  return { ...servers, ok: problems.length === 0, problems };
+}
+
 /**
  * Asks until the verdict is ok or `timeoutSeconds` have passed; returns the last verdict.
  * `onWait` hears each verdict that is not ok yet.
@@ -99,9 +133,26 @@ export async function waitForHealth(
   timeoutSeconds: number,
   onWait: (verdict: AutopilotVerdict, elapsedSeconds: number) => void = () => undefined,
 ): Promise<AutopilotVerdict> {
+  return waitFor(() => askHealth(api, expect), timeoutSeconds, onWait);
+}
+
+/** {@link waitForHealth} for a client host: until {@link askClientHealth} is ok. */
+export async function waitForClientHealth(
+  api: StackApi,
+  timeoutSeconds: number,
+  onWait: (verdict: AutopilotVerdict, elapsedSeconds: number) => void = () => undefined,
+): Promise<AutopilotVerdict> {
+  return waitFor(() => askClientHealth(api), timeoutSeconds, onWait);
+}
+
+async function waitFor(
+  ask: () => Promise<AutopilotVerdict>,
+  timeoutSeconds: number,
+  onWait: (verdict: AutopilotVerdict, elapsedSeconds: number) => void,
+): Promise<AutopilotVerdict> {
   const start = Date.now();
   for (;;) {
-    const verdict = await askHealth(api, expect);
+    const verdict = await ask();
     const elapsed = (Date.now() - start) / 1000;
     if (verdict.ok || elapsed >= timeoutSeconds) return verdict;
     onWait(verdict, elapsed);

@@ -18,6 +18,11 @@ export interface RollArgs {
   readonly stacks?: readonly string[];
   /** Seconds to wait, after each `up`, for autopilot to report every server healthy. */
   readonly healthTimeoutSeconds: number;
+  /**
+   * How many client hosts (role `client`) are rolled at once, after the servers. Default 1.
+   * @default 1
+   */
+  readonly clientBatch: number;
 }
 
 /** What `npm run restore` was asked to do. */
@@ -127,10 +132,12 @@ export function configChange(text: string, problems: string[]): ConfigChange | u
   };
 }
 
-/** Parses `npm run roll -- --set k=v ... [--stacks a,b] [--health-timeout s]`. */
+/**
+ * Parses `npm run roll -- --set k=v ... [--stacks a,b] [--health-timeout s] [--client-batch n]`.
+ */
 export function parseRollArgs(argv: readonly string[]): Parsed<RollArgs> {
   const problems: string[] = [];
-  const found = flags(argv, ["set", "stacks", "health-timeout"], problems);
+  const found = flags(argv, ["set", "stacks", "health-timeout", "client-batch"], problems);
   const changes = (found.get("set") ?? [])
     .map((t) => configChange(t, problems))
     .filter((c): c is ConfigChange => c !== undefined);
@@ -147,7 +154,16 @@ export function parseRollArgs(argv: readonly string[]): Parsed<RollArgs> {
       `--health-timeout must be a whole number of seconds (at least 1), not "${timeoutText}".`,
     );
   }
-  return problems.length > 0 ? { problems } : { args: { changes, stacks, healthTimeoutSeconds } };
+  const batchText = single(found, "client-batch", problems);
+  const clientBatch = batchText === undefined ? 1 : Number(batchText);
+  if (!Number.isInteger(clientBatch) || clientBatch < 1) {
+    problems.push(
+      `--client-batch must be a whole number of client hosts (at least 1), not "${batchText}".`,
+    );
+  }
+  return problems.length > 0
+    ? { problems }
+    : { args: { changes, stacks, healthTimeoutSeconds, clientBatch } };
 }
 
 /** Parses `npm run restore -- --stack node1 [--file F] [--dir D] [--stacks a,b]`. */
@@ -196,4 +212,24 @@ export function leaderLast(
 ): string[] {
   const leading = stacks.filter((s) => leader !== undefined && nodeOf(s) === leader);
   return [...stacks.filter((s) => !leading.includes(s)), ...leading];
+}
+
+/**
+ * The roll's groups, in order: each server alone (as {@link leaderLast} orders them), then the
+ * client hosts `clientBatch` at a time. Servers before clients, as HashiCorp's upgrade guidance
+ * has it; a client host is no voter, so several may be rolled together (only their own
+ * registrations are briefly gone from dc1 while their agents restart).
+ */
+export function rollGroups(
+  ordered: readonly string[],
+  isClient: (stack: string) => boolean,
+  clientBatch: number,
+): string[][] {
+  const servers = ordered.filter((s) => !isClient(s)).map((s) => [s]);
+  const clients = ordered.filter(isClient);
+  const batches: string[][] = [];
+  for (let i = 0; i < clients.length; i += clientBatch) {
+    batches.push(clients.slice(i, i + clientBatch));
+  }
+  return [...servers, ...batches];
 }

@@ -1,15 +1,23 @@
 // npm run roll -- --set consulImage=hashicorp/consul:<tag> [--set k=v ...] [--stacks node1,node2,node3]
-//   [--health-timeout 180]
+//   [--health-timeout 180] [--client-batch 1]
 // Rolls a change across the project's stacks (the Pulumi project in the current directory), one at
 // a time: set the config, `pulumi up` (output prefixed with `[<stack>]`), then wait until autopilot,
 // asked through that stack's global server, reports this server a healthy voter and every server
-// healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
+// healthy; a client host (config `role: client`) is no voter: it waits only until its own agent is
+// alive in dc1 and the servers it reaches are healthy. Servers go first, one at a time; then the
+// client hosts, `--client-batch` at a time (default 1). Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
 // others keep the servers they had. The cluster must be healthy before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
-import { describeVerdict } from "./autopilot-health";
-import { leaderLast, parseRollArgs } from "./operator-args";
-import { StackApi, askHealth, stackApi, waitForHealth } from "./cluster-health";
+import { AutopilotVerdict, describeVerdict } from "./autopilot-health";
+import { leaderLast, parseRollArgs, rollGroups } from "./operator-args";
+import {
+  StackApi,
+  askHealth,
+  stackApi,
+  waitForClientHealth,
+  waitForHealth,
+} from "./cluster-health";
 
 /** Writes engine output line by line, each prefixed with the stack's name. */
 function prefixedLines(stack: string): { write(chunk: string): void; flush(): void } {
@@ -36,7 +44,7 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const parsed = parseRollArgs(process.argv.slice(2));
   if ("problems" in parsed) fail(parsed.problems.join("\n      "));
-  const { changes, healthTimeoutSeconds } = parsed.args;
+  const { changes, healthTimeoutSeconds, clientBatch } = parsed.args;
   // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
   useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
@@ -50,24 +58,33 @@ async function main(): Promise<void> {
   }
   if (given.length === 0) fail("the project has no stacks to roll.");
   const apis = new Map<string, StackApi>();
+  const clients = new Set<string>();
   for (const name of given) {
-    apis.set(name, stackApi(name, await (await Stack.select(name, workspace)).outputs()));
+    const stack = await Stack.select(name, workspace);
+    apis.set(name, stackApi(name, await stack.outputs()));
+    const role = (await stack.getAllConfig())["distributed-consul:role"]?.value;
+    if (role === "client") clients.add(name);
   }
   // The cluster must tolerate losing the first server before it is replaced.
   const before = await askHealth(apis.get(given[0]) as StackApi, {});
   console.log(`roll: before: ${describeVerdict(before)}`);
   if (!before.ok) fail(`the cluster is not healthy before the roll; nothing was changed.`);
-  // The leader's host goes last: one leader election per roll.
-  const names = leaderLast(given, (name) => apis.get(name)?.nodeName, before.leader);
-  const stacks: Stack[] = [];
-  for (const name of names) stacks.push(await Stack.select(name, workspace));
+  // The leader's host goes last among the servers: one leader election per roll. The client
+  // hosts follow, in batches.
+  const groups = rollGroups(
+    leaderLast(given, (name) => apis.get(name)?.nodeName, before.leader),
+    (name) => clients.has(name),
+    clientBatch,
+  );
+  const names = groups.flat();
   const describe = changes.map((c) => `${c.key}=${c.value}`).join(", ") || "no config change";
   console.log(
-    `roll: ${describe} across ${names.join(", ")}, one at a time (the leader's host last).`,
+    `roll: ${describe} across ${groups.map((g) => g.join("+")).join(", ")}, one group at a time (the leader's host last among the servers, then the client hosts).`,
   );
 
-  for (const [i, stack] of stacks.entries()) {
-    const name = names[i];
+  /** Rolls one stack; resolves to what went wrong, or `undefined` when it is healthy. */
+  const rollOne = async (name: string): Promise<string | undefined> => {
+    const stack = await Stack.select(name, workspace);
     const started = Date.now();
     if (changes.length > 0) {
       await stack.setAllConfig(
@@ -81,25 +98,35 @@ async function main(): Promise<void> {
       await stack.up({ onOutput: (chunk) => out.write(chunk) });
     } catch (e) {
       out.flush();
-      fail(
-        `[${name}] up failed; stacks after it were not touched (${names.slice(i + 1).join(", ") || "none"}). ${(e as Error).message.split("\n").slice(-12).join("\n")}`,
-      );
+      return `up failed; ${(e as Error).message.split("\n").slice(-12).join("\n")}`;
     }
     out.flush();
     const api = stackApi(name, await stack.outputs());
-    const verdict = await waitForHealth(
-      api,
-      { nodeName: api.nodeName },
-      healthTimeoutSeconds,
-      (v, s) => console.log(`[${name}] waiting (${Math.round(s)} s): ${describeVerdict(v)}`),
-    );
+    const onWait = (v: AutopilotVerdict, s: number) =>
+      console.log(`[${name}] waiting (${Math.round(s)} s): ${describeVerdict(v)}`);
+    const verdict = clients.has(name)
+      ? await waitForClientHealth(api, healthTimeoutSeconds, onWait)
+      : await waitForHealth(api, { nodeName: api.nodeName }, healthTimeoutSeconds, onWait);
     const took = ((Date.now() - started) / 1000).toFixed(0);
-    if (!verdict.ok) {
+    if (!verdict.ok) return `${describeVerdict(verdict)} after ${healthTimeoutSeconds} s`;
+    console.log(`[${name}] done in ${took} s: ${describeVerdict(verdict)}`);
+    return undefined;
+  };
+
+  let done = 0;
+  for (const group of groups) {
+    const outcomes = await Promise.all(group.map(rollOne));
+    done += group.length;
+    const failedAt = group.findIndex((_, k) => outcomes[k] !== undefined);
+    if (failedAt >= 0) {
+      const rest = names.slice(done).join(", ") || "none";
+      const [why, ...detail] = (outcomes[failedAt] ?? "").split("; ");
       fail(
-        `[${name}] ${describeVerdict(verdict)} after ${healthTimeoutSeconds} s; stopped here, stacks after it were not touched (${names.slice(i + 1).join(", ") || "none"}).`,
+        why === "up failed"
+          ? `[${group[failedAt]}] up failed; stacks after it were not touched (${rest}). ${detail.join("; ")}`
+          : `[${group[failedAt]}] ${outcomes[failedAt]}; stopped here, stacks after it were not touched (${rest}).`,
       );
     }
-    console.log(`[${name}] done in ${took} s: ${describeVerdict(verdict)}`);
   }
   console.log(`roll: every stack rolled: ${names.join(", ")}.`);
 }

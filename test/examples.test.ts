@@ -151,6 +151,37 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
     assert.strictEqual(agentConfig(run, "edge4-global-agent").bootstrap_expect, 5);
   });
 
+  it("takes a server count: seven hosts with three servers give four client agents joining them", async () => {
+    const hosts = [0, 1, 2, 3, 4, 5, 6].map((i) => ({
+      nodeName: `edge${i}`,
+      hostAddress: `10.0.0.${10 + i}`,
+      dockerHost: `tcp://10.0.0.${10 + i}:2376`,
+    }));
+    const run = await runProgram(
+      { "consul-n-hosts:hosts": JSON.stringify(hosts), "consul-n-hosts:servers": "3" },
+      {},
+      "example",
+      [],
+      [],
+      path.join(N_HOSTS, "index"),
+    );
+    const servers = ["10.0.0.10:8301", "10.0.0.11:8301", "10.0.0.12:8301"];
+    for (let i = 0; i < 7; i++) {
+      const config = agentConfig(run, `edge${i}-global-agent`);
+      assert.strictEqual(config.server, i < 3, `edge${i}`);
+      assert.strictEqual(config.bootstrap_expect, i < 3 ? 3 : undefined, `edge${i}`);
+      const others = servers.filter((a) => a !== `10.0.0.${10 + i}:8301`);
+      assert.deepStrictEqual(config.retry_join, others, `edge${i}`);
+    }
+    // A client's internal datacenter WAN-joins the three servers.
+    assert.deepStrictEqual(agentConfig(run, "edge6-internal-agent").retry_join_wan, [
+      "10.0.0.10:8302",
+      "10.0.0.11:8302",
+      "10.0.0.12:8302",
+    ]);
+    assert.deepStrictEqual(run.warnings, []);
+  });
+
   it("refuses two hosts with one address at preview, naming the config entry", async () => {
     const hosts = defaultHosts();
     hosts[1] = { ...hosts[1], hostAddress: hosts[0].hostAddress };

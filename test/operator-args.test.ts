@@ -4,6 +4,7 @@ import {
   DEFAULT_HEALTH_TIMEOUT_SECONDS,
   parseRestoreArgs,
   parseRollArgs,
+  rollGroups,
 } from "../operations/operator-args";
 
 describe("day-two command lines", () => {
@@ -27,6 +28,7 @@ describe("day-two command lines", () => {
           ],
           stacks: ["node2", "node1", "node3"],
           healthTimeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS,
+          clientBatch: 1,
         },
       },
     );
@@ -35,8 +37,39 @@ describe("day-two command lines", () => {
         changes: [],
         stacks: undefined,
         healthTimeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS,
+        clientBatch: 1,
       },
     });
+  });
+
+  it("roll: servers one at a time (leader last), then the client hosts in batches of --client-batch", () => {
+    const parsed = parseRollArgs(["--client-batch", "3"]);
+    assert.ok("args" in parsed && parsed.args.clientBatch === 3);
+    assert.deepStrictEqual(parseRollArgs(["--client-batch", "0"]), {
+      problems: ['--client-batch must be a whole number of client hosts (at least 1), not "0".'],
+    });
+    const ordered = leaderLast(
+      ["node1", "node2", "node3", "node4", "node5", "node6", "node7"],
+      (s) => s,
+      "node2",
+    );
+    const isClient = (s: string) => Number(s.slice(4)) >= 4;
+    assert.deepStrictEqual(rollGroups(ordered, isClient, 3), [
+      ["node1"],
+      ["node3"],
+      ["node2"],
+      ["node4", "node5", "node6"],
+      ["node7"],
+    ]);
+    assert.deepStrictEqual(rollGroups(ordered, isClient, 1).flat(), [
+      "node1",
+      "node3",
+      "node2",
+      "node4",
+      "node5",
+      "node6",
+      "node7",
+    ]);
   });
 
   it("roll: reports every mistake at once, naming the flag", () => {
@@ -56,7 +89,7 @@ describe("day-two command lines", () => {
     ]);
     assert.ok("problems" in parsed);
     assert.deepStrictEqual(parsed.problems, [
-      "unknown flag --yes; flags are --set, --stacks, --health-timeout.",
+      "unknown flag --yes; flags are --set, --stacks, --health-timeout, --client-batch.",
       "--set consulImage: expected <key>=<value>, e.g. --set consulImage=hashicorp/consul:1.22.7.",
       "--set gives distributed-consul:a more than once.",
       "--stacks names n1 more than once.",

@@ -118,6 +118,7 @@ describe("the component package's schema (component-package/)", () => {
       "logLevel",
       "nodeName",
       "recursors",
+      "role",
       "serverCount",
       "snapshots",
       "tls",
@@ -183,6 +184,7 @@ describe("the component package's schema (component-package/)", () => {
     assert.deepStrictEqual(enums, {
       CheckKind: ["http", "tcp"],
       DeregisterMode: ["always", "on-success"],
+      HostRole: ["server", "client"],
       LogLevel: ["trace", "debug", "info", "warn", "error"],
       Protocol: ["tcp", "udp"],
     });

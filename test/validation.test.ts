@@ -529,7 +529,7 @@ describe("the shipped stacks", () => {
 });
 
 describe("server count warnings", () => {
-  it("give the fault tolerance of 1, 2, 4 and 6 servers and say nothing for 3, 5, 7", () => {
+  it("give the fault tolerance of 1, 2 and 4 servers, the cost of more than five, and say nothing for 3 and 5", () => {
     const message = (n: number): string[] => checkServerCount("k", n).map((p) => p.message);
     assert.deepStrictEqual(message(1), [
       "1 global server tolerates no failure; run 3 or 5 servers (one per host) for a cluster that survives losing one.",
@@ -541,10 +541,13 @@ describe("server count warnings", () => {
       "4 global servers need a quorum of 3 and tolerate 1 failure, no more than 3 would; run an odd number, 3 or 5 recommended.",
     ]);
     assert.deepStrictEqual(message(6), [
-      "6 global servers need a quorum of 4 and tolerate 2 failures, no more than 5 would; run an odd number, 3 or 5 recommended.",
+      "6 global servers: every Raft commit waits for a majority of the voters (4), so each voter beyond 5 slows every write and widens elections, and an even count tolerates no more failures (2) than 5 would; run 3 or 5 servers and make every other host a client agent (role: client).",
     ]);
-    for (const n of [3, 5, 7]) assert.deepStrictEqual(message(n), []);
-    for (const n of [1, 2, 4, 6])
+    assert.deepStrictEqual(message(7), [
+      "7 global servers: every Raft commit waits for a majority of the voters (4), so each voter beyond 5 slows every write and widens elections; run 3 or 5 servers and make every other host a client agent (role: client).",
+    ]);
+    for (const n of [3, 5]) assert.deepStrictEqual(message(n), []);
+    for (const n of [1, 2, 4, 6, 7])
       assert.strictEqual(checkServerCount("k", n)[0].severity, "warning");
   });
 });

@@ -102,6 +102,48 @@ export function readThreeHostEnvironment(
   return { ...commonEnvironment(env, missing, "E2E_HOSTS=3 ../shared/e2e/setup"), hosts };
 }
 
+/** The day-two suite's fleet: node1 to node3 as servers (with faults), then client hosts. */
+export interface FleetEnvironment extends ThreeHostEnvironment {
+  /** The client hosts: node4 to node7. */
+  readonly clients: readonly TestHost[];
+}
+
+/** How many client hosts the fleet steps deploy (node4 to node7): seven hosts in all. */
+export const FLEET_CLIENTS = 4;
+
+/**
+ * Reads the day-two suite's environment: the three-host suite's (see
+ * {@link readThreeHostEnvironment}) and node4 to node7 as client hosts (`E2E_NODE<n>_DOCKER_HOST`,
+ * `E2E_NODE<n>_IP`). Throws one error naming everything missing, and the setup that provides it
+ * (`E2E_HOSTS=7`).
+ */
+export function readFleetEnvironment(env: NodeJS.ProcessEnv = process.env): FleetEnvironment {
+  const missing: string[] = [];
+  const clients = Array.from({ length: FLEET_CLIENTS }, (_, i) => testHost(env, 4 + i, missing));
+  const setup = `E2E_HOSTS=${3 + FLEET_CLIENTS} ../shared/e2e/setup`;
+  let servers: ThreeHostEnvironment;
+  try {
+    servers = readThreeHostEnvironment(env);
+  } catch (e) {
+    const said = (e as Error).message;
+    const needs = /^The real suite needs (.*)\. On the test machine/s.exec(said)?.[1];
+    throw new Error(
+      `The real suite needs ${[needs ?? said, ...missing].join(", ")}. On the test machine: ` +
+        `\`${setup} && source ~/.cache/dc-e2e/env\`; on your own hosts see docs/testing.md ` +
+        '("The real suite").',
+      { cause: e },
+    );
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `The real suite needs ${missing.join(", ")} (the day-two steps run a fleet of seven hosts). ` +
+        `On the test machine: \`${setup} && source ~/.cache/dc-e2e/env\`; on your own hosts see ` +
+        'docs/testing.md ("The real suite").',
+    );
+  }
+  return { ...servers, clients };
+}
+
 function testHost(env: NodeJS.ProcessEnv, n: number, missing: string[]): TestHost {
   const need = (name: string): string => {
     const value = env[name];

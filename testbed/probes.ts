@@ -252,7 +252,7 @@ export function rpcPing(
  * when it does not resolve.
  */
 export async function resolveFromContainer(
-  env: TestEnvironment,
+  env: Pick<TestEnvironment, "bridgeAddress">,
   host: TestHost,
   image: string,
   name: string,

@@ -301,6 +301,11 @@ export async function leftoversOn(host: TestHost, n: number): Promise<string[]> 
   return `${containers}\n${volumes}`.split("\n").filter((name) => ours.has(name));
 }
 
+/** Host n (1-based) of `host`: the number its stack is named with (`node4`), else `i + 1`. */
+export function hostNumber(host: TestHost, i: number): number {
+  return Number(/^node(\d+)$/.exec(host.stack)?.[1] ?? i + 1);
+}
+
 /**
  * Fails, naming the host and how to clean it, when a host still holds containers or volumes of
  * an earlier run: a fresh backend cannot manage them. Each real-suite file checks this first.
@@ -308,7 +313,7 @@ export async function leftoversOn(host: TestHost, n: number): Promise<string[]> 
 export async function assertNoLeftovers(hosts: readonly TestHost[]): Promise<void> {
   for (const [i, host] of hosts.entries()) {
     assert.deepStrictEqual(
-      await leftoversOn(host, i + 1),
+      await leftoversOn(host, hostNumber(host, i)),
       [],
       `${host.stack} (${host.dockerHost}) still has containers or volumes of an earlier run: ` +
         `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,

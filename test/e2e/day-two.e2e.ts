@@ -1,6 +1,7 @@
 // The real suite's day-two steps (issue 18), on three Docker hosts: adding a host, a rolling
 // upgrade, failover, losing a host, removing and re-adding one, snapshot and restore, and a host
-// that cannot join. Steps build on each other's deployment (mocha --bail stops at the first
+// that cannot join. Steps 1 to 2b run a fleet (issue 26): node4 to node7 join the three servers as
+// client hosts, are rolled with them, and are destroyed before step 3. Steps build on each other's deployment (mocha --bail stops at the first
 // failure); a workload client (workload.ts) writes and reads through every dc1 server while a step
 // changes the cluster, and each step logs what it measured. Faults are injected as root on this
 // machine (faults.ts); `after` heals every link, starts a stopped engine and destroys the stacks.
@@ -8,11 +9,7 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import {
-  FaultHost,
-  ThreeHostEnvironment,
-  readThreeHostEnvironment,
-} from "../../testbed/environment";
+import { FaultHost, FleetEnvironment, readFleetEnvironment } from "../../testbed/environment";
 import {
   cutLink,
   enginePid,
@@ -34,7 +31,15 @@ import {
   assertNoLeftovers,
   leftoversOn as leftovers,
 } from "../../testbed/project";
-import { ConsulAccess, consulGet, consulPut, docker, eventually } from "../../testbed/probes";
+import {
+  ConsulAccess,
+  Member,
+  consulGet,
+  consulPut,
+  docker,
+  eventually,
+  resolveFromContainer,
+} from "../../testbed/probes";
 import {
   Workload,
   WorkloadSummary,
@@ -98,9 +103,13 @@ const STEP_MS = 8 * 60_000;
 /** The fault sequence's own timeout: its faults, then the checks after them. */
 const FAULT_STEP_MS = FAULT_SEQUENCE_MS + 5 * 60_000;
 
-let env: ThreeHostEnvironment;
+let env: FleetEnvironment;
 let project: ScratchProject | undefined;
 const stacks: Stack[] = [];
+/** The client hosts' stacks (node4 to node7), deployed in step 1 and destroyed in step 2b. */
+const clientStacks: Stack[] = [];
+/** Serf's member status `alive`. */
+const SERF_ALIVE = 1;
 let failed = false;
 /** The deployment's CA and management token (node1's outputs; anew after node1 is made again). */
 let access: ConsulAccess = {};
@@ -123,6 +132,17 @@ function accessOf(outputs: OutputMap): ConsulAccess {
   );
   assert.ok(typeof token === "string" && token !== "", "aclManagementToken");
   return { ca, token };
+}
+
+/** Host n (1-based) of client j (0-based): node4 is the first client. */
+const clientNumber = (j: number): number => 4 + j;
+
+/** Fails naming every resource a preview of any of the server stacks would change. */
+async function assertEmptyServerPreviews(when: string): Promise<number> {
+  const started = Date.now();
+  // Concurrently: previews only read.
+  await Promise.all([0, 1, 2].map((i) => assertEmptyPreview(i, when)));
+  return Date.now() - started;
 }
 
 /** `up` of host i's stack; returns how long it took. */
@@ -342,9 +362,10 @@ async function leftoversOn(i: number): Promise<string[]> {
   return leftovers(hostAt(i), i + 1);
 }
 
-/** The ID of an image on host i, `undefined` when it lacks it. */
-async function imageId(i: number, image: string): Promise<string | undefined> {
-  return docker(hostAt(i), "image", "inspect", "-f", "{{.Id}}", image).catch(() => undefined);
+/** {@link imageId} on host k of the fleet: the three servers, then the client hosts. */
+async function fleetImageId(k: number, image: string): Promise<string | undefined> {
+  const host = k < env.hosts.length ? hostAt(k) : env.clients[k - env.hosts.length];
+  return docker(host, "image", "inspect", "-f", "{{.Id}}", image).catch(() => undefined);
 }
 
 /** One fault of the sequence as it happened. */
@@ -430,10 +451,20 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
   this.timeout(STEP_MS);
 
   before(async function () {
-    env = readThreeHostEnvironment();
-    await assertNoLeftovers(env.hosts);
+    env = readFleetEnvironment();
+    await assertNoLeftovers([...env.hosts, ...env.clients]);
     project = scratchProject();
     for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
+    // The client hosts have no stack file of their own: their node, datacenter and role here.
+    for (const [j, host] of env.clients.entries()) {
+      const stack = await hostStack(project, env, host);
+      await stack.setAllConfig({
+        "distributed-consul:nodeName": { value: host.stack },
+        "distributed-consul:internalDatacenter": { value: `vm${clientNumber(j)}` },
+        "distributed-consul:role": { value: "client" },
+      });
+      clientStacks.push(stack);
+    }
   });
 
   afterEach(function () {
@@ -452,7 +483,8 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
         });
       }
     }
-    for (const stack of [...stacks].reverse()) {
+    // Client hosts first (step 2b removes them when it passes), then the servers.
+    for (const stack of [...clientStacks, ...[...stacks].reverse()]) {
       await stack
         .destroy({ runProgram: true, onOutput: (text) => project?.log(text) })
         .catch((e: unknown) => {
@@ -478,6 +510,18 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
       }
       await docker(hostAt(i), "image", "rm", ROLLED_IMAGE).catch(() => undefined);
     }
+    for (const [j, host] of (env?.clients ?? []).entries()) {
+      const n = clientNumber(j);
+      const left = await leftovers(host, n).catch(() => [] as string[]);
+      if (left.length > 0) {
+        console.error(`${host.stack}: removing what the teardown left: ${left.join(", ")}`);
+        const containers = left.filter((name) => containersOf(n).includes(name));
+        const volumes = left.filter((name) => volumesOf(n).includes(name));
+        if (containers.length > 0) await docker(host, "rm", "-f", ...containers).catch(() => 0);
+        if (volumes.length > 0) await docker(host, "volume", "rm", "-f", ...volumes).catch(() => 0);
+      }
+      await docker(host, "image", "rm", ROLLED_IMAGE).catch(() => undefined);
+    }
     if (failed && project) {
       console.error(`Pulumi's output and the scratch project are kept in ${project.logFile}`);
     } else {
@@ -485,22 +529,91 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     }
   });
 
-  it("1. node3 added to a running node1 and node2 becomes the third voter; node1's and node2's previews show no change", async () => {
+  it("1. node3 added to a running node1 and node2 becomes the third voter; node4 to node7 join as client hosts (concurrently); the servers' previews show no change", async () => {
     const times = [await up(0), await up(1)];
     await assertVoters(["node1", "node2"]);
     times.push(await up(2));
     const waited = await assertVoters(["node1", "node2", "node3"]);
-    for (const i of [0, 1]) await assertEmptyPreview(i, "after node3 joined");
+    // The client hosts: different stacks of one project, deployed at once.
+    const clientsStarted = Date.now();
+    const clientTimes = await Promise.all(
+      clientStacks.map(async (stack) => {
+        const started = Date.now();
+        const result = await stack.up({ onOutput: (text) => project?.log(text) });
+        assert.strictEqual(result.summary.result, "succeeded", `up of ${stack.name}`);
+        return Date.now() - started;
+      }),
+    );
+    const clientsMs = Date.now() - clientsStarted;
+    const previewMs = await assertEmptyServerPreviews("after node3 and the client hosts joined");
     console.log(
       `      up: node1 ${seconds(times[0])}, node2 ${seconds(times[1])}, node3 ${seconds(times[2])}; ` +
-        `three healthy voters ${seconds(waited)} after node3's up returned`,
+        `three healthy voters ${seconds(waited)} after node3's up returned; ` +
+        `client hosts up together in ${seconds(clientsMs)} (${clientStacks.map((s, j) => `${s.name} ${seconds(clientTimes[j])}`).join(", ")}); ` +
+        `server previews ${seconds(previewMs)}`,
     );
+  });
+
+  it("1b. the fleet: every client alive in dc1 with role node, exactly three voters, a service on a client host resolves through <svc>.service.dc1.consul from another host's container, a KV write through a client is read through a server", async () => {
+    const started = Date.now();
+    const clientNames = env.clients.map((c) => c.stack);
+    const members = await eventually(
+      () => consulGet<Member[]>(globalApi(0), "/v1/agent/members", access),
+      (list) =>
+        clientNames.every((name) =>
+          list.some((m) => m.Name === name && m.Status === SERF_ALIVE && m.Tags.role === "node"),
+        ),
+      60_000,
+      1000,
+    );
+    for (const name of clientNames) {
+      const m = members.find((member) => member.Name === name);
+      assert.ok(
+        m && m.Status === SERF_ALIVE && m.Tags.role === "node",
+        `${name} in dc1's members: ${JSON.stringify(m)}`,
+      );
+    }
+    await assertVoters(["node1", "node2", "node3"]);
+    // Every host runs the service; each client host's address answers from node1's containers.
+    const image = env.images["distributed-consul:consulImage"] ?? "hashicorp/consul:1.22.7";
+    const clientIps = env.clients.map((c) => c.ip).sort();
+    const resolved = await eventually(
+      () => resolveFromContainer(env, hostAt(0), image, "elasticsearch.service.dc1.consul"),
+      (addresses) => clientIps.every((ip) => addresses.includes(ip)),
+      60_000,
+      2000,
+    );
+    assert.ok(
+      clientIps.every((ip) => resolved.includes(ip)),
+      `elasticsearch.service.dc1.consul from a container on node1: ${resolved.join(", ")}; expected the client hosts ${clientIps.join(", ")} among them`,
+    );
+    // A KV write through a client agent's API, read back through a server's.
+    const value = randomBytes(8).toString("hex");
+    const client = `${env.clients[0].ip}:${GLOBAL_HTTPS_PORT}`;
+    assert.strictEqual(
+      await consulPut<boolean>(client, "/v1/kv/fleet/through-client", value, access),
+      true,
+    );
+    const [entry] = await consulGet<{ Value: string }[]>(
+      globalApi(1),
+      "/v1/kv/fleet/through-client",
+      access,
+    );
+    assert.strictEqual(
+      Buffer.from(entry.Value, "base64").toString("utf8"),
+      value,
+      "the value written through node4's client agent, read through node2",
+    );
+    console.log(`      fleet facts in ${seconds(Date.now() - started)}`);
   });
 
   it(`2. a rolling upgrade (npm run roll -- --set consulImage=${ROLLED_IMAGE}) under a writing client: nothing lost, at most one leader change of at most 6 s, empty previews; a roll whose first up fails stops there`, async () => {
     // The test hosts have one Consul build: the pinned image with a label is another image ID.
     const base = "hashicorp/consul:1.22.7";
-    for (const [i, host] of env.hosts.entries()) {
+    // Every host of the fleet, the client hosts too (their dc1 agents are rolled as well).
+    const fleet = [...env.hosts, ...env.clients];
+    const agentContainer = (k: number): string => `consul-dc1-${fleet[k].stack}`;
+    for (const [i, host] of fleet.entries()) {
       await new Promise<void>((resolve, reject) => {
         const build = spawn(
           "docker",
@@ -518,7 +631,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
         );
         build.stdin.end(`FROM ${base}\nLABEL distributed-consul.e2e.roll="${Date.now()}"\n`);
       });
-      const [rolled, pinned] = [await imageId(i, ROLLED_IMAGE), await imageId(i, base)];
+      const [rolled, pinned] = [await fleetImageId(i, ROLLED_IMAGE), await fleetImageId(i, base)];
       assert.ok(
         rolled && rolled !== pinned,
         `${host.stack}: ${ROLLED_IMAGE} is ${rolled}, ${base} ${pinned}`,
@@ -527,41 +640,48 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     // A roll whose first up fails (an image no host has, and no registry to pull it from) stops
     // there: exit 1, naming the stack, and the stacks after it untouched.
     const serversBefore = await Promise.all(
-      env.hosts.map((host, i) => docker(host, "inspect", "-f", "{{.Id}}", serverContainer(i))),
+      fleet.map((host, k) => docker(host, "inspect", "-f", "{{.Id}}", agentContainer(k))),
     );
     const failed = await npmRun("roll", ["--set", `consulImage=${MISSING_IMAGE}`]);
     assert.notStrictEqual(failed.code, 0, `a roll to ${MISSING_IMAGE} succeeded:\n${failed.tail}`);
     // The leader's host goes last, so which stack fails first depends on who leads.
-    const stopped =
-      /\[(node\d)\] up failed; stacks after it were not touched \((node\d), (node\d)\)/.exec(
-        failed.tail,
-      );
+    const stopped = /\[(node\d)\] up failed; stacks after it were not touched \(([^)]*)\)/.exec(
+      failed.tail,
+    );
     assert.ok(stopped, `the failed roll does not say where it stopped:\n${failed.tail}`);
-    for (const untouched of stopped.slice(2)) {
-      const i = env.hosts.findIndex((h) => h.stack === untouched);
-      const image = await stacks[i].getConfig("distributed-consul:consulImage").then(
+    const untouchedStacks = stopped[2].split(", ");
+    assert.strictEqual(untouchedStacks.length, fleet.length - 1, stopped[0]);
+    for (const untouched of untouchedStacks) {
+      const k = fleet.findIndex((h) => h.stack === untouched);
+      const stack = [...stacks, ...clientStacks][k];
+      const image = await stack.getConfig("distributed-consul:consulImage").then(
         (v) => v.value,
         () => undefined,
       );
       assert.notStrictEqual(image, MISSING_IMAGE, `${untouched}'s config after the failed roll`);
     }
     const serversAfter = await Promise.all(
-      env.hosts.map((host, i) => docker(host, "inspect", "-f", "{{.Id}}", serverContainer(i))),
+      fleet.map((host, k) => docker(host, "inspect", "-f", "{{.Id}}", agentContainer(k))),
     );
     assert.deepStrictEqual(serversAfter, serversBefore, "a server changed in the failed roll");
 
     const workload = startWorkload();
     await sleep(2000);
-    const roll = await npmRun("roll", ["--set", `consulImage=${ROLLED_IMAGE}`]);
+    const roll = await npmRun("roll", [
+      "--set",
+      `consulImage=${ROLLED_IMAGE}`,
+      "--client-batch",
+      String(env.clients.length),
+    ]);
     await sleep(2000);
     const summary = await stopWorkload(workload, `roll (${seconds(roll.ms)})`);
     assert.strictEqual(roll.code, 0, `npm run roll failed (exit ${roll.code}):\n${roll.tail}`);
-    for (const [i, host] of env.hosts.entries()) {
-      const running = await docker(host, "inspect", "-f", "{{.Image}}", serverContainer(i));
+    for (const [k, host] of fleet.entries()) {
+      const running = await docker(host, "inspect", "-f", "{{.Image}}", agentContainer(k));
       assert.strictEqual(
         running,
-        await imageId(i, ROLLED_IMAGE),
-        `${host.stack}'s server runs another image`,
+        await fleetImageId(k, ROLLED_IMAGE),
+        `${host.stack}'s dc1 agent runs another image`,
       );
     }
     // The roll replaces the leader's server once, last. Its graceful leave hands leadership over
@@ -586,6 +706,35 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     assertNothingLost(summary, "the roll");
     await assertVoters(["node1", "node2", "node3"]);
     for (const i of [0, 1, 2]) await assertEmptyPreview(i, "after the roll");
+  });
+
+  it("2b. removing the client hosts (node4 to node7, concurrently) leaves the servers' previews empty, three voters and a leader", async () => {
+    const started = Date.now();
+    await Promise.all(
+      clientStacks.map(async (stack) => {
+        const result = await stack.destroy({
+          runProgram: true,
+          onOutput: (text) => project?.log(text),
+        });
+        assert.strictEqual(result.summary.result, "succeeded", `destroy of ${stack.name}`);
+      }),
+    );
+    const destroyMs = Date.now() - started;
+    const previewMs = await assertEmptyServerPreviews("after the client hosts were removed");
+    await assertVoters(["node1", "node2", "node3"]);
+    // A client's destroy stops its agent, which leaves dc1 (leave_on_terminate).
+    const members = await consulGet<Member[]>(globalApi(0), "/v1/agent/members", access);
+    for (const host of env.clients) {
+      const m = members.find((member) => member.Name === host.stack);
+      assert.ok(m === undefined || m.Status !== SERF_ALIVE, `${host.stack}: ${JSON.stringify(m)}`);
+    }
+    for (const [j, host] of env.clients.entries()) {
+      assert.deepStrictEqual(await leftovers(host, clientNumber(j)), [], host.stack);
+    }
+    clientStacks.splice(0);
+    console.log(
+      `      client hosts destroyed together in ${seconds(destroyMs)}; server previews ${seconds(previewMs)}`,
+    );
   });
 
   it(`3. fast failover: writes resume within ${FAILOVER_BOUND_MS / 1000} s after kill -9 of the leader's agent, within ${PARTITION_BOUND_MS / 1000} s after a ${PARTITION_MS / 1000} s partition of the leader's host`, async () => {
