@@ -371,13 +371,20 @@ export class GlobalConsul extends pulumi.ComponentResource {
               ),
             }
           : undefined,
-      // A removal Pulumi makes is the only planned one: the server leaves then (agent:write on
-      // its node: the management token), and not when its engine or host restarts.
-      leave: pulumi.secret(
-        pulumi
-          .all([ownApiUrl, tlsArg?.caCertificate, args.snapshots?.token ?? acl?.managementToken])
-          .apply(([url, caCertificate, token]) => ({ url, caCertificate, token })),
-      ),
+      // A removal Pulumi makes is the only planned one: a server leaves then (agent:write on
+      // its node: the management token), and not when its engine or host restarts. A client
+      // agent leaves on SIGTERM (Consul's default for clients): it holds no Raft vote.
+      leave: client
+        ? undefined
+        : pulumi.secret(
+            pulumi
+              .all([
+                ownApiUrl,
+                tlsArg?.caCertificate,
+                args.snapshots?.token ?? acl?.managementToken,
+              ])
+              .apply(([url, caCertificate, token]) => ({ url, caCertificate, token })),
+          ),
     });
 
     const at = (port: number) => resolved.apply((r) => hostPort(r.hostAddress, port));
