@@ -200,6 +200,7 @@ export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
     consulImage: args.consulImage === undefined ? DEFAULT_CONSUL_IMAGE : known(args.consulImage),
     dockerBridgeAddress: known(args.dockerBridgeAddress),
     recursors: known(args.recursors) as string[] | undefined,
+    extraConfig: args.extraConfig,
     gossipKey: known(args.gossipKey),
   };
 }

@@ -1,6 +1,7 @@
 // Generated from core/host-settings.ts by `npm run docs:config`; do not edit.
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentPorts } from "../core/agent-ports";
+import type { ExtraAgentConfig } from "../core/extra-config";
 import type { LogLevel } from "../core/log-level";
 import type { RegistratorSettings, ServiceSettings, SnapshotSettings } from "../core/host-settings";
 
@@ -129,6 +130,15 @@ export interface HostArguments {
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
   /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  readonly extraConfig?: ExtraAgentConfig;
+  /**
    * Keep both servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up`
    * adopts them, old peers included. Replacing a container never touches them either way.
    * @default false
@@ -179,4 +189,13 @@ export interface AgentArguments {
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
+  /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  readonly extraConfig?: ExtraAgentConfig;
 }

@@ -24,6 +24,8 @@ export type {
   InternalDcAcl,
 } from "./consul-server-container";
 export type { SnapshotSettings } from "../core/host-settings";
+export type { ExtraAgentConfig } from "../core/extra-config";
+export { OWNED_CONSUL_KEYS, checkExtraConfig } from "../core/extra-config";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";

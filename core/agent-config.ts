@@ -1,5 +1,6 @@
 import { AgentPorts } from "./agent-ports";
 import { AgentOptions } from "./host-settings";
+import { mergeExtraConfig } from "./extra-config";
 
 /**
  * How a server takes part in forming its datacenter's Raft cluster.
@@ -167,9 +168,15 @@ function tlsKeys(): ConsulConfigDocument {
 
 /**
  * The non-secret configuration of one Consul server agent. Only current keys are used
- * (`retry_join`, never `start_join`; `ui_config`, never `ui`).
+ * (`retry_join`, never `start_join`; `ui_config`, never `ui`). `extraConfig` is merged last, objects
+ * deeply (it is checked not to hold a key the project writes, see `core/extra-config`).
  */
 export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument {
+  return mergeExtraConfig(projectAgentConfig(settings), settings.extraConfig);
+}
+
+/** What the project itself writes into one server agent's configuration. */
+function projectAgentConfig(settings: AgentSettings): ConsulConfigDocument {
   const { ports } = settings;
   const acl: ConsulConfigDocument = settings.acl.enabled
     ? {

@@ -13,6 +13,7 @@ import { checkPinnedImage } from "./service-container";
 import { ServicePort } from "./service-registration";
 import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from "./snapshot-files";
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
+import { ExtraAgentConfig, checkExtraConfig } from "./extra-config";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -559,6 +560,25 @@ export const HOST_SETTINGS = {
       oneOf: LOG_LEVELS,
       default: LogLevel.Info,
       description: `Consul log level - ${LOG_LEVELS.join(", ")}.`,
+    }),
+  ),
+  /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  extraConfig: agentWide(
+    optional<ExtraAgentConfig, false>({
+      section: SettingSection.Servers,
+      type: "object",
+      input: false,
+      default: {},
+      description:
+        "Consul agent settings the project does not model, in Consul's own keys (e.g. {limits: {http_max_conns_per_client: 400}}, dns_config, telemetry sinks), merged into both servers' configuration (the dc1 and the internal one), objects deeply. Checked at preview - a key Consul does not accept fails naming the nearest one it does; a key the project sets (addresses, ports, tls, acl, retry_join, encrypt, datacenter, node_name, autopilot, performance, ...) fails naming the setting that sets it.",
+      check: checkExtraConfig,
     }),
   ),
   /**

@@ -56,6 +56,7 @@ export function hostTopologyOf(
     dockerBridgeSubnet: host.dockerBridgeSubnet,
     gossipKey: host.gossipKey,
     recursors: host.recursors,
+    extraConfig: host.extraConfig,
     global: parts.global
       ? {
           datacenter: host.globalDatacenter,

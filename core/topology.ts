@@ -7,6 +7,7 @@ import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./serv
 import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
 import { checkSetting } from "./host-settings";
+import { ExtraAgentConfig } from "./extra-config";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
 
 /**
@@ -78,6 +79,8 @@ export interface HostTopology {
   readonly gossipKey?: string;
   /** `recursors`. */
   readonly recursors?: readonly string[];
+  /** `extraConfig`: Consul keys merged into every agent's configuration. Default `{}`. */
+  readonly extraConfig?: ExtraAgentConfig;
   /** Images by setting (`consulImage`, `registrator.image`, …); each must be pinned. */
   readonly images?: Readonly<Record<string, string>>;
 }
@@ -272,6 +275,9 @@ function checkHost(host: HostTopology): Problem[] {
       checkPinnedImage(k(setting), image),
     ),
     ...checkSetting("recursors", k("recursors"), [...(host.recursors ?? [])]),
+    ...(host.extraConfig === undefined
+      ? []
+      : checkSetting("extraConfig", k("extraConfig"), host.extraConfig)),
     ...(host.global ? checkGlobal(host, host.global, bridgeSubnet) : []),
     ...(host.internal ? checkInternal(host, host.internal, bridgeSubnet) : []),
     ...(host.registrator

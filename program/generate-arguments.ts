@@ -18,6 +18,7 @@ export const HOST_ARGUMENTS_FILE = path.join(ROOT, "components", "host-arguments
 /** Where each type a setting's value may name comes from, relative to components/. */
 const TYPE_MODULES: Readonly<Record<string, string>> = {
   AgentPorts: "../core/agent-ports",
+  ExtraAgentConfig: "../core/extra-config",
   LogLevel: "../core/log-level",
   RegistratorSettings: "../core/host-settings",
   ServiceSettings: "../core/host-settings",

@@ -108,6 +108,7 @@ describe("the component package's schema (component-package/)", () => {
       "consulImage",
       "dockerBridgeAddress",
       "dockerHost",
+      "extraConfig",
       "globalDatacenter",
       "globalPorts",
       "gossipEncryption",
