@@ -14,6 +14,7 @@ import {
 import { ConsulCluster, ConsulClusterArgs, HostArguments } from "./host-args";
 import { HOST_OUTPUT_NAMES, HostOutputName, HostOutputs } from "./host-outputs";
 import {
+  metricsRules,
   preparedQueryRules,
   registratorRules,
   replicationRules,
@@ -70,6 +71,8 @@ interface HostTokens {
     grant:
       | { rules: string; policyName: pulumi.Input<string> }
       | { nodeName: pulumi.Input<string>; datacenter: pulumi.Input<string> },
+    /** Whether the previous release's program had this token at its root (then aliased). */
+    former?: boolean,
   ) => pulumi.Output<string>;
 }
 
@@ -93,6 +96,11 @@ class HostChildren {
   options<O extends pulumi.ResourceOptions>(part: string, extra?: O): O & pulumi.ResourceOptions {
     const former = { name: part, parent: pulumi.rootStackResource };
     return { ...(extra as O), parent: this.host, aliases: [former] };
+  }
+
+  /** The options of a child the previous release did not have: `extra`, parented to the host. */
+  newOptions<O extends pulumi.ResourceOptions>(extra?: O): O & pulumi.ResourceOptions {
+    return { ...(extra as O), parent: this.host };
   }
 }
 
@@ -127,8 +135,17 @@ export class ConsulHost extends pulumi.ComponentResource {
     const tokens = servers.tokens;
     const registrators = declareRegistrators(children, args, servers, tokens);
     const service = declareService(children, args, servers, secrets, tokens);
+    const operatorTokens = declareOperatorTokens(args, tokens);
 
-    const outputs = hostOutputs(args, cluster, secrets, servers, registrators, service);
+    const outputs = hostOutputs(
+      args,
+      cluster,
+      secrets,
+      servers,
+      registrators,
+      service,
+      operatorTokens,
+    );
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }
@@ -147,6 +164,8 @@ export interface ConsulHost {
   readonly gossipKey: pulumi.Output<string>;
   /** The ACL management token; absent with ACLs off. */
   readonly aclManagementToken: pulumi.Output<string | undefined>;
+  /** A token that reads every agent's Prometheus metrics (agent read only); absent with ACLs or metrics off. */
+  readonly metricsToken: pulumi.Output<string | undefined>;
   /** The CA certificate every agent trusts (PEM). */
   readonly tlsCaCertificate: pulumi.Output<string>;
   /** The CA's private key (PEM), with which every server's certificate is issued. */
@@ -493,7 +512,7 @@ function hostTokens(
     children.options("anonymous-dns", options),
   );
   return {
-    token: (part, description, grant) =>
+    token: (part, description, grant, former = true) =>
       new ConsulAclToken(
         children.name(part),
         {
@@ -501,7 +520,7 @@ function hostTokens(
           description,
           ...("rules" in grant ? grant : { nodeIdentity: grant }),
         },
-        children.options(part, options),
+        former ? children.options(part, options) : children.newOptions(options),
       ).secretId,
   };
 }
@@ -612,7 +631,36 @@ function declareService(
   );
 }
 
-/** Step 6: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
+/** The least-privilege tokens a host makes for its operators (ACLs on). */
+interface OperatorTokens {
+  /** Reads every agent's Prometheus metrics; with metrics on. */
+  readonly metrics?: pulumi.Output<string>;
+}
+
+/**
+ * Step 6: the operators' least-privilege tokens, made by every host (each reads every agent, so
+ * any stack's serves the whole cluster; destroying a stack removes its own): Prometheus' metrics
+ * token when metrics are on.
+ */
+function declareOperatorTokens(
+  args: ConsulHostArgs,
+  tokens: HostTokens | undefined,
+): OperatorTokens {
+  if (!tokens) return {};
+  return {
+    metrics:
+      (args.metrics ?? defaultOf("metrics"))
+        ? tokens.token(
+            "metrics-token",
+            pulumi.interpolate`Prometheus metrics of every agent (made by ${args.nodeName})`,
+            { rules: metricsRules(), policyName: pulumi.interpolate`metrics-${args.nodeName}` },
+            false,
+          )
+        : undefined,
+  };
+}
+
+/** Step 7: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
 function hostOutputs(
   args: ConsulHostArgs,
   cluster: ClusterReader,
@@ -620,6 +668,7 @@ function hostOutputs(
   servers: Servers,
   registrators: { global: Registrator; internal?: Registrator },
   service: ConsulService | undefined,
+  operatorTokens: OperatorTokens,
 ): HostOutputs {
   const { global, internal } = servers;
   // The next host joins every global server known so far, this one included.
@@ -644,6 +693,7 @@ function hostOutputs(
     ),
     gossipKey: secrets.gossipKey,
     aclManagementToken: pulumi.secret(pulumi.output(secrets.managementToken)),
+    metricsToken: pulumi.secret(pulumi.output(operatorTokens.metrics)),
     tlsCaCertificate: secrets.caCertificate,
     tlsCaKey: secrets.caPrivateKey,
     nodeName: global.nodeName,

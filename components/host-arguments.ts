@@ -130,6 +130,13 @@ export interface HostArguments {
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
   /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
    * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
    * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
    * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
@@ -189,6 +196,13 @@ export interface AgentArguments {
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
+  /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  readonly metrics?: boolean;
   /**
    * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
    * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,

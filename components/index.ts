@@ -33,6 +33,7 @@ export * from "./consul-acl-token";
 export type { ConsulApi } from "./consul-api";
 export {
   dnsReadRules,
+  metricsRules,
   preparedQueryRules,
   registratorRules,
   replicationRules,
@@ -78,7 +79,14 @@ export { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/s
 // The configuration the components give each container, for a program that declares the
 // containers itself (bench/compose.ts's plain-resource side does, to measure the components).
 export type { ConsulConfigDocument } from "../core/agent-config";
-export { AGENT_CONFIG_FILE, DATA_DIR, LOCAL_CONFIG_ENV, renderConfig } from "../core/agent-config";
+export {
+  AGENT_CONFIG_FILE,
+  DATA_DIR,
+  LOCAL_CONFIG_ENV,
+  METRICS_PATH,
+  PROMETHEUS_RETENTION_TIME,
+  renderConfig,
+} from "../core/agent-config";
 export type { AgentStart } from "../core/agent-start";
 export { AGENT_ENTRYPOINT, agentStartScript } from "../core/agent-start";
 export type { LeaderHealthcheck } from "../core/health";

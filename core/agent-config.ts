@@ -90,6 +90,28 @@ export interface AgentSettings extends AgentOptions {
  */
 export const RAFT_MULTIPLIER = 1;
 
+/**
+ * How long an agent keeps a metric for Prometheus after it last changed (`telemetry.
+ * prometheus_retention_time`). Setting it is what turns on `/v1/agent/metrics?format=prometheus`;
+ * it must outlast the scrape interval (Prometheus' default: 1 minute), or a metric that changes
+ * less often than every scrape disappears between scrapes.
+ */
+export const PROMETHEUS_RETENTION_TIME = "60s";
+
+/** Where an agent serves its metrics; Prometheus format with `?format=prometheus`. */
+export const METRICS_PATH = "/v1/agent/metrics";
+
+/**
+ * Consul's `telemetry` block with Prometheus metrics on: kept {@link PROMETHEUS_RETENTION_TIME},
+ * and without the host name in every metric's name (`consul_raft_...`, not
+ * `consul_<node>_raft_...`; the node is the scrape target's label).
+ */
+function telemetryKeys(): ConsulConfigDocument {
+  return {
+    telemetry: { prometheus_retention_time: PROMETHEUS_RETENTION_TIME, disable_hostname: true },
+  };
+}
+
 /** The secret part of an agent's configuration, kept apart from the readable part. */
 export interface AgentSecrets {
   /** Gossip encryption key: 32 random bytes, base64 (what `consul keygen` prints). */
@@ -222,6 +244,7 @@ function projectAgentConfig(settings: AgentSettings): ConsulConfigDocument {
     recursors: [...settings.recursors],
     ui_config: { enabled: settings.ui },
     log_level: settings.logLevel,
+    ...(settings.metrics ? telemetryKeys() : {}),
     disable_update_check: true,
     leave_on_terminate: settings.leaveOnTerminate,
     // After a graceful leave, a restarted agent rejoins the members it knew (its Serf snapshot),

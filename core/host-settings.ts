@@ -563,6 +563,22 @@ export const HOST_SETTINGS = {
     }),
   ),
   /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  metrics: agentWide(
+    optional<boolean, false>({
+      section: SettingSection.Servers,
+      type: "boolean",
+      input: false,
+      default: true,
+      description:
+        "Prometheus metrics on every Consul agent (telemetry prometheus_retention_time 60s, disable_hostname), at https://<hostAddress>:<https port>/v1/agent/metrics?format=prometheus, read with the metricsToken output (agent read only). false - no metrics, no token.",
+    }),
+  ),
+  /**
    * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
    * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
    * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one

@@ -117,6 +117,7 @@ describe("the component package's schema (component-package/)", () => {
       "joinAddresses",
       "keepDataOnDestroy",
       "logLevel",
+      "metrics",
       "nodeName",
       "recursors",
       "serverCount",
