@@ -19,6 +19,7 @@ import {
   registratorRules,
   replicationRules,
   serverHealthRules,
+  uiReadRules,
 } from "../core/acl-rules";
 import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
 import { hostPort } from "../core/server-settings";
@@ -166,6 +167,8 @@ export interface ConsulHost {
   readonly aclManagementToken: pulumi.Output<string | undefined>;
   /** A token that reads every agent's Prometheus metrics (agent read only); absent with ACLs or metrics off. */
   readonly metricsToken: pulumi.Output<string | undefined>;
+  /** A token to log in to the web UI with, read only (services, nodes, key/value); absent with ACLs or the UI off. */
+  readonly uiToken: pulumi.Output<string | undefined>;
   /** The CA certificate every agent trusts (PEM). */
   readonly tlsCaCertificate: pulumi.Output<string>;
   /** The CA's private key (PEM), with which every server's certificate is issued. */
@@ -635,12 +638,14 @@ function declareService(
 interface OperatorTokens {
   /** Reads every agent's Prometheus metrics; with metrics on. */
   readonly metrics?: pulumi.Output<string>;
+  /** Logs in to the web UI, read only; with the UI on. */
+  readonly ui?: pulumi.Output<string>;
 }
 
 /**
  * Step 6: the operators' least-privilege tokens, made by every host (each reads every agent, so
  * any stack's serves the whole cluster; destroying a stack removes its own): Prometheus' metrics
- * token when metrics are on.
+ * token when metrics are on, and a read-only web UI login when the UI is on.
  */
 function declareOperatorTokens(
   args: ConsulHostArgs,
@@ -654,6 +659,15 @@ function declareOperatorTokens(
             "metrics-token",
             pulumi.interpolate`Prometheus metrics of every agent (made by ${args.nodeName})`,
             { rules: metricsRules(), policyName: pulumi.interpolate`metrics-${args.nodeName}` },
+            false,
+          )
+        : undefined,
+    ui:
+      args.ui !== false
+        ? tokens.token(
+            "ui-token",
+            pulumi.interpolate`web UI, read only (made by ${args.nodeName})`,
+            { rules: uiReadRules(), policyName: pulumi.interpolate`ui-read-${args.nodeName}` },
             false,
           )
         : undefined,
@@ -694,6 +708,7 @@ function hostOutputs(
     gossipKey: secrets.gossipKey,
     aclManagementToken: pulumi.secret(pulumi.output(secrets.managementToken)),
     metricsToken: pulumi.secret(pulumi.output(operatorTokens.metrics)),
+    uiToken: pulumi.secret(pulumi.output(operatorTokens.ui)),
     tlsCaCertificate: secrets.caCertificate,
     tlsCaKey: secrets.caPrivateKey,
     nodeName: global.nodeName,

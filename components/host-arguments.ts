@@ -119,8 +119,10 @@ export interface HostArguments {
    */
   readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   readonly ui?: pulumi.Input<boolean>;
@@ -186,8 +188,10 @@ export interface AgentArguments {
    */
   readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   readonly ui?: pulumi.Input<boolean>;

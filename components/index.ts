@@ -37,6 +37,7 @@ export {
   preparedQueryRules,
   registratorRules,
   replicationRules,
+  uiReadRules,
 } from "../core/acl-rules";
 export * from "../core/defaults";
 export { LogLevel } from "../core/log-level";

@@ -85,3 +85,16 @@ export function serverHealthRules(): string {
 export function metricsRules(): string {
   return rules(["agent_prefix", "", "read"]);
 }
+
+/**
+ * What an operator's read-only view of the web UI needs: the services and nodes pages (with their
+ * health checks and intentions, which service read covers) and the key/value pages, read only. No
+ * write, no ACL objects, no agent or operator endpoints: the UI shows the rest as denied.
+ */
+export function uiReadRules(): string {
+  return rules(
+    ["service_prefix", "", "read"],
+    ["node_prefix", "", "read"],
+    ["key_prefix", "", "read"],
+  );
+}

@@ -535,8 +535,10 @@ export const HOST_SETTINGS = {
     }),
   ),
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   ui: agentWide(
@@ -545,7 +547,7 @@ export const HOST_SETTINGS = {
       type: "boolean",
       input: true,
       default: true,
-      description: "Serve the Consul web UI on the HTTP port.",
+      description: `Serve the Consul web UI at /ui/ - over HTTPS on the host address (https://<hostAddress>:${DEFAULT_GLOBAL_PORTS.https}/ui/ for the global server, :${DEFAULT_INTERNAL_PORTS.https} for the internal one, or their https port overrides), verified with the tlsCaCertificate output; log in with the uiToken output (read only). Plain HTTP serves it only on loopback and the Docker bridge.`,
     }),
   ),
   /**
