@@ -444,6 +444,7 @@ function declareServers(
       ...shared,
       globalDatacenter,
       globalPorts: args.globalPorts,
+      globalResources: args.globalResources,
       bootstrap: args.bootstrap,
       bootstrapExpect: args.bootstrapExpect,
       serverCount: args.serverCount,
@@ -465,6 +466,7 @@ function declareServers(
       globalDatacenter,
       internalDatacenter: args.internalDatacenter,
       internalPorts: args.internalPorts,
+      internalResources: args.internalResources,
       wanJoinAddresses: pulumi
         .all([global.wanAddress, wanJoinAddresses])
         .apply(([own, others]) => [own, ...others]),

@@ -30,6 +30,7 @@ import { AgentPorts } from "../core/agent-ports";
 import { LOCAL_DOCKER_HOST } from "../core/docker-host";
 import { SnapshotHookArgs, snapshotBeforeDelete } from "./snapshot-hook";
 import { explainFailureHook } from "./failure-hook";
+import { ContainerLimits } from "../core/server-resources";
 
 /**
  * Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). Whatever a
@@ -353,6 +354,11 @@ export interface ConsulServerDeclaration {
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
   /**
+   * The container's memory and CPU limits (see `core/server-resources`). Default: none.
+   * @default none
+   */
+  readonly limits?: ContainerLimits;
+  /**
    * The Docker engine of the container, for the explanation of a failed start (see
    * {@link ConsulServerArgs.dockerHost}). Default `unix:///var/run/docker.sock`.
    * @default unix:///var/run/docker.sock
@@ -450,6 +456,11 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
       uploads,
       healthcheck,
+      // Memory without swap beyond it, and a CFS CPU quota (the docker provider's `cpus`, Docker's
+      // --cpus); absent: no limit.
+      memory: decl.limits?.memoryMb,
+      memorySwap: decl.limits?.memoryMb,
+      cpus: decl.limits?.cpus,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,
       // Stop (SIGTERM) before removing, on destroy and on replacement, so a server can leave its

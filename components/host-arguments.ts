@@ -4,6 +4,7 @@ import type { AgentPorts } from "../core/agent-ports";
 import type { ExtraAgentConfig } from "../core/extra-config";
 import type { LogLevel } from "../core/log-level";
 import type { RegistratorSettings, ServiceSettings, SnapshotSettings } from "../core/host-settings";
+import type { ServerResources } from "../core/server-resources";
 
 /**
  * Every host setting as a component argument: the same names, meaning and defaults as the stack
@@ -113,6 +114,16 @@ export interface HostArguments {
    * @default Consul's plus 10000, DNS on 53
    */
   readonly internalPorts?: Partial<AgentPorts>;
+  /**
+   * Memory and CPU limits of the global server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 512, cpus 1
+   */
+  readonly globalResources?: ServerResources;
+  /**
+   * Memory and CPU limits of the internal server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 256, cpus 1
+   */
+  readonly internalResources?: ServerResources;
   /**
    * Upstream DNS servers Consul forwards names outside Consul to.
    * @default ["1.1.1.1", "8.8.8.8"]

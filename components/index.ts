@@ -25,6 +25,8 @@ export type {
 } from "./consul-server-container";
 export type { SnapshotSettings } from "../core/host-settings";
 export type { ExtraAgentConfig } from "../core/extra-config";
+export type { ServerResources } from "../core/server-resources";
+export { DEFAULT_GLOBAL_RESOURCES, DEFAULT_INTERNAL_RESOURCES } from "../core/server-resources";
 export { OWNED_CONSUL_KEYS, checkExtraConfig } from "../core/extra-config";
 export * from "./registrator";
 export * from "./consul-service";

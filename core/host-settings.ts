@@ -15,6 +15,12 @@ import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
 import { ExtraAgentConfig, checkExtraConfig } from "./extra-config";
 import {
+  DEFAULT_GLOBAL_RESOURCES,
+  DEFAULT_INTERNAL_RESOURCES,
+  ServerResources,
+  checkServerResources,
+} from "./server-resources";
+import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
   DEFAULT_DOCKER_BRIDGE_SUBNET,
@@ -508,6 +514,32 @@ export const HOST_SETTINGS = {
               `is ${value.dns}, but containers can only use a resolver on port ${DEFAULT_INTERNAL_PORTS.dns} (resolv.conf has no port); leave the internal server's DNS port at ${DEFAULT_INTERNAL_PORTS.dns}.`,
             ),
           ],
+  }),
+  /**
+   * Memory and CPU limits of the global server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 512, cpus 1
+   */
+  globalResources: optional<ServerResources, false>({
+    section: SettingSection.Servers,
+    type: "object",
+    fields: { memoryMb: "number", cpus: "number" },
+    input: false,
+    default: {},
+    description: `Memory and CPU limits of the global server's container - memoryMb (default ${DEFAULT_GLOBAL_RESOURCES.memoryMb}; no swap beyond it) and cpus (cores, default ${DEFAULT_GLOBAL_RESOURCES.cpus}); 0 - no limit. The defaults leave a dc1 server of a few hosts several times the memory it uses, and one core - see docs/operating.md.`,
+    check: checkServerResources,
+  }),
+  /**
+   * Memory and CPU limits of the internal server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 256, cpus 1
+   */
+  internalResources: optional<ServerResources, false>({
+    section: SettingSection.Servers,
+    type: "object",
+    fields: { memoryMb: "number", cpus: "number" },
+    input: false,
+    default: {},
+    description: `Memory and CPU limits of the internal datacenter server's container - memoryMb (default ${DEFAULT_INTERNAL_RESOURCES.memoryMb}; no swap beyond it) and cpus (cores, default ${DEFAULT_INTERNAL_RESOURCES.cpus}); 0 - no limit.`,
+    check: checkServerResources,
   }),
   /**
    * Upstream DNS servers Consul forwards names outside Consul to.

@@ -65,6 +65,7 @@ export function hostTopologyOf(
           serverCount: host.serverCount,
           joinAddresses: host.joinAddresses,
           ports: host.globalPorts,
+          resources: host.globalResources,
         }
       : undefined,
     internal: parts.internal
@@ -72,6 +73,7 @@ export function hostTopologyOf(
           datacenter: host.internalDatacenter,
           wanJoinAddresses: host.wanJoinAddresses,
           ports: host.internalPorts,
+          resources: host.internalResources,
         }
       : undefined,
     registrator:

@@ -8,6 +8,7 @@ import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
 import { checkSetting } from "./host-settings";
 import { ExtraAgentConfig } from "./extra-config";
+import { ServerResources } from "./server-resources";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
 
 /**
@@ -38,6 +39,8 @@ export interface GlobalServerTopology {
   readonly joinAddresses: JoinList;
   /** `globalPorts`: port overrides. Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
+  /** `globalResources`: the container's limits. Default `{}`. */
+  readonly resources?: ServerResources;
 }
 
 /** This host's internal datacenter server. */
@@ -48,6 +51,8 @@ export interface InternalServerTopology {
   readonly wanJoinAddresses: JoinList;
   /** `internalPorts`: port overrides. Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
+  /** `internalResources`: the container's limits. Default `{}`. */
+  readonly resources?: ServerResources;
 }
 
 /** One host of the topology; every part is optional, so a component can check what it knows. */
@@ -150,6 +155,7 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
       ? []
       : checkSetting("globalDatacenter", k("globalDatacenter"), g.datacenter)),
     ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.hostAddress, bridgeSubnet),
+    ...checkSetting("globalResources", k("globalResources"), g.resources ?? {}),
   ];
   if (g.bootstrap && g.bootstrapExpect !== undefined) {
     problems.push(
@@ -201,6 +207,7 @@ function checkInternal(
     );
   }
   problems.push(...checkSetting("internalPorts", k("internalPorts"), i.ports ?? {}));
+  problems.push(...checkSetting("internalResources", k("internalResources"), i.resources ?? {}));
   const noWan =
     i.wanJoinAddresses === undefined ||
     (Array.isArray(i.wanJoinAddresses) && i.wanJoinAddresses.length === 0 && !host.global);

@@ -21,6 +21,7 @@ const TYPE_MODULES: Readonly<Record<string, string>> = {
   ExtraAgentConfig: "../core/extra-config",
   LogLevel: "../core/log-level",
   RegistratorSettings: "../core/host-settings",
+  ServerResources: "../core/server-resources",
   ServiceSettings: "../core/host-settings",
   SnapshotSettings: "../core/host-settings",
 };

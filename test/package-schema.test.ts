@@ -111,6 +111,7 @@ describe("the component package's schema (component-package/)", () => {
       "extraConfig",
       "globalDatacenter",
       "globalPorts",
+      "globalResources",
       "gossipEncryption",
       "gossipKey",
       "hostAddress",
