@@ -78,6 +78,15 @@ export interface ContainerLimits {
   readonly cpus?: string;
 }
 
+/**
+ * A CPU count as the docker provider reads it back from Docker (`1.0`, `0.5`): written the same
+ * way, so that a second preview finds nothing to change (`"1"` would be replaced by `"1.0"` at
+ * every run).
+ */
+export function cpusText(cpus: number): string {
+  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(cpus);
+}
+
 /** The limits of a server container: the given fields over the kind's defaults, 0 meaning none. */
 export function containerLimits(
   given: ServerResources | undefined,
@@ -87,6 +96,6 @@ export function containerLimits(
   const cpus = given?.cpus ?? defaults.cpus;
   return {
     ...(memoryMb > 0 ? { memoryMb } : {}),
-    ...(cpus > 0 ? { cpus: String(cpus) } : {}),
+    ...(cpus > 0 ? { cpus: cpusText(cpus) } : {}),
   };
 }

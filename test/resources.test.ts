@@ -8,6 +8,7 @@ import {
   DEFAULT_INTERNAL_RESOURCES,
   checkServerResources,
   containerLimits,
+  cpusText,
 } from "../core/server-resources";
 import { readStackSettings } from "../program/stack-settings";
 import { Registration, installMocks, theOne, valueOf } from "./harness";
@@ -39,8 +40,8 @@ async function limitsOf(args: ConsulHostArgs): Promise<Record<string, unknown[]>
 describe("Consul server containers' memory and CPU limits", () => {
   it("are on by default, per agent kind, with no swap beyond the memory", async () => {
     assert.deepStrictEqual(await limitsOf(node1), {
-      global: [DEFAULT_GLOBAL_RESOURCES.memoryMb, DEFAULT_GLOBAL_RESOURCES.memoryMb, "1"],
-      internal: [DEFAULT_INTERNAL_RESOURCES.memoryMb, DEFAULT_INTERNAL_RESOURCES.memoryMb, "1"],
+      global: [DEFAULT_GLOBAL_RESOURCES.memoryMb, DEFAULT_GLOBAL_RESOURCES.memoryMb, "1.0"],
+      internal: [DEFAULT_INTERNAL_RESOURCES.memoryMb, DEFAULT_INTERNAL_RESOURCES.memoryMb, "1.0"],
     });
     assert.deepStrictEqual(DEFAULT_GLOBAL_RESOURCES, { memoryMb: 512, cpus: 1 });
     assert.deepStrictEqual(DEFAULT_INTERNAL_RESOURCES, { memoryMb: 256, cpus: 1 });
@@ -53,11 +54,17 @@ describe("Consul server containers' memory and CPU limits", () => {
         globalResources: { memoryMb: 1024 },
         internalResources: { memoryMb: 0, cpus: 0.5 },
       }),
-      { global: [1024, 1024, "1"], internal: [undefined, undefined, "0.5"] },
+      { global: [1024, 1024, "1.0"], internal: [undefined, undefined, "0.5"] },
     );
     assert.deepStrictEqual(containerLimits({ cpus: 0 }, DEFAULT_GLOBAL_RESOURCES), {
       memoryMb: 512,
     });
+  });
+
+  it("write cpus as the docker provider reads it back, so a second preview is empty", () => {
+    // Seen on a real engine (2026-12-07): 1 is read back as "1.0" (so "1" replaced the container at
+    // every up), 0.25 as "0.25".
+    assert.deepStrictEqual([1, 2, 0.5, 0.25].map(cpusText), ["1.0", "2.0", "0.5", "0.25"]);
   });
 
   it("refuse what Docker would, before registering, named as the argument or the config key", () => {
