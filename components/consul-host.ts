@@ -14,10 +14,12 @@ import {
 import { ConsulCluster, ConsulClusterArgs, HostArguments } from "./host-args";
 import { HOST_OUTPUT_NAMES, HostOutputName, HostOutputs } from "./host-outputs";
 import {
+  metricsRules,
   preparedQueryRules,
   registratorRules,
   replicationRules,
   serverHealthRules,
+  uiReadRules,
 } from "../core/acl-rules";
 import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
 import { hostPort } from "../core/server-settings";
@@ -71,6 +73,8 @@ interface HostTokens {
     grant:
       | { rules: string; policyName: pulumi.Input<string> }
       | { nodeName: pulumi.Input<string>; datacenter: pulumi.Input<string> },
+    /** Whether the previous release's program had this token at its root (then aliased). */
+    former?: boolean,
   ) => pulumi.Output<string>;
 }
 
@@ -94,6 +98,11 @@ class HostChildren {
   options<O extends pulumi.ResourceOptions>(part: string, extra?: O): O & pulumi.ResourceOptions {
     const former = { name: part, parent: pulumi.rootStackResource };
     return { ...(extra as O), parent: this.host, aliases: [former] };
+  }
+
+  /** The options of a child the previous release did not have: `extra`, parented to the host. */
+  newOptions<O extends pulumi.ResourceOptions>(extra?: O): O & pulumi.ResourceOptions {
+    return { ...(extra as O), parent: this.host };
   }
 }
 
@@ -128,8 +137,17 @@ export class ConsulHost extends pulumi.ComponentResource {
     const tokens = servers.tokens;
     const registrators = declareRegistrators(children, args, servers, tokens);
     const service = declareService(children, args, servers, secrets, tokens);
+    const operatorTokens = declareOperatorTokens(args, tokens);
 
-    const outputs = hostOutputs(args, cluster, secrets, servers, registrators, service);
+    const outputs = hostOutputs(
+      args,
+      cluster,
+      secrets,
+      servers,
+      registrators,
+      service,
+      operatorTokens,
+    );
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }
@@ -148,6 +166,10 @@ export interface ConsulHost {
   readonly gossipKey: pulumi.Output<string>;
   /** The ACL management token; absent with ACLs off. */
   readonly aclManagementToken: pulumi.Output<string | undefined>;
+  /** A token that reads every agent's Prometheus metrics (agent read only); absent with ACLs or metrics off. */
+  readonly metricsToken: pulumi.Output<string | undefined>;
+  /** A token to log in to the web UI with, read only (services, nodes, key/value); absent with ACLs or the UI off. */
+  readonly uiToken: pulumi.Output<string | undefined>;
   /** The CA certificate every agent trusts (PEM). */
   readonly tlsCaCertificate: pulumi.Output<string>;
   /** The CA's private key (PEM), with which every server's certificate is issued. */
@@ -435,6 +457,7 @@ function declareServers(
       globalDatacenter,
       globalPorts: args.globalPorts,
       role: args.role,
+      globalResources: args.globalResources,
       bootstrap: args.bootstrap,
       bootstrapExpect: args.bootstrapExpect,
       serverCount: args.serverCount,
@@ -456,6 +479,7 @@ function declareServers(
       globalDatacenter,
       internalDatacenter: args.internalDatacenter,
       internalPorts: args.internalPorts,
+      internalResources: args.internalResources,
       // A client agent takes no part in the WAN pool: a client host's internal datacenter joins
       // the servers alone.
       wanJoinAddresses: client
@@ -510,7 +534,7 @@ function hostTokens(
     children.options("anonymous-dns", options),
   );
   return {
-    token: (part, description, grant) =>
+    token: (part, description, grant, former = true) =>
       new ConsulAclToken(
         children.name(part),
         {
@@ -518,7 +542,7 @@ function hostTokens(
           description,
           ...("rules" in grant ? grant : { nodeIdentity: grant }),
         },
-        children.options(part, options),
+        former ? children.options(part, options) : children.newOptions(options),
       ).secretId,
   };
 }
@@ -629,7 +653,47 @@ function declareService(
   );
 }
 
-/** Step 6: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
+/** The least-privilege tokens a host makes for its operators (ACLs on). */
+interface OperatorTokens {
+  /** Reads every agent's Prometheus metrics; with metrics on. */
+  readonly metrics?: pulumi.Output<string>;
+  /** Logs in to the web UI, read only; with the UI on. */
+  readonly ui?: pulumi.Output<string>;
+}
+
+/**
+ * Step 6: the operators' least-privilege tokens, made by every host (each reads every agent, so
+ * any stack's serves the whole cluster; destroying a stack removes its own): Prometheus' metrics
+ * token when metrics are on, and a read-only web UI login when the UI is on.
+ */
+function declareOperatorTokens(
+  args: ConsulHostArgs,
+  tokens: HostTokens | undefined,
+): OperatorTokens {
+  if (!tokens) return {};
+  return {
+    metrics:
+      (args.metrics ?? defaultOf("metrics"))
+        ? tokens.token(
+            "metrics-token",
+            pulumi.interpolate`Prometheus metrics of every agent (made by ${args.nodeName})`,
+            { rules: metricsRules(), policyName: pulumi.interpolate`metrics-${args.nodeName}` },
+            false,
+          )
+        : undefined,
+    ui:
+      args.ui !== false
+        ? tokens.token(
+            "ui-token",
+            pulumi.interpolate`web UI, read only (made by ${args.nodeName})`,
+            { rules: uiReadRules(), policyName: pulumi.interpolate`ui-read-${args.nodeName}` },
+            false,
+          )
+        : undefined,
+  };
+}
+
+/** Step 7: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
 function hostOutputs(
   args: ConsulHostArgs,
   cluster: ClusterReader,
@@ -637,6 +701,7 @@ function hostOutputs(
   servers: Servers,
   registrators: { global: Registrator; internal?: Registrator },
   service: ConsulService | undefined,
+  operatorTokens: OperatorTokens,
 ): HostOutputs {
   const { global, internal } = servers;
   // The next host joins every global server known so far, this one included when it is a server
@@ -665,6 +730,8 @@ function hostOutputs(
     ),
     gossipKey: secrets.gossipKey,
     aclManagementToken: pulumi.secret(pulumi.output(secrets.managementToken)),
+    metricsToken: pulumi.secret(pulumi.output(operatorTokens.metrics)),
+    uiToken: pulumi.secret(pulumi.output(operatorTokens.ui)),
     tlsCaCertificate: secrets.caCertificate,
     tlsCaKey: secrets.caPrivateKey,
     nodeName: global.nodeName,

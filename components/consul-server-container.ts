@@ -31,6 +31,7 @@ import { LOCAL_DOCKER_HOST } from "../core/docker-host";
 import { SnapshotHookArgs, beforeServerDelete } from "./snapshot-hook";
 import { ConsulEndpoint } from "./consul-http";
 import { explainFailureHook } from "./failure-hook";
+import { ContainerLimits } from "../core/server-resources";
 
 /**
  * Arguments every Consul server component takes (`GlobalConsul`, `InternalDc`). Whatever a
@@ -201,6 +202,7 @@ export function knownServerArgs(args: ConsulServerArgs): KnownServerArgs {
     consulImage: args.consulImage === undefined ? DEFAULT_CONSUL_IMAGE : known(args.consulImage),
     dockerBridgeAddress: known(args.dockerBridgeAddress),
     recursors: known(args.recursors) as string[] | undefined,
+    extraConfig: args.extraConfig,
     gossipKey: known(args.gossipKey),
   };
 }
@@ -354,6 +356,11 @@ export interface ConsulServerDeclaration {
   /** Keep the data volume when the resources are deleted (see {@link ConsulServerArgs}). */
   readonly keepDataOnDestroy: boolean;
   /**
+   * The container's memory and CPU limits (see `core/server-resources`). Default: none.
+   * @default none
+   */
+  readonly limits?: ContainerLimits;
+  /**
    * The Docker engine of the container, for the explanation of a failed start (see
    * {@link ConsulServerArgs.dockerHost}). Default `unix:///var/run/docker.sock`.
    * @default unix:///var/run/docker.sock
@@ -460,6 +467,11 @@ export function declareConsulServer(decl: ConsulServerDeclaration): ConsulServer
       volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
       uploads,
       healthcheck,
+      // Memory without swap beyond it, and a CFS CPU quota (the docker provider's `cpus`, Docker's
+      // --cpus); absent: no limit.
+      memory: decl.limits?.memoryMb,
+      memorySwap: decl.limits?.memoryMb,
+      cpus: decl.limits?.cpus,
       wait: true,
       waitTimeout: decl.waitTimeoutSeconds,
       // Stop (SIGTERM) before removing, on destroy and on replacement, so an agent shuts down

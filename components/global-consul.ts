@@ -42,6 +42,11 @@ import { Problem, error } from "../core/problems";
 import { ServerRole, isOn, missingServerValue } from "../core/secure-defaults";
 import { DEFAULT_SNAPSHOTS_DIR, DEFAULT_SNAPSHOTS_KEEP } from "../core/snapshot-files";
 import { SnapshotSettings, checkSetting } from "../core/host-settings";
+import {
+  DEFAULT_GLOBAL_RESOURCES,
+  ServerResources,
+  containerLimits,
+} from "../core/server-resources";
 
 /** Arguments of {@link GlobalConsul}. */
 export interface GlobalConsulArgs extends ConsulServerArgs {
@@ -95,6 +100,12 @@ export interface GlobalConsulArgs extends ConsulServerArgs {
    * @default {}
    */
   readonly globalPorts?: Partial<AgentPorts>;
+  /**
+   * Memory and CPU limits of the container (`memoryMb`, `cpus`; 0: none). Default: 512 MB, one
+   * core (see `DEFAULT_GLOBAL_RESOURCES`).
+   * @default memoryMb 512, cpus 1
+   */
+  readonly globalResources?: ServerResources;
   /**
    * Raft snapshots saved before this server's container is deleted (replaced, or destroyed with
    * `pulumi destroy --run-program`), on the machine running Pulumi. Default: on, into
@@ -194,6 +205,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
               bootstrapExpect: args.bootstrapExpect,
               serverCount: args.serverCount,
               globalPorts: args.globalPorts,
+              globalResources: args.globalResources,
             },
             { global: true, internal: false, containers: false },
           ),
@@ -344,6 +356,7 @@ export class GlobalConsul extends pulumi.ComponentResource {
       // A client agent is healthy once it knows a leader; it is no voter for autopilot to list.
       autopilot: client ? undefined : resolved.apply((r) => ({ nodeName: r.nodeName })),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
+      limits: containerLimits(args.globalResources, DEFAULT_GLOBAL_RESOURCES),
       dockerHost: args.dockerHost,
       // A client agent holds no Raft state to save.
       snapshot:

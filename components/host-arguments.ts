@@ -1,9 +1,11 @@
 // Generated from core/host-settings.ts by `npm run docs:config`; do not edit.
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentPorts } from "../core/agent-ports";
+import type { ExtraAgentConfig } from "../core/extra-config";
 import type { HostRole } from "../core/host-role";
 import type { LogLevel } from "../core/log-level";
 import type { RegistratorSettings, ServiceSettings, SnapshotSettings } from "../core/host-settings";
+import type { ServerResources } from "../core/server-resources";
 
 /**
  * Every host setting as a component argument: the same names, meaning and defaults as the stack
@@ -121,13 +123,25 @@ export interface HostArguments {
    */
   readonly internalPorts?: Partial<AgentPorts>;
   /**
+   * Memory and CPU limits of the global server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 512, cpus 1
+   */
+  readonly globalResources?: ServerResources;
+  /**
+   * Memory and CPU limits of the internal server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 256, cpus 1
+   */
+  readonly internalResources?: ServerResources;
+  /**
    * Upstream DNS servers Consul forwards names outside Consul to.
    * @default ["1.1.1.1", "8.8.8.8"]
    */
   readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   readonly ui?: pulumi.Input<boolean>;
@@ -136,6 +150,22 @@ export interface HostArguments {
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
+  /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  readonly extraConfig?: ExtraAgentConfig;
   /**
    * Keep both servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up`
    * adopts them, old peers included. Replacing a container never touches them either way.
@@ -177,8 +207,10 @@ export interface AgentArguments {
    */
   readonly recursors?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   readonly ui?: pulumi.Input<boolean>;
@@ -187,4 +219,20 @@ export interface AgentArguments {
    * @default info
    */
   readonly logLevel?: pulumi.Input<LogLevel>;
+  /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  readonly extraConfig?: ExtraAgentConfig;
 }

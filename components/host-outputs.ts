@@ -46,6 +46,18 @@ export const HOST_OUTPUTS = {
     presentWith: (args) => args.aclEnabled !== false,
     description: "The ACL management token; absent with ACLs off.",
   }),
+  metricsToken: output<string | undefined>({
+    secret: true,
+    presentWith: (args) => args.aclEnabled !== false && args.metrics !== false,
+    description:
+      "A token that reads every agent's Prometheus metrics (agent read only); absent with ACLs or metrics off.",
+  }),
+  uiToken: output<string | undefined>({
+    secret: true,
+    presentWith: (args) => args.aclEnabled !== false && args.ui !== false,
+    description:
+      "A token to log in to the web UI with, read only (services, nodes, key/value); absent with ACLs or the UI off.",
+  }),
   tlsCaCertificate: output<string>({ description: "The CA certificate every agent trusts (PEM)." }),
   tlsCaKey: output<string>({
     secret: true,

@@ -24,6 +24,10 @@ export type {
   InternalDcAcl,
 } from "./consul-server-container";
 export type { SnapshotSettings } from "../core/host-settings";
+export type { ExtraAgentConfig } from "../core/extra-config";
+export type { ServerResources } from "../core/server-resources";
+export { DEFAULT_GLOBAL_RESOURCES, DEFAULT_INTERNAL_RESOURCES } from "../core/server-resources";
+export { OWNED_CONSUL_KEYS, checkExtraConfig } from "../core/extra-config";
 export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
@@ -31,9 +35,11 @@ export * from "./consul-acl-token";
 export type { ConsulApi } from "./consul-api";
 export {
   dnsReadRules,
+  metricsRules,
   preparedQueryRules,
   registratorRules,
   replicationRules,
+  uiReadRules,
 } from "../core/acl-rules";
 export * from "../core/defaults";
 export { LogLevel } from "../core/log-level";
@@ -77,7 +83,14 @@ export { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/s
 // The configuration the components give each container, for a program that declares the
 // containers itself (bench/compose.ts's plain-resource side does, to measure the components).
 export type { ConsulConfigDocument } from "../core/agent-config";
-export { AGENT_CONFIG_FILE, DATA_DIR, LOCAL_CONFIG_ENV, renderConfig } from "../core/agent-config";
+export {
+  AGENT_CONFIG_FILE,
+  DATA_DIR,
+  LOCAL_CONFIG_ENV,
+  METRICS_PATH,
+  PROMETHEUS_RETENTION_TIME,
+  renderConfig,
+} from "../core/agent-config";
 export type { AgentStart } from "../core/agent-start";
 export { AGENT_ENTRYPOINT, agentStartScript } from "../core/agent-start";
 export type { LeaderHealthcheck } from "../core/health";

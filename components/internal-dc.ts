@@ -21,6 +21,11 @@ import { isOn, missingServerValue } from "../core/secure-defaults";
 import { Problem } from "../core/problems";
 import { DEFAULT_GLOBAL_DATACENTER, DEFAULT_WAIT_TIMEOUT_SECONDS } from "../core/defaults";
 import { checkSetting } from "../core/host-settings";
+import {
+  DEFAULT_INTERNAL_RESOURCES,
+  ServerResources,
+  containerLimits,
+} from "../core/server-resources";
 
 /** Arguments of {@link InternalDc}. */
 export interface InternalDcArgs extends ConsulServerArgs {
@@ -50,6 +55,12 @@ export interface InternalDcArgs extends ConsulServerArgs {
    * @default {"server":18300,"serfLan":18301,"serfWan":18302,"http":18500,"https":18501,"dns":53,"grpcTls":18503}
    */
   readonly internalPorts?: Partial<AgentPorts>;
+  /**
+   * Memory and CPU limits of the container (`memoryMb`, `cpus`; 0: none). Default: 256 MB, one
+   * core (see `DEFAULT_INTERNAL_RESOURCES`).
+   * @default memoryMb 256, cpus 1
+   */
+  readonly internalResources?: ServerResources;
 }
 
 /**
@@ -105,7 +116,11 @@ export class InternalDc extends pulumi.ComponentResource {
         hosts: [
           hostTopologyOf(
             componentKeyNamer(component),
-            { ...values, internalPorts: args.internalPorts },
+            {
+              ...values,
+              internalPorts: args.internalPorts,
+              internalResources: args.internalResources,
+            },
             { global: false, internal: true, containers: false },
           ),
         ],
@@ -198,6 +213,7 @@ export class InternalDc extends pulumi.ComponentResource {
       // Healthy once federated: with ACLs, the primary resolves every token.
       remoteDatacenters: resolved.globalDatacenter.apply((dc) => [dc]),
       keepDataOnDestroy: args.keepDataOnDestroy ?? false,
+      limits: containerLimits(args.internalResources, DEFAULT_INTERNAL_RESOURCES),
       dockerHost: args.dockerHost,
     });
 

@@ -74,3 +74,27 @@ export function preparedQueryRules(name: string): string {
 export function serverHealthRules(): string {
   return rules(["operator", null, "read"]);
 }
+
+/**
+ * What a Prometheus scrape of `/v1/agent/metrics` needs: `agent:read`, which Consul checks
+ * against the node of the agent asked. `agent_prefix ""` lets one token read every agent's metrics
+ * (both servers of every host, any datacenter: tokens are global). `agent:read` is Consul's
+ * smallest grant for the endpoint; it also reads an agent's configuration (`/v1/agent/self`, no
+ * secrets), members and log stream (`/v1/agent/monitor`), and changes nothing.
+ */
+export function metricsRules(): string {
+  return rules(["agent_prefix", "", "read"]);
+}
+
+/**
+ * What an operator's read-only view of the web UI needs: the services and nodes pages (with their
+ * health checks and intentions, which service read covers) and the key/value pages, read only. No
+ * write, no ACL objects, no agent or operator endpoints: the UI shows the rest as denied.
+ */
+export function uiReadRules(): string {
+  return rules(
+    ["service_prefix", "", "read"],
+    ["node_prefix", "", "read"],
+    ["key_prefix", "", "read"],
+  );
+}

@@ -1,5 +1,6 @@
 import { AgentPorts } from "./agent-ports";
 import { AgentOptions } from "./host-settings";
+import { mergeExtraConfig } from "./extra-config";
 
 /**
  * How a server takes part in forming its datacenter's Raft cluster.
@@ -103,6 +104,28 @@ export interface AgentSettings extends AgentOptions {
  */
 export const RAFT_MULTIPLIER = 1;
 
+/**
+ * How long an agent keeps a metric for Prometheus after it last changed (`telemetry.
+ * prometheus_retention_time`). Setting it is what turns on `/v1/agent/metrics?format=prometheus`;
+ * it must outlast the scrape interval (Prometheus' default: 1 minute), or a metric that changes
+ * less often than every scrape disappears between scrapes.
+ */
+export const PROMETHEUS_RETENTION_TIME = "60s";
+
+/** Where an agent serves its metrics; Prometheus format with `?format=prometheus`. */
+export const METRICS_PATH = "/v1/agent/metrics";
+
+/**
+ * Consul's `telemetry` block with Prometheus metrics on: kept {@link PROMETHEUS_RETENTION_TIME},
+ * and without the host name in every metric's name (`consul_raft_...`, not
+ * `consul_<node>_raft_...`; the node is the scrape target's label).
+ */
+function telemetryKeys(): ConsulConfigDocument {
+  return {
+    telemetry: { prometheus_retention_time: PROMETHEUS_RETENTION_TIME, disable_hostname: true },
+  };
+}
+
 /** The secret part of an agent's configuration, kept apart from the readable part. */
 export interface AgentSecrets {
   /** Gossip encryption key: 32 random bytes, base64 (what `consul keygen` prints). */
@@ -182,9 +205,15 @@ function tlsKeys(): ConsulConfigDocument {
 /**
  * The non-secret configuration of one Consul agent, a server or a client (`settings.server`: a
  * client gets no `bootstrap`/`bootstrap_expect` and no autopilot). Only current keys are used
- * (`retry_join`, never `start_join`; `ui_config`, never `ui`).
+ * (`retry_join`, never `start_join`; `ui_config`, never `ui`). `extraConfig` is merged last,
+ * objects deeply (it is checked not to hold a key the project writes, see `core/extra-config`).
  */
 export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument {
+  return mergeExtraConfig(projectAgentConfig(settings), settings.extraConfig);
+}
+
+/** What the project itself writes into one server agent's configuration. */
+function projectAgentConfig(settings: AgentSettings): ConsulConfigDocument {
   const { ports } = settings;
   const acl: ConsulConfigDocument = settings.acl.enabled
     ? {
@@ -230,6 +259,7 @@ export function buildAgentConfig(settings: AgentSettings): ConsulConfigDocument 
     recursors: [...settings.recursors],
     ui_config: { enabled: settings.ui },
     log_level: settings.logLevel,
+    ...(settings.metrics ? telemetryKeys() : {}),
     disable_update_check: true,
     leave_on_terminate: settings.leaveOnTerminate,
     ...(settings.rejoinAfterLeave ? { rejoin_after_leave: true } : {}),

@@ -14,6 +14,13 @@ import { checkPinnedImage } from "./service-container";
 import { ServicePort } from "./service-registration";
 import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from "./snapshot-files";
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
+import { ExtraAgentConfig, checkExtraConfig } from "./extra-config";
+import {
+  DEFAULT_GLOBAL_RESOURCES,
+  DEFAULT_INTERNAL_RESOURCES,
+  ServerResources,
+  checkServerResources,
+} from "./server-resources";
 import {
   DEFAULT_CONSUL_IMAGE,
   DEFAULT_DOCKER_BRIDGE_ADDRESS,
@@ -527,6 +534,32 @@ export const HOST_SETTINGS = {
           ],
   }),
   /**
+   * Memory and CPU limits of the global server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 512, cpus 1
+   */
+  globalResources: optional<ServerResources, false>({
+    section: SettingSection.Servers,
+    type: "object",
+    fields: { memoryMb: "number", cpus: "number" },
+    input: false,
+    default: {},
+    description: `Memory and CPU limits of the global server's container - memoryMb (default ${DEFAULT_GLOBAL_RESOURCES.memoryMb}; no swap beyond it) and cpus (cores, default ${DEFAULT_GLOBAL_RESOURCES.cpus}); 0 - no limit. The defaults leave a dc1 server of a few hosts several times the memory it uses, and one core - see docs/operating.md.`,
+    check: checkServerResources,
+  }),
+  /**
+   * Memory and CPU limits of the internal server's container (`memoryMb`, `cpus`; 0: none).
+   * @default memoryMb 256, cpus 1
+   */
+  internalResources: optional<ServerResources, false>({
+    section: SettingSection.Servers,
+    type: "object",
+    fields: { memoryMb: "number", cpus: "number" },
+    input: false,
+    default: {},
+    description: `Memory and CPU limits of the internal datacenter server's container - memoryMb (default ${DEFAULT_INTERNAL_RESOURCES.memoryMb}; no swap beyond it) and cpus (cores, default ${DEFAULT_INTERNAL_RESOURCES.cpus}); 0 - no limit.`,
+    check: checkServerResources,
+  }),
+  /**
    * Upstream DNS servers Consul forwards names outside Consul to.
    * @default ["1.1.1.1", "8.8.8.8"]
    */
@@ -552,8 +585,10 @@ export const HOST_SETTINGS = {
     }),
   ),
   /**
-   * Serve the Consul web UI (over HTTPS on the host address, plain HTTP on loopback and the
-   * bridge).
+   * Serve the Consul web UI at `/ui/` on both servers: over HTTPS on the host address (port 8501
+   * for the global server, 18501 for the internal one by default; verified with the
+   * `tlsCaCertificate` output, logged in with the read-only `uiToken` output), and over plain HTTP
+   * on loopback and the Docker bridge only.
    * @default true
    */
   ui: agentWide(
@@ -562,7 +597,7 @@ export const HOST_SETTINGS = {
       type: "boolean",
       input: true,
       default: true,
-      description: "Serve the Consul web UI on the HTTP port.",
+      description: `Serve the Consul web UI at /ui/ - over HTTPS on the host address (https://<hostAddress>:${DEFAULT_GLOBAL_PORTS.https}/ui/ for the global server, :${DEFAULT_INTERNAL_PORTS.https} for the internal one, or their https port overrides), verified with the tlsCaCertificate output; log in with the uiToken output (read only). Plain HTTP serves it only on loopback and the Docker bridge.`,
     }),
   ),
   /**
@@ -577,6 +612,41 @@ export const HOST_SETTINGS = {
       oneOf: LOG_LEVELS,
       default: LogLevel.Info,
       description: `Consul log level - ${LOG_LEVELS.join(", ")}.`,
+    }),
+  ),
+  /**
+   * Prometheus metrics on every Consul agent (Consul's `telemetry` block: 60 s retention, no host
+   * name prefix), served at `/v1/agent/metrics?format=prometheus` over HTTPS on the host address
+   * and read with the `metricsToken` output.
+   * @default true
+   */
+  metrics: agentWide(
+    optional<boolean, false>({
+      section: SettingSection.Servers,
+      type: "boolean",
+      input: false,
+      default: true,
+      description:
+        "Prometheus metrics on every Consul agent (telemetry prometheus_retention_time 60s, disable_hostname), at https://<hostAddress>:<https port>/v1/agent/metrics?format=prometheus, read with the metricsToken output (agent read only). false - no metrics, no token.",
+    }),
+  ),
+  /**
+   * Consul agent settings the project does not model (Consul's own snake_case keys, e.g.
+   * `{ limits: { http_max_conns_per_client: 400 } }`), merged into both servers' configuration,
+   * objects deeply. Checked at preview: a key Consul does not accept fails naming the nearest one
+   * that it does; a key the project sets (addresses, ports, TLS, ACLs, joins, encryption, …)
+   * fails naming the setting that sets it.
+   * @default {}
+   */
+  extraConfig: agentWide(
+    optional<ExtraAgentConfig, false>({
+      section: SettingSection.Servers,
+      type: "object",
+      input: false,
+      default: {},
+      description:
+        "Consul agent settings the project does not model, in Consul's own keys (e.g. {limits: {http_max_conns_per_client: 400}}, dns_config, telemetry sinks), merged into both servers' configuration (the dc1 and the internal one), objects deeply. Checked at preview - a key Consul does not accept fails naming the nearest one it does; a key the project sets (addresses, ports, tls, acl, retry_join, encrypt, datacenter, node_name, autopilot, performance, ...) fails naming the setting that sets it.",
+      check: checkExtraConfig,
     }),
   ),
   /**

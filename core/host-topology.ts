@@ -56,6 +56,7 @@ export function hostTopologyOf(
     dockerBridgeSubnet: host.dockerBridgeSubnet,
     gossipKey: host.gossipKey,
     recursors: host.recursors,
+    extraConfig: host.extraConfig,
     global: parts.global
       ? {
           datacenter: host.globalDatacenter,
@@ -65,6 +66,7 @@ export function hostTopologyOf(
           serverCount: host.serverCount,
           joinAddresses: host.joinAddresses,
           ports: host.globalPorts,
+          resources: host.globalResources,
         }
       : undefined,
     internal: parts.internal
@@ -72,6 +74,7 @@ export function hostTopologyOf(
           datacenter: host.internalDatacenter,
           wanJoinAddresses: host.wanJoinAddresses,
           ports: host.internalPorts,
+          resources: host.internalResources,
         }
       : undefined,
     registrator:

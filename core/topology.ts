@@ -7,6 +7,8 @@ import { ServicePort, checkServicePorts, externalPort, protocolOf } from "./serv
 import { checkJoinAddress, checkReachableAddress, isCidr } from "./validators";
 import { checkPinnedImage } from "./service-container";
 import { checkSetting } from "./host-settings";
+import { ExtraAgentConfig } from "./extra-config";
+import { ServerResources } from "./server-resources";
 import { DEFAULT_DOCKER_BRIDGE_ADDRESS, DEFAULT_DOCKER_BRIDGE_SUBNET } from "./defaults";
 import { HostRole } from "./host-role";
 
@@ -40,6 +42,8 @@ export interface GlobalServerTopology {
   readonly joinAddresses: JoinList;
   /** `globalPorts`: port overrides. Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
+  /** `globalResources`: the container's limits. Default `{}`. */
+  readonly resources?: ServerResources;
 }
 
 /** This host's internal datacenter server. */
@@ -50,6 +54,8 @@ export interface InternalServerTopology {
   readonly wanJoinAddresses: JoinList;
   /** `internalPorts`: port overrides. Default `{}`. */
   readonly ports?: Partial<AgentPorts>;
+  /** `internalResources`: the container's limits. Default `{}`. */
+  readonly resources?: ServerResources;
 }
 
 /** One host of the topology; every part is optional, so a component can check what it knows. */
@@ -81,6 +87,8 @@ export interface HostTopology {
   readonly gossipKey?: string;
   /** `recursors`. */
   readonly recursors?: readonly string[];
+  /** `extraConfig`: Consul keys merged into every agent's configuration. Default `{}`. */
+  readonly extraConfig?: ExtraAgentConfig;
   /** Images by setting (`consulImage`, `registrator.image`, …); each must be pinned. */
   readonly images?: Readonly<Record<string, string>>;
 }
@@ -150,6 +158,7 @@ function checkGlobal(host: HostTopology, g: GlobalServerTopology, bridgeSubnet: 
       ? []
       : checkSetting("globalDatacenter", k("globalDatacenter"), g.datacenter)),
     ...checkJoinList(k("joinAddresses"), g.joinAddresses, host.hostAddress, bridgeSubnet),
+    ...checkSetting("globalResources", k("globalResources"), g.resources ?? {}),
   ];
   if (g.bootstrap && g.bootstrapExpect !== undefined) {
     problems.push(
@@ -219,6 +228,7 @@ function checkInternal(
     );
   }
   problems.push(...checkSetting("internalPorts", k("internalPorts"), i.ports ?? {}));
+  problems.push(...checkSetting("internalResources", k("internalResources"), i.resources ?? {}));
   const noWan =
     i.wanJoinAddresses === undefined ||
     (Array.isArray(i.wanJoinAddresses) && i.wanJoinAddresses.length === 0 && !host.global);
@@ -293,6 +303,9 @@ function checkHost(host: HostTopology): Problem[] {
       checkPinnedImage(k(setting), image),
     ),
     ...checkSetting("recursors", k("recursors"), [...(host.recursors ?? [])]),
+    ...(host.extraConfig === undefined
+      ? []
+      : checkSetting("extraConfig", k("extraConfig"), host.extraConfig)),
     ...(host.global ? checkGlobal(host, host.global, bridgeSubnet) : []),
     ...(host.internal ? checkInternal(host, host.internal, bridgeSubnet) : []),
     ...(host.registrator

@@ -18,9 +18,11 @@ export const HOST_ARGUMENTS_FILE = path.join(ROOT, "components", "host-arguments
 /** Where each type a setting's value may name comes from, relative to components/. */
 const TYPE_MODULES: Readonly<Record<string, string>> = {
   AgentPorts: "../core/agent-ports",
+  ExtraAgentConfig: "../core/extra-config",
   HostRole: "../core/host-role",
   LogLevel: "../core/log-level",
   RegistratorSettings: "../core/host-settings",
+  ServerResources: "../core/server-resources",
   ServiceSettings: "../core/host-settings",
   SnapshotSettings: "../core/host-settings",
 };
