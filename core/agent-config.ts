@@ -257,6 +257,9 @@ function projectAgentConfig(settings: AgentSettings): ConsulConfigDocument {
     retry_join: [...settings.retryJoin],
     retry_join_wan: [...settings.retryJoinWan],
     recursors: [...settings.recursors],
+    // A UDP answer holds at most 3 records (Consul's udp_answer_limit); with more instances it
+    // says it is truncated, so resolvers ask again over TCP and get every host's address.
+    dns_config: { enable_truncate: true },
     ui_config: { enabled: settings.ui },
     log_level: settings.logLevel,
     ...(settings.metrics ? telemetryKeys() : {}),

@@ -28,7 +28,8 @@ type JsonObject = { readonly [key: string]: unknown };
 /**
  * The keys the project writes into an agent's configuration itself (dotted, lower case), each
  * with the settings that set it (`null`: the project alone, no setting). An owned object owns
- * everything under it; `ui_config.enabled` and the two telemetry keys are owned alone, so the
+ * everything under it; `ui_config.enabled`, `dns_config.enable_truncate` and the two telemetry
+ * keys are owned alone, so the
  * rest of their objects stays open to `extraConfig`.
  */
 export const OWNED_CONSUL_KEYS: Readonly<Record<string, readonly string[] | null>> = {
@@ -69,6 +70,7 @@ export const OWNED_CONSUL_KEYS: Readonly<Record<string, readonly string[] | null
   retry_join: ["joinAddresses"],
   retry_join_wan: ["wanJoinAddresses"],
   recursors: ["recursors"],
+  "dns_config.enable_truncate": null,
   "ui_config.enabled": ["ui"],
   log_level: ["logLevel"],
   "telemetry.prometheus_retention_time": ["metrics"],

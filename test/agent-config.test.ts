@@ -297,6 +297,15 @@ describe("day-two settings of the servers", () => {
     }
   });
 
+  it("marks a DNS answer cut to Consul's three UDP records as truncated, on every agent, so resolvers get every host over TCP", () => {
+    for (const config of [
+      buildAgentConfig(globalSettings()),
+      buildAgentConfig(internalSettings(true)),
+    ]) {
+      assert.deepStrictEqual(config.dns_config, { enable_truncate: true });
+    }
+  });
+
   it("leaves autopilot alone in a one-server internal datacenter", () => {
     assert.ok(!("autopilot" in buildAgentConfig(internalSettings(true))));
   });
