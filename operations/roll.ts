@@ -1,14 +1,14 @@
 // npm run roll -- --set consulImage=hashicorp/consul:<tag> [--set k=v ...] [--stacks node1,node2,node3]
 //   [--health-timeout 180]
-// Rolls a change across the project's stacks (the Pulumi project in the current directory), one at
-// a time: set the config, `pulumi up` (output prefixed with `[<stack>]`), then wait until autopilot,
-// asked through that stack's global server, reports this server a healthy voter and every server
-// healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
+// Rolls a change across the project's deployed stacks (the Pulumi project in the current directory;
+// a destroyed stack, without resources, is skipped), one at a time: set the config, `pulumi up`
+// (output prefixed with `[<stack>]`), then wait until autopilot, asked through that stack's global
+// server, reports this server a healthy voter and every server healthy. Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
 // others keep the servers they had. The cluster must be healthy before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
 import { describeVerdict } from "./autopilot-health";
-import { leaderLast, parseRollArgs } from "./operator-args";
+import { deployedStacks, leaderLast, parseRollArgs } from "./operator-args";
 import { StackApi, askHealth, stackApi, waitForHealth } from "./cluster-health";
 
 /** Writes engine output line by line, each prefixed with the stack's name. */
@@ -40,8 +40,15 @@ async function main(): Promise<void> {
   // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
   useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
-  const existing = (await workspace.listStacks()).map((s) => s.name).sort();
-  const given = parsed.args.stacks ?? existing;
+  const listing = await workspace.listStacks();
+  const existing = listing.map((s) => s.name).sort();
+  const { deployed, skipped } = deployedStacks(listing);
+  if (parsed.args.stacks === undefined && skipped.length > 0) {
+    console.log(
+      `roll: not rolling ${skipped.join(", ")}: destroyed (no resources); --stacks names it to deploy it again.`,
+    );
+  }
+  const given = parsed.args.stacks ?? deployed;
   const unknown = given.filter((n) => !existing.includes(n));
   if (unknown.length > 0) {
     fail(
