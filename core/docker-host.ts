@@ -91,15 +91,32 @@ export interface DockerEngineInfo {
   readonly Name?: string;
   /** `linux`, or `windows` for an engine running Windows containers. */
   readonly OSType?: string;
-  /** The engine's version, e.g. `27.4.0`. */
+  /** The engine's version, e.g. `27.4.0` (Podman's own version, e.g. `5.2.5`, from Podman). */
   readonly ServerVersion?: string;
+  /**
+   * The engine's security options, e.g. `name=seccomp,profile=builtin`: `name=rootless` when the
+   * engine runs as an unprivileged user (rootless Docker, rootless Podman).
+   */
+  readonly SecurityOptions?: readonly string[];
+  /** Where the engine keeps its data: `…/containers/storage` for Podman. */
+  readonly DockerRootDir?: string;
+}
+
+/** Whether the engine says it runs rootless: a security option `name=rootless`. */
+function isRootless(info: DockerEngineInfo): boolean {
+  return (info.SecurityOptions ?? []).some((option) =>
+    option.split(",").some((field) => field.trim() === "name=rootless"),
+  );
 }
 
 /**
  * An error naming `distributed-consul:dockerHost` when the engine cannot run this project's
  * containers as designed: Docker Desktop (its engine runs in a VM, so host networking binds inside
- * that VM, where this machine's address does not exist and other hosts cannot reach), or an engine
- * that runs Windows containers. Recognised by what the engine says of itself in its `/info` answer.
+ * that VM, where this machine's address does not exist and other hosts cannot reach); a rootless
+ * engine (rootless Docker's host networking is RootlessKit's network namespace, where the host's
+ * address cannot be bound; rootless Podman's containers cannot bind port 53 and have no Docker
+ * bridge); or an engine that runs Windows containers. Recognised by what the engine says of itself
+ * in its `/info` answer.
  */
 export function checkDockerEngine(info: DockerEngineInfo, dockerHost: string): Problem[] {
   const key = "distributed-consul:dockerHost";
@@ -112,6 +129,25 @@ export function checkDockerEngine(info: DockerEngineInfo, dockerHost: string): P
       error(
         key,
         `${dockerHost} is Docker Desktop (engine${version} "${info.Name ?? ""}", operating system "${info.OperatingSystem ?? ""}"), which is not supported: its engine runs in a VM, so the containers' host networking binds inside that VM, where this host's address cannot be bound and other hosts cannot reach the agents. ${useLinux}`,
+      ),
+    ];
+  }
+  if (isRootless(info)) {
+    const pointElsewhere =
+      `or point ${key} at a rootful engine on another host, e.g. \`pulumi config set ${key} ssh://user@linux-host\`, ` +
+      `with distributed-consul:hostAddress set to that host's address.`;
+    if (info.DockerRootDir?.includes("/containers/storage")) {
+      return [
+        error(
+          key,
+          `${dockerHost} is rootless Podman (Podman${version}; its security options list "name=rootless"), which is not supported: containers it starts as an unprivileged user cannot bind ports below 1024, where the internal agent serves DNS to containers (port 53), and it makes no Docker bridge on the host (distributed-consul:dockerBridgeAddress) for that DNS to listen on. Run Podman as root (\`sudo systemctl enable --now podman.socket\`) and set ${key} to its socket, unix:///run/podman/podman.sock, ${pointElsewhere}`,
+        ),
+      ];
+    }
+    return [
+      error(
+        key,
+        `${dockerHost} is a rootless Docker engine (engine${version}; its security options list "name=rootless"), which is not supported: it runs inside RootlessKit's network namespace, and the containers' host networking with it, where this host's address cannot be bound and other hosts cannot reach the agents. Run Docker Engine as root (its system service, socket unix:///var/run/docker.sock), ${pointElsewhere}`,
       ),
     ];
   }

@@ -42,7 +42,7 @@ export function stackApi(stack: string, outputs: OutputMap): StackApi {
   ];
   if (!address || !nodeName || !datacenter) {
     throw new Error(
-      `stack ${stack} has no output ${missing.join(", ")}: deploy it first (npm run deploy, or pulumi up -s ${stack}).`,
+      `stack ${stack} has no output ${missing.join(", ")}: deploy it first (npm run deploy:${stack}, or npx pulumi up -s ${stack}), or leave it out with --stacks.`,
     );
   }
   const ca = value("tlsCaCertificate");

@@ -14,7 +14,7 @@ export interface ConfigChange {
 export interface RollArgs {
   /** Config changes applied to each stack before its `up`; may be empty (re-apply the program). */
   readonly changes: readonly ConfigChange[];
-  /** The stacks, in the order given; `undefined`: every stack of the project, by name. */
+  /** The stacks, in the order given; `undefined`: every deployed stack of the project, by name. */
   readonly stacks?: readonly string[];
   /** Seconds to wait, after each `up`, for autopilot to report every server healthy. */
   readonly healthTimeoutSeconds: number;
@@ -33,7 +33,7 @@ export interface RestoreArgs {
   readonly file?: string;
   /** The snapshots folder (as the stacks' `snapshots.dir`). */
   readonly dir: string;
-  /** The stacks to converge after the restore; `undefined`: every stack of the project. */
+  /** The stacks to converge after the restore; `undefined`: every deployed stack of the project. */
   readonly stacks?: readonly string[];
 }
 
@@ -232,4 +232,28 @@ export function rollGroups(
     batches.push(clients.slice(i, i + clientBatch));
   }
   return [...servers, ...batches];
+}
+
+/** What the workspace says of one stack (the Automation API's `StackSummary`, the part used). */
+export interface StackListing {
+  readonly name: string;
+  /** Resources in its state; 0 (or absent) once the stack is destroyed. */
+  readonly resourceCount?: number;
+}
+
+/**
+ * The stacks `npm run roll` and `npm run restore` act on when `--stacks` is not given: those that
+ * are deployed, by name. A destroyed stack (a host removed with `pulumi destroy`, whose stack and
+ * config Pulumi keeps) has no resources: an `up` of it would deploy that host again, so it is left
+ * out; `skipped` names it, to be said. Given explicitly with `--stacks`, a stack is always used.
+ */
+export function deployedStacks(listing: readonly StackListing[]): {
+  deployed: string[];
+  skipped: string[];
+} {
+  const byName = [...listing].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    deployed: byName.filter((s) => (s.resourceCount ?? 0) > 0).map((s) => s.name),
+    skipped: byName.filter((s) => (s.resourceCount ?? 0) === 0).map((s) => s.name),
+  };
 }

@@ -1,7 +1,8 @@
 // npm run restore -- --stack node1 [--file snapshots/dc1/node1-20261202T101500Z.snap]
 //   [--dir snapshots] [--stacks node1,node2,node3]
 // Restores a Raft snapshot of the global datacenter (the newest in <dir>/<datacenter>/ unless
-// --file names one) through the stack's global server, then makes every stack converge again:
+// --file names one) through the stack's global server, then makes every deployed stack converge
+// again (a destroyed stack, without resources, is left out: its `up` would deploy that host again):
 //
 // 1. The snapshot replaces the datacenter's whole state, ACLs included. Consul re-creates the
 //    management token from `acl.tokens.initial_management` when the leader re-establishes its
@@ -13,8 +14,9 @@
 //    (core/acl-reconcile); objects the stacks still know, and everything else, are kept.
 // 3. The bootstrap server registers its own agent token when its container starts: it is
 //    restarted, so that it registers it again.
-// 4. Every stack is refreshed (its vanished tokens and policies leave its state) and updated (they
-//    are made again; servers whose tokens changed are replaced, each `up` waiting for health).
+// 4. Every deployed stack is refreshed (its vanished tokens and policies leave its state) and
+//    updated (they are made again; servers whose tokens changed are replaced, each `up` waiting
+//    for health).
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -35,7 +37,7 @@ import {
   aclCleanup,
   stateAclObjects,
 } from "./acl-reconcile";
-import { parseRestoreArgs } from "./operator-args";
+import { deployedStacks, parseRestoreArgs } from "./operator-args";
 import { CONFIG_NAMESPACE } from "./config-namespace";
 
 function fail(message: string): never {
@@ -80,8 +82,15 @@ async function main(): Promise<void> {
   // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
   useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
-  const existing = (await workspace.listStacks()).map((s) => s.name).sort();
-  const names = args.stacks ?? existing;
+  const listing = await workspace.listStacks();
+  const existing = listing.map((s) => s.name).sort();
+  const { deployed, skipped } = deployedStacks(listing);
+  if (args.stacks === undefined && skipped.length > 0) {
+    say(
+      `not converging ${skipped.join(", ")}: destroyed (no resources); --stacks names it to deploy it again.`,
+    );
+  }
+  const names = args.stacks ?? deployed;
   const unknown = [args.stack, ...names].filter((n) => !existing.includes(n));
   if (unknown.length > 0) fail(`no stack ${[...new Set(unknown)].join(", ")} in this project.`);
   const stacks = new Map<string, Stack>();

@@ -1,16 +1,18 @@
 // npm run roll -- --set consulImage=hashicorp/consul:<tag> [--set k=v ...] [--stacks node1,node2,node3]
 //   [--health-timeout 180] [--client-batch 1]
-// Rolls a change across the project's stacks (the Pulumi project in the current directory), one at
-// a time: set the config, `pulumi up` (output prefixed with `[<stack>]`), then wait until autopilot,
-// asked through that stack's global server, reports this server a healthy voter and every server
-// healthy; a client host (config `role: client`) is no voter: it waits only until its own agent is
-// alive in dc1 and the servers it reaches are healthy. Servers go first, one at a time; then the
-// client hosts, `--client-batch` at a time (default 1). Stops with exit code 1 at the first stack that fails or is not healthy in time, so the
-// others keep the servers they had. The cluster must be healthy before the first stack is touched.
+// Rolls a change across the project's deployed stacks (the Pulumi project in the current directory;
+// a destroyed stack, without resources, is skipped), one at a time: set the config, `pulumi up`
+// (output prefixed with `[<stack>]`), then wait until autopilot, asked through that stack's global
+// server, reports this server a healthy voter and every server healthy; a client host (config
+// `role: client`) is no voter: it waits only until its own agent is alive in dc1 and the servers
+// it reaches are healthy. Servers go first, one at a time; then the client hosts,
+// `--client-batch` at a time (default 1). Stops with exit code 1 at the first stack that fails or
+// is not healthy in time, so the others keep the servers they had. The cluster must be healthy
+// before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
 import { AutopilotVerdict, describeVerdict } from "./autopilot-health";
-import { leaderLast, parseRollArgs, rollGroups } from "./operator-args";
+import { deployedStacks, leaderLast, parseRollArgs, rollGroups } from "./operator-args";
 import {
   StackApi,
   askHealth,
@@ -48,8 +50,15 @@ async function main(): Promise<void> {
   // The deploy:* scripts' backend unless PULUMI_BACKEND_URL names another.
   useStateBackend(process.cwd());
   const workspace = await LocalWorkspace.create({ workDir: process.cwd() });
-  const existing = (await workspace.listStacks()).map((s) => s.name).sort();
-  const given = parsed.args.stacks ?? existing;
+  const listing = await workspace.listStacks();
+  const existing = listing.map((s) => s.name).sort();
+  const { deployed, skipped } = deployedStacks(listing);
+  if (parsed.args.stacks === undefined && skipped.length > 0) {
+    console.log(
+      `roll: not rolling ${skipped.join(", ")}: destroyed (no resources); --stacks names it to deploy it again.`,
+    );
+  }
+  const given = parsed.args.stacks ?? deployed;
   const unknown = given.filter((n) => !existing.includes(n));
   if (unknown.length > 0) {
     fail(

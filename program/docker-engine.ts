@@ -1,5 +1,6 @@
 // What this stack's Docker engine says of itself, asked at preview so that an engine the project
-// cannot run on (Docker Desktop) is refused before any resource, with a reason (checkDockerEngine).
+// cannot run on (Docker Desktop, a rootless engine) is refused before any resource, with a reason
+// (checkDockerEngine).
 import * as childProcess from "child_process";
 import { DockerEngineInfo } from "../components";
 import { isLocalDockerHost } from "./host-address";
@@ -28,7 +29,8 @@ export function askDockerEngine(dockerHost: string): EngineAnswer {
   if (!isLocalDockerHost(dockerHost)) return {};
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: dockerHost };
   delete env.DOCKER_CONTEXT;
-  const notChecked = "whether it is Docker Desktop, which is not supported, is not checked";
+  const notChecked =
+    "whether it is Docker Desktop or a rootless engine, which are not supported, is not checked";
   let text: string;
   try {
     text = childProcess.execFileSync("docker", ["info", "--format", "{{json .}}"], {

@@ -54,7 +54,8 @@ export function readHostConfig(): HostConfig {
   // DOCKER_HOST is never this stack's engine: set without dockerHost it stops preview.
   const dockerHostEnv = checkDockerHostEnv(process.env.DOCKER_HOST, settings.dockerHost);
   if (dockerHostEnv.notice) void pulumi.log.info(dockerHostEnv.notice);
-  // A local engine is asked what it is: Docker Desktop cannot bind this host's address.
+  // A local engine is asked what it is: Docker Desktop and rootless engines cannot bind this
+  // host's address.
   const engine = askDockerEngine(settings.dockerHost);
   if (engine.skipped) void pulumi.log.info(engine.skipped);
   failOnProblems([

@@ -1,5 +1,7 @@
 // npm run bench keeps working: one round of one host under its mocks prints its table.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { parseBenchArgs, runBench } from "../bench/compose";
 
 describe("npm run bench (bench/compose.ts)", () => {
@@ -19,6 +21,27 @@ describe("npm run bench (bench/compose.ts)", () => {
     const [withComponents, rawCount] = resources.split(" / ").map(Number);
     assert.ok(rawCount > 0 && withComponents > rawCount, resources);
     assert.ok(Number(warnings) > 0, "the components' opt-outs warn");
+  });
+
+  it("runs as `npm run bench -- --hosts 1 --runs 1`, the command docs/composing.md gives", function () {
+    // The command itself (package.json's script, ts-node, bench/compose.ts run as the main module),
+    // not only its function: a broken script line or entry point fails here.
+    this.timeout(120_000);
+    const run = spawnSync(
+      "npm",
+      ["run", "--silent", "bench", "--", "--hosts", "1", "--runs", "1"],
+      {
+        cwd: path.join(__dirname, ".."),
+        encoding: "utf8",
+        timeout: 110_000,
+      },
+    );
+    assert.strictEqual(run.status, 0, `${run.error ?? ""}\n${run.stdout}\n${run.stderr}`);
+    const lines = run.stdout.trim().split("\n");
+    assert.match(lines[0], /^median of 1 runs each, Node v\d+/, run.stdout);
+    assert.match(lines[1], /^hosts \| components ms \| raw ms \| ratio/, run.stdout);
+    assert.match(lines[2], /^1 \| \d+ \| \d+ \| \d+\.\d\d \| /, run.stdout);
+    assert.strictEqual(lines.length, 3, run.stdout);
   });
 
   it("takes --hosts and --runs, defaulting to 1, 10 and 100 hosts, 5 runs", () => {

@@ -19,7 +19,8 @@ function ask(dockerHost: string, answer: string | Error | undefined) {
 }
 
 const LOCAL = "unix:///var/run/docker.sock";
-const NOT_CHECKED = "whether it is Docker Desktop, which is not supported, is not checked.";
+const NOT_CHECKED =
+  "whether it is Docker Desktop or a rootless engine, which are not supported, is not checked.";
 
 describe("asking the stack's Docker engine what it is", () => {
   it("asks a local engine through DOCKER_HOST = dockerHost, without DOCKER_CONTEXT, and reads its answer", () => {

@@ -74,6 +74,50 @@ describe("the Docker engine, by what its /info answer says", () => {
     );
   });
 
+  // Recorded answers of `docker info --format '{{json .}}'` (test/fixtures), in the shape Docker
+  // documents for the engine's /info: rootless-docker-info.json is a Docker Engine 27.4 run by
+  // dockerd-rootless.sh (its security options carry "name=rootless", as `docker info` lists
+  // "rootless" under Security Options); rootless-podman-info.json is Podman 5's Docker-compatible
+  // API run as a user (`podman system service`), whose /info fills Docker's fields and adds
+  // "name=rootless" to SecurityOptions (containers/podman pkg/api/handlers/compat/info.go).
+  it("refuses rootless Docker: its host networking is RootlessKit's namespace", () => {
+    const rootless = "unix:///run/user/1000/docker.sock";
+    const problems = checkDockerEngine(recordedInfo("rootless-docker-info.json"), rootless);
+    assert.deepStrictEqual(problems.map(describeProblem), [
+      "distributed-consul:dockerHost: unix:///run/user/1000/docker.sock is a rootless Docker engine (engine 27.4.0; its security options list \"name=rootless\"), which is not supported: it runs inside RootlessKit's network namespace, and the containers' host networking with it, where this host's address cannot be bound and other hosts cannot reach the agents. Run Docker Engine as root (its system service, socket unix:///var/run/docker.sock), or point distributed-consul:dockerHost at a rootful engine on another host, e.g. `pulumi config set distributed-consul:dockerHost ssh://user@linux-host`, with distributed-consul:hostAddress set to that host's address.",
+    ]);
+    assert.strictEqual(problems[0].severity, "error");
+  });
+
+  it("refuses rootless Podman: no port 53 and no Docker bridge for the containers' DNS", () => {
+    const podman = "unix:///run/user/1000/podman/podman.sock";
+    const problems = checkDockerEngine(recordedInfo("rootless-podman-info.json"), podman);
+    assert.deepStrictEqual(problems.map(describeProblem), [
+      'distributed-consul:dockerHost: unix:///run/user/1000/podman/podman.sock is rootless Podman (Podman 5.2.5; its security options list "name=rootless"), which is not supported: containers it starts as an unprivileged user cannot bind ports below 1024, where the internal agent serves DNS to containers (port 53), and it makes no Docker bridge on the host (distributed-consul:dockerBridgeAddress) for that DNS to listen on. Run Podman as root (`sudo systemctl enable --now podman.socket`) and set distributed-consul:dockerHost to its socket, unix:///run/podman/podman.sock, or point distributed-consul:dockerHost at a rootful engine on another host, e.g. `pulumi config set distributed-consul:dockerHost ssh://user@linux-host`, with distributed-consul:hostAddress set to that host\'s address.',
+    ]);
+  });
+
+  it("accepts the same engines run as root", () => {
+    for (const file of ["rootless-docker-info.json", "rootless-podman-info.json"]) {
+      const info = recordedInfo(file);
+      const rootful = {
+        ...info,
+        SecurityOptions: (info.SecurityOptions ?? []).filter((o) => o !== "name=rootless"),
+      };
+      assert.deepStrictEqual(checkDockerEngine(rootful, LOCAL_DOCKER_HOST), [], file);
+    }
+    // The option is recognised among others of one entry too, never by a substring.
+    assert.strictEqual(
+      checkDockerEngine({ SecurityOptions: ["name=seccomp,name=rootless"] }, LOCAL_DOCKER_HOST)
+        .length,
+      1,
+    );
+    assert.deepStrictEqual(
+      checkDockerEngine({ SecurityOptions: ["name=notrootless"] }, LOCAL_DOCKER_HOST),
+      [],
+    );
+  });
+
   it("refuses an engine running Windows containers", () => {
     const windows = {
       ...recordedInfo("linux-engine-info.json"),

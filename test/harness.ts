@@ -299,7 +299,11 @@ export interface SimulatedMachine {
 
 /** A recorded `/info` answer of a Docker engine, from test/fixtures. */
 export function recordedEngineInfo(
-  file: "linux-engine-info.json" | "docker-desktop-info.json",
+  file:
+    | "linux-engine-info.json"
+    | "docker-desktop-info.json"
+    | "rootless-docker-info.json"
+    | "rootless-podman-info.json",
 ): string {
   return fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8");
 }

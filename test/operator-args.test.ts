@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import {
+  deployedStacks,
   leaderLast,
   DEFAULT_HEALTH_TIMEOUT_SECONDS,
   parseRestoreArgs,
@@ -124,5 +125,17 @@ describe("day-two command lines", () => {
     // No leader known, or one on a host not rolled: the order as given.
     assert.deepStrictEqual(leaderLast(["b", "a"], node, undefined), ["b", "a"]);
     assert.deepStrictEqual(leaderLast(["b", "a"], node, "node3"), ["b", "a"]);
+  });
+  it("acts on deployed stacks only: a destroyed one (no resources) would be deployed again", () => {
+    // As after `pulumi destroy --stack node3`: Pulumi keeps the stack and its config, empty.
+    assert.deepStrictEqual(
+      deployedStacks([
+        { name: "node3", resourceCount: 0 },
+        { name: "node1", resourceCount: 50 },
+        { name: "node2", resourceCount: 49 },
+        { name: "new" },
+      ]),
+      { deployed: ["node1", "node2"], skipped: ["new", "node3"] },
+    );
   });
 });

@@ -745,6 +745,26 @@ describe("the program (index.ts) under mocks", () => {
     ]);
   });
 
+  it("refuses a local rootless engine (Docker or Podman) at preview, before any resource", async () => {
+    for (const [file, says] of [
+      ["rootless-docker-info.json", "is a rootless Docker engine (engine 27.4.0"],
+      ["rootless-podman-info.json", "is rootless Podman (Podman 5.2.5"],
+    ] as const) {
+      const registrations: Registration[] = [];
+      const rootless = { ...NODE1_MACHINE, dockerInfo: recordedEngineInfo(file) };
+      await assert.rejects(
+        runProgram(readStackConfig("node1"), {}, "node1", registrations, [], "../index", rootless),
+        (e: Error) =>
+          e instanceof pulumi.ResourceError &&
+          e.message.includes(
+            `distributed-consul:dockerHost: unix:///var/run/docker.sock ${says}`,
+          ) &&
+          e.message.includes("or point distributed-consul:dockerHost at a rootful engine"),
+      );
+      assert.deepStrictEqual(registrations, [], file);
+    }
+  });
+
   it("goes on with a notice when the engine cannot be asked, and does not ask a remote engine", async () => {
     const noCli = await runProgram(readStackConfig("node1"), {}, "node1", [], [], "../index", {
       ...NODE1_MACHINE,
@@ -753,7 +773,7 @@ describe("the program (index.ts) under mocks", () => {
     assert.ok(ofType(noCli, CONTAINER).length > 0);
     assert.ok(
       noCli.notices.includes(
-        "info: [runtime] Docker engine unix:///var/run/docker.sock: there is no docker CLI on the PATH to ask it; whether it is Docker Desktop, which is not supported, is not checked.",
+        "info: [runtime] Docker engine unix:///var/run/docker.sock: there is no docker CLI on the PATH to ask it; whether it is Docker Desktop or a rootless engine, which are not supported, is not checked.",
       ),
       noCli.notices.join("\n"),
     );

@@ -156,7 +156,22 @@ function linkPackageDependents(dir: string): void {
 function copyFromWorkingTree(entries: readonly string[], dir: string): void {
   for (const entry of entries) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    // A checkout where the README's `npm run deploy:node1` ran has the salt of that stack's
+    // passphrase in its stack file: the copy, on its own backend with its own passphrase, must not
+    // inherit it (`pulumi stack init` would fail with "incorrect passphrase").
+    if (/^Pulumi\.[^/]+\.yaml$/.test(entry)) {
+      const file = path.join(dir, entry);
+      fs.writeFileSync(file, withoutSecretsKey(fs.readFileSync(file, "utf8")));
+    }
   }
+}
+
+/**
+ * A stack file without the lines that tie it to one secrets key (`encryptionsalt`, and
+ * `secretsprovider` / `encryptedkey` of other providers); its config is kept.
+ */
+export function withoutSecretsKey(stackFile: string): string {
+  return stackFile.replace(/^(encryptionsalt|secretsprovider|encryptedkey): .*(\r?\n|$)/gm, "");
 }
 
 /**
