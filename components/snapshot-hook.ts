@@ -237,7 +237,11 @@ async function runSnapshotHook(hook: pulumi.ResourceHookArgs): Promise<void> {
     return;
   }
   if (target.snapshot) await takeSnapshot(name ?? hook.name, target.snapshot);
-  if (target.leave) {
+  if (target.leave && leavesOnItsOwn(hook)) {
+    await pulumi.log.info(
+      `${name} was deployed by an earlier release: it leaves its cluster on SIGTERM by itself, and is not asked to.`,
+    );
+  } else if (target.leave) {
     const outcome = await leaveCluster(target.leave);
     if ("left" in outcome) {
       await pulumi.log.info(`${name} left its cluster before its container is deleted.`);
@@ -264,6 +268,16 @@ async function takeSnapshot(name: string, target: SnapshotTarget): Promise<void>
       `No snapshot of ${source.datacenter} saved before deleting ${name} (going on, so that a broken cluster can still be repaired): ${outcome.failures.join("; ")}`,
     );
   }
+}
+
+/**
+ * Whether the deleted container is one an earlier release deployed: restarted `unless-stopped`
+ * and configured to leave on SIGTERM. Asked to leave, its agent would exit and Docker would start
+ * it again before Pulumi stops it; its own SIGTERM leave does the same job.
+ */
+function leavesOnItsOwn(hook: pulumi.ResourceHookArgs): boolean {
+  const restart: unknown = hook.oldInputs?.["restart"];
+  return typeof restart === "string" && restart !== "on-failure";
 }
 
 /** The Docker name of the container a hook runs for, from its old inputs or outputs. */

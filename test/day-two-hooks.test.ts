@@ -203,5 +203,19 @@ describe("saving a snapshot (loopback Consul stand-in)", () => {
       ["GET /v1/snapshot?stale", "PUT /v1/agent/leave"],
     );
     assert.strictEqual(fs.readdirSync(path.join(dir, "dc1")).length, 1);
+    // A container an earlier release deployed (restart unless-stopped, leave on SIGTERM) leaves
+    // by itself when stopped: asked to leave, Docker would start it again before Pulumi stops it.
+    requests.length = 0;
+    await hook.callback({
+      urn: "urn:pulumi:node2::p::docker:index/container:Container::host-global-agent",
+      id: "id",
+      name: "host-global-agent",
+      type: CONTAINER,
+      oldInputs: { name: "consul-dc1-node2", restart: "unless-stopped" },
+    });
+    assert.deepStrictEqual(
+      requests.map((r) => `${r.method} ${r.path}`),
+      ["GET /v1/snapshot?stale"],
+    );
   });
 });

@@ -28,7 +28,18 @@ const DELIBERATE: readonly {
   readonly keys: readonly string[];
   readonly containers: (n: number) => string[];
   readonly why: string;
-}[] = [];
+}[] = [
+  {
+    urn: /distributed-consul:index:(GlobalConsul|InternalDc)\$docker:index\/container:Container::host-(global|internal)-agent$/,
+    keys: ["uploads", "restart", "memory", "memorySwap", "cpus"],
+    containers: (n) => [`consul-dc1-node${n}`, `consul-vm${n}-node${n}`],
+    why:
+      "issue 29: a dc1 server leaves only when Pulumi removes it (leave_on_terminate false, " +
+      "rejoin_after_leave, autopilot min_quorum = serverCount in uploads; restart on-failure). " +
+      "Issue 27: Prometheus telemetry (uploads) and memory/CPU limits (memory, memorySwap, cpus). " +
+      "Issue 26: DNS answers that say they are truncated (dns_config in uploads)",
+  },
+];
 /** A key written through node1's API before the upgrade and read back after it. */
 const KEPT_KEY = "e2e/upgrade/kept";
 /** Secret outputs the upgrade must keep: joining stacks and every agent rely on them. */
