@@ -496,6 +496,28 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     assert.ok(after > before, `restart count ${before} → ${after}`);
     await assertTwoServerCluster();
     await assertWanPool(globalApi(0));
+    // A restarted server serves its state from its last Raft snapshot until it has applied what
+    // the leader committed since (tokens made after that snapshot are unknown to it until then):
+    // step 10's steady state starts once node2 has caught up.
+    type RaftStats = { Stats: { raft: { applied_index: string; commit_index: string } } };
+    const committed = Math.max(
+      ...(await Promise.all(
+        [0, 1].map(async (i) =>
+          Number(
+            (await consulGet<RaftStats>(globalApi(i), "/v1/agent/self", access)).Stats.raft
+              .commit_index,
+          ),
+        ),
+      )),
+    );
+    await eventually(
+      async () =>
+        Number(
+          (await consulGet<RaftStats>(globalApi(1), "/v1/agent/self", access)).Stats.raft
+            .applied_index,
+        ),
+      (applied) => applied >= committed,
+    );
   });
 
   it("10. the default deployment is locked down: ACLs deny, no plain HTTP or RPC without a CA certificate, no denials in the logs, secrets only where needed", async () => {
