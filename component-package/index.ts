@@ -6,6 +6,7 @@ export {
   InternalDc,
   Registrator,
   ConsulService,
+  ScheduledSnapshots,
   ConsulAclToken,
   AnonymousDnsAccess,
   CertificateAuthority,

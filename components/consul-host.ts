@@ -6,6 +6,7 @@ import { ConsulService, ConsulServiceOptions } from "./consul-service";
 import { AnonymousDnsAccess } from "./anonymous-dns-access";
 import { ConsulAclToken } from "./consul-acl-token";
 import { ConsulApi } from "./consul-api";
+import { ScheduledSnapshots } from "./scheduled-snapshots";
 import {
   generatedAclToken,
   generatedCertificateAuthority,
@@ -19,11 +20,17 @@ import {
   registratorRules,
   replicationRules,
   serverHealthRules,
+  snapshotRules,
   uiReadRules,
 } from "../core/acl-rules";
 import { DEFAULT_GLOBAL_PORTS } from "../core/agent-ports";
 import { hostPort } from "../core/server-settings";
-import { AGENT_SETTING_NAMES, AgentSettingName, defaultOf } from "../core/host-settings";
+import {
+  AGENT_SETTING_NAMES,
+  AgentSettingName,
+  checkSetting,
+  defaultOf,
+} from "../core/host-settings";
 import { DEFAULT_REGISTRATOR_OPTIONS } from "../core/defaults";
 import { HostTopology, checkTopology, componentKeyNamer, joinListOf } from "../core/topology";
 import { KnownHostSettings, hostTopologyOf } from "../core/host-topology";
@@ -109,7 +116,8 @@ class HostChildren {
 /**
  * One host, whole: its server of the global datacenter, its internal datacenter WAN-federated
  * with it, every ACL token and policy the host needs (least privilege, default deny), anonymous
- * DNS read, both registrators and, optionally, a service with its prepared query. The first host
+ * DNS read, both registrators, scheduled snapshots of the global datacenter (a server host's)
+ * and, optionally, a service with its prepared query. The first host
  * bootstraps and makes the shared secrets; every other host joins with the first one's `cluster`
  * output. The docker provider comes through the resource options (`providers: [dockerProvider]`).
  * Its outputs are declared once, in `HOST_OUTPUTS`.
@@ -127,7 +135,14 @@ export class ConsulHost extends pulumi.ComponentResource {
         true,
       );
     }
-    failOnProblems(checkTopology({ quorum: false, hosts: [hostTopology(component, args)] }));
+    failOnProblems([
+      ...checkTopology({ quorum: false, hosts: [hostTopology(component, args)] }),
+      ...checkSetting(
+        "scheduledSnapshots",
+        `${component}.scheduledSnapshots`,
+        args.scheduledSnapshots ?? {},
+      ),
+    ]);
     super("distributed-consul:index:ConsulHost", name, {}, opts);
 
     const children = new HostChildren(this, name);
@@ -138,6 +153,7 @@ export class ConsulHost extends pulumi.ComponentResource {
     const registrators = declareRegistrators(children, args, servers, tokens);
     const service = declareService(children, args, servers, secrets, tokens);
     const operatorTokens = declareOperatorTokens(args, tokens);
+    declareScheduledSnapshots(children, args, servers, tokens);
 
     const outputs = hostOutputs(
       args,
@@ -693,7 +709,44 @@ function declareOperatorTokens(
   };
 }
 
-/** Step 7: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
+/**
+ * Step 7: scheduled snapshots of the global datacenter on a server host (a client agent holds no
+ * Raft state): a sidecar next to the global server, asking it on loopback every interval, with a
+ * snapshot token of its own (`acl:write`, the least Consul accepts for `/v1/snapshot`) so that the
+ * management token stays out of every container but the bootstrap server's.
+ */
+function declareScheduledSnapshots(
+  children: HostChildren,
+  args: ConsulHostArgs,
+  servers: Servers,
+  tokens: HostTokens | undefined,
+): ScheduledSnapshots | undefined {
+  const settings = args.scheduledSnapshots ?? {};
+  if (isClientHost(args) || settings.enabled === false) return undefined;
+  const datacenter = globalDatacenterOf(args);
+  return new ScheduledSnapshots(
+    children.name("scheduled-snapshots"),
+    {
+      nodeName: args.nodeName,
+      datacenter,
+      httpAddress: servers.global.localHttpAddress,
+      image: args.consulImage,
+      intervalSeconds: settings.intervalSeconds,
+      keep: settings.keep,
+      keepOnDestroy: args.keepDataOnDestroy,
+      aclEnabled: tokens !== undefined,
+      token: tokens?.token(
+        "snapshot-token",
+        pulumi.interpolate`scheduled snapshots of ${datacenter} on ${args.nodeName}`,
+        { rules: snapshotRules(), policyName: pulumi.interpolate`snapshot-${args.nodeName}` },
+        false,
+      ),
+    },
+    children.newOptions({ dependsOn: [servers.global] }),
+  );
+}
+
+/** Step 8: every output of `HOST_OUTPUTS`, the next host's `cluster` among them. */
 function hostOutputs(
   args: ConsulHostArgs,
   cluster: ClusterReader,

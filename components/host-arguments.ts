@@ -4,7 +4,12 @@ import type { AgentPorts } from "../core/agent-ports";
 import type { ExtraAgentConfig } from "../core/extra-config";
 import type { HostRole } from "../core/host-role";
 import type { LogLevel } from "../core/log-level";
-import type { RegistratorSettings, ServiceSettings, SnapshotSettings } from "../core/host-settings";
+import type {
+  RegistratorSettings,
+  ScheduledSnapshotSettings,
+  ServiceSettings,
+  SnapshotSettings,
+} from "../core/host-settings";
 import type { ServerResources } from "../core/server-resources";
 
 /**
@@ -167,8 +172,8 @@ export interface HostArguments {
    */
   readonly extraConfig?: ExtraAgentConfig;
   /**
-   * Keep both servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up`
-   * adopts them, old peers included. Replacing a container never touches them either way.
+   * Keep both servers' data volumes (Raft state, KV, ACLs) and the scheduled snapshots' volume on
+   * `pulumi destroy`; the next `up` adopts them, old peers included. Replacing a container never touches them either way.
    * @default false
    */
   readonly keepDataOnDestroy?: boolean;
@@ -184,6 +189,14 @@ export interface HostArguments {
    * @default on, dir snapshots, keep 5
    */
   readonly snapshots?: SnapshotSettings;
+  /**
+   * Raft snapshots of the global datacenter taken every `intervalSeconds` by a sidecar container
+   * next to this host's global server (`consul-snapshots-<datacenter>-<node>`, with a token of
+   * its own), kept in a volume on this host (`consul-<datacenter>-<node>-snapshots`), the newest
+   * `keep` of them. Not on a client host.
+   * @default on, intervalSeconds 3600, keep 24
+   */
+  readonly scheduledSnapshots?: ScheduledSnapshotSettings;
   /**
    * Options of this host's two registrators (image, registerInternal and registrator's flags).
    * @default both registrators, with the Registrator component's flags

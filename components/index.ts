@@ -32,6 +32,7 @@ export * from "./registrator";
 export * from "./consul-service";
 export * from "./anonymous-dns-access";
 export * from "./consul-acl-token";
+export * from "./scheduled-snapshots";
 export type { ConsulApi } from "./consul-api";
 export {
   dnsReadRules,
@@ -39,6 +40,7 @@ export {
   preparedQueryRules,
   registratorRules,
   replicationRules,
+  snapshotRules,
   uiReadRules,
 } from "../core/acl-rules";
 export * from "../core/defaults";
@@ -71,7 +73,12 @@ export { describeProblem, error, errorsOf, warning } from "../core/problems";
 // naming the key it is given.
 export { checkServiceContainer } from "../core/service-container";
 export { checkCaPem } from "../core/server-tls";
-export { checkDockerContextEnv, checkDockerEngine, checkDockerHostEnv } from "../core/docker-host";
+export {
+  LOCAL_DOCKER_HOST,
+  checkDockerContextEnv,
+  checkDockerEngine,
+  checkDockerHostEnv,
+} from "../core/docker-host";
 export type { DockerEngineInfo } from "../core/docker-host";
 export { inSubnet } from "../core/validators";
 // Talking to a deployed agent's HTTP API, and where GlobalConsul's snapshots go: what day-two
@@ -79,7 +86,23 @@ export { inSubnet } from "../core/validators";
 export type { ConsulEndpoint, ConsulRequest, ConsulResponse } from "./consul-http";
 export { consulRequest } from "./consul-http";
 export type { SnapshotFile } from "../core/snapshot-files";
-export { DEFAULT_SNAPSHOTS_DIR, newestSnapshot, snapshotFolder } from "../core/snapshot-files";
+export {
+  DEFAULT_SNAPSHOTS_DIR,
+  newestSnapshot,
+  parseSnapshotFileName,
+  snapshotFiles,
+  snapshotFolder,
+} from "../core/snapshot-files";
+export {
+  DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
+  DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
+  MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
+  SCHEDULED_SNAPSHOTS_DIR,
+  scheduledSnapshotsContainerName,
+  scheduledSnapshotsScript,
+  scheduledSnapshotsVolumeName,
+} from "../core/scheduled-snapshots";
+export type { ScheduledSnapshotsLoop } from "../core/scheduled-snapshots";
 // The configuration the components give each container, for a program that declares the
 // containers itself (bench/compose.ts's plain-resource side does, to measure the components).
 export type { ConsulConfigDocument } from "../core/agent-config";

@@ -98,3 +98,13 @@ export function uiReadRules(): string {
     ["key_prefix", "", "read"],
   );
 }
+
+/**
+ * What a scheduled snapshot needs: Consul allows `/v1/snapshot` only to a token with `acl:write`
+ * (its authorizer's `Snapshot()` is `acl` write), since a snapshot holds every ACL token's secret.
+ * That is management in all but name: whoever holds it can make a management token. It is the
+ * smallest grant the endpoint accepts.
+ */
+export function snapshotRules(): string {
+  return rules(["acl", null, "write"]);
+}

@@ -13,6 +13,13 @@ import { DEFAULT_REGISTRATOR_IMAGE, RegistratorCommonFlags } from "./registrator
 import { checkPinnedImage } from "./service-container";
 import { ServicePort } from "./service-registration";
 import { DEFAULT_SNAPSHOT_SETTINGS, checkSnapshotsDir, checkSnapshotsKeep } from "./snapshot-files";
+import {
+  DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
+  DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
+  MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
+  checkScheduledSnapshotsInterval,
+  checkScheduledSnapshotsKeep,
+} from "./scheduled-snapshots";
 import { checkDatacenter, checkGossipKey, checkNodeName, isCidr } from "./validators";
 import { ExtraAgentConfig, checkExtraConfig } from "./extra-config";
 import {
@@ -228,6 +235,31 @@ export interface SnapshotSettings {
   /**
    * Snapshots kept per node (a whole number, at least 1).
    * @default 5
+   */
+  readonly keep?: number;
+}
+
+/**
+ * The `scheduledSnapshots` setting: Raft snapshots of the global datacenter taken every interval
+ * on each host that runs one of its servers, kept on that host (unlike `snapshots`, which are
+ * taken before a server is replaced or destroyed, on the machine running Pulumi). An interface
+ * with declared fields, so that the component package describes them to other languages.
+ */
+export interface ScheduledSnapshotSettings {
+  /**
+   * Take them at all (on a `server` host; a client host holds no Raft state and takes none).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Seconds between two snapshots (whole seconds, at least 60); the first is taken when the
+   * sidecar starts.
+   * @default 3600
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Snapshots kept on the host (a whole number, at least 1); older ones are deleted.
+   * @default 24
    */
   readonly keep?: number;
 }
@@ -650,8 +682,8 @@ export const HOST_SETTINGS = {
     }),
   ),
   /**
-   * Keep both servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up`
-   * adopts them, old peers included. Replacing a container never touches them either way.
+   * Keep both servers' data volumes (Raft state, KV, ACLs) and the scheduled snapshots' volume on
+   * `pulumi destroy`; the next `up` adopts them, old peers included. Replacing a container never touches them either way.
    * @default false
    */
   keepDataOnDestroy: optional<boolean, false>({
@@ -660,7 +692,7 @@ export const HOST_SETTINGS = {
     input: false,
     default: false,
     description:
-      "Keep both Consul servers' data volumes (Raft state, KV, ACLs) on `pulumi destroy`; the next `up` adopts them, old peers included. Replacing a container never touches them either way. Default false - destroy removes what up created.",
+      "Keep both Consul servers' data volumes (Raft state, KV, ACLs) and the scheduled snapshots' volume on `pulumi destroy`; the next `up` adopts them, old peers included. Replacing a container never touches them either way. Default false - destroy removes what up created.",
   }),
   /**
    * Seconds `pulumi up` waits for each Consul server to be healthy (a dc1 server: a voter
@@ -694,6 +726,27 @@ export const HOST_SETTINGS = {
     check: (key, value) => [
       ...(value.keep === undefined ? [] : checkSnapshotsKeep(value.keep, `${key}.keep`)),
       ...(value.dir === undefined ? [] : checkSnapshotsDir(value.dir, `${key}.dir`)),
+    ],
+  }),
+  /**
+   * Raft snapshots of the global datacenter taken every `intervalSeconds` by a sidecar container
+   * next to this host's global server (`consul-snapshots-<datacenter>-<node>`, with a token of
+   * its own), kept in a volume on this host (`consul-<datacenter>-<node>-snapshots`), the newest
+   * `keep` of them. Not on a client host.
+   * @default on, intervalSeconds 3600, keep 24
+   */
+  scheduledSnapshots: optional<ScheduledSnapshotSettings, false>({
+    section: SettingSection.Servers,
+    type: "object",
+    input: false,
+    fields: { enabled: "boolean", intervalSeconds: "number", keep: "number" },
+    default: {},
+    description: `Raft snapshots of dc1 taken every interval on this host (a server host; not on a client host), by a sidecar container next to its dc1 server (consul-snapshots-<datacenter>-<node>, with a snapshot token of its own), kept in a volume on this host (consul-<datacenter>-<node>-snapshots; files <node>-<UTC time>.snap, mode 0600), so that losing one host leaves the others' copies - enabled (true), intervalSeconds (${DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}, at least ${MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}), keep (${DEFAULT_SCHEDULED_SNAPSHOTS_KEEP}). npm run restore -- --from-host <stack> restores one of them - see docs/day-two.md.`,
+    check: (key, value) => [
+      ...(value.intervalSeconds === undefined
+        ? []
+        : checkScheduledSnapshotsInterval(value.intervalSeconds, `${key}.intervalSeconds`)),
+      ...(value.keep === undefined ? [] : checkScheduledSnapshotsKeep(value.keep, `${key}.keep`)),
     ],
   }),
   /**

@@ -222,7 +222,7 @@ export function isOn(source: ProtectionSource): boolean {
 }
 
 /** Clients of an agent's API that authenticate with an ACL token. */
-export type TokenClient = "registrator" | "preparedQuery";
+export type TokenClient = "registrator" | "preparedQuery" | "scheduledSnapshots";
 
 /** A client's token as far as it is known. */
 export type TokenState = "absent" | "empty" | "present";
@@ -256,6 +256,13 @@ const CLIENT_WORDS: Record<
     who: "the query is written through the agent's API without a token",
     needs:
       "the query is written through an agent whose ACLs deny by default, so it needs a token with query:write on its name (e.g. a ConsulAclToken with preparedQueryRules(name))",
+  },
+  scheduledSnapshots: {
+    flag: "aclEnabled",
+    token: "token",
+    who: "the sidecar asks its server for snapshots without a token",
+    needs:
+      "a snapshot of a datacenter whose ACLs deny by default needs a token with acl:write (e.g. a ConsulAclToken with snapshotRules())",
   },
 };
 

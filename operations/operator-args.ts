@@ -1,6 +1,7 @@
 // The command lines of the day-two scripts (`npm run roll`, `npm run restore`), parsed and checked:
 // every mistake reported at once, naming the flag and the fix.
 import { CONFIG_NAMESPACE } from "./config-namespace";
+import { parseSnapshotFileName } from "../components";
 
 /** One config value `npm run roll` sets on every stack: `--set <key>=<value>`. */
 export interface ConfigChange {
@@ -29,8 +30,18 @@ export interface RollArgs {
 export interface RestoreArgs {
   /** The stack whose global server receives the snapshot. */
   readonly stack: string;
-  /** A snapshot file; `undefined`: the newest of the datacenter in {@link dir}. */
+  /**
+   * A snapshot file; `undefined`: the newest of the datacenter in {@link dir}, or of
+   * {@link fromHost}'s scheduled snapshots. With `fromHost`, a file name of that host's
+   * (`node2-20261207T190000Z.snap`), no folder.
+   */
   readonly file?: string;
+  /**
+   * A stack whose host keeps scheduled snapshots: the snapshot (the newest of its node, or
+   * {@link file}) is copied out of its sidecar into {@link dir} first. `undefined`: the snapshot
+   * is on this machine already.
+   */
+  readonly fromHost?: string;
   /** The snapshots folder (as the stacks' `snapshots.dir`). */
   readonly dir: string;
   /** The stacks to converge after the restore; `undefined`: every deployed stack of the project. */
@@ -166,21 +177,38 @@ export function parseRollArgs(argv: readonly string[]): Parsed<RollArgs> {
     : { args: { changes, stacks, healthTimeoutSeconds, clientBatch } };
 }
 
-/** Parses `npm run restore -- --stack node1 [--file F] [--dir D] [--stacks a,b]`. */
+/**
+ * Parses `npm run restore -- --stack node1 [--from-host node2] [--file F] [--dir D] [--stacks a,b]`.
+ * With `--from-host`, `--file` must be a snapshot file name (`<node>-<UTC time>.snap`).
+ */
 export function parseRestoreArgs(argv: readonly string[], defaultDir: string): Parsed<RestoreArgs> {
   const problems: string[] = [];
-  const found = flags(argv, ["stack", "file", "dir", "stacks"], problems);
+  const found = flags(argv, ["stack", "from-host", "file", "dir", "stacks"], problems);
   const stack = single(found, "stack", problems);
   if (stack === undefined)
     problems.push(
       "--stack is required: the stack whose server receives the snapshot (e.g. --stack node1).",
     );
+  const fromHost = single(found, "from-host", problems)?.trim();
+  if (fromHost === "")
+    problems.push(
+      "--from-host needs the stack of a server host that keeps scheduled snapshots (e.g. --from-host node2).",
+    );
   const file = single(found, "file", problems);
+  if (
+    fromHost !== undefined &&
+    file !== undefined &&
+    (file.includes("/") || parseSnapshotFileName(file) === undefined)
+  ) {
+    problems.push(
+      `--file with --from-host names a snapshot on that host, <node>-<UTC yyyymmddThhmmssZ>.snap without a folder, not "${file}"; leave --file out for its newest.`,
+    );
+  }
   const dir = single(found, "dir", problems) ?? defaultDir;
   const stacks = stackList(single(found, "stacks", problems), problems);
   return problems.length > 0 || stack === undefined
     ? { problems }
-    : { args: { stack, file, dir, stacks } };
+    : { args: { stack, file, dir, stacks, ...(fromHost ? { fromHost } : {}) } };
 }
 
 /** Parses `npm run forget -- --node node3 [--via node1,node2]`. */

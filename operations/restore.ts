@@ -1,8 +1,11 @@
 // npm run restore -- --stack node1 [--file snapshots/dc1/node1-20261202T101500Z.snap]
 //   [--dir snapshots] [--stacks node1,node2,node3]
+// npm run restore -- --stack node1 --from-host node2 [--file node2-20261207T190000Z.snap]
 // Restores a Raft snapshot of the global datacenter (the newest in <dir>/<datacenter>/ unless
-// --file names one) through the stack's global server, then makes every deployed stack converge
-// again (a destroyed stack, without resources, is left out: its `up` would deploy that host again):
+// --file names one; with --from-host, the newest scheduled snapshot kept on that stack's host, or
+// the one --file names, copied into <dir>/<datacenter>/ first) through the stack's global server,
+// then makes every deployed stack converge again (a destroyed stack, without resources, is left
+// out: its `up` would deploy that host again):
 //
 // 1. The snapshot replaces the datacenter's whole state, ACLs included. Consul re-creates the
 //    management token from `acl.tokens.initial_management` when the leader re-establishes its
@@ -24,8 +27,12 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
 import {
   DEFAULT_SNAPSHOTS_DIR,
+  LOCAL_DOCKER_HOST,
+  SCHEDULED_SNAPSHOTS_DIR,
   consulRequest,
   newestSnapshot,
+  scheduledSnapshotsContainerName,
+  snapshotFiles,
   snapshotFolder,
 } from "../components";
 import { StackApi, stackApi, waitForHealth } from "./cluster-health";
@@ -75,6 +82,70 @@ function prefixed(stack: string): (chunk: string) => void {
   };
 }
 
+/** A stack's config value, `distributed-consul:<key>`. */
+async function configOf(stack: Stack, key: string): Promise<string | undefined> {
+  return (await stack.getAllConfig())[`${CONFIG_NAMESPACE}:${key}`]?.value;
+}
+
+/**
+ * Copies a scheduled snapshot out of the sidecar of `stack`'s host (`docker -H <its dockerHost>`):
+ * `wanted`, or the newest of its node. Into `<dir>/<datacenter>/`, mode 0600, where it stays as
+ * the other snapshots on this machine; resolves to its path.
+ */
+async function fetchFromHost(
+  stack: Stack,
+  dir: string,
+  datacenter: string,
+  wanted: string | undefined,
+): Promise<string> {
+  const outputs = await stack.outputs();
+  const nodeName = outputs.nodeName?.value as string | undefined;
+  const theirs = outputs.globalDatacenter?.value as string | undefined;
+  if (!nodeName || !theirs) fail(`stack ${stack.name} has no nodeName output: is it deployed?`);
+  if (theirs !== datacenter) {
+    fail(
+      `stack ${stack.name} is in ${theirs}, not ${datacenter}: its snapshots are another datacenter's.`,
+    );
+  }
+  const dockerHost = (await configOf(stack, "dockerHost")) ?? LOCAL_DOCKER_HOST;
+  const container = scheduledSnapshotsContainerName(datacenter, nodeName);
+  const docker = (...args: string[]): string =>
+    execFileSync("docker", ["-H", dockerHost, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  let listing: string;
+  try {
+    listing = docker("exec", container, "ls", "-1", SCHEDULED_SNAPSHOTS_DIR);
+  } catch (e) {
+    const why = ((e as { stderr?: string }).stderr ?? String(e)).trim();
+    fail(
+      `cannot list ${container} on ${dockerHost} (${why}); ${stack.name} keeps scheduled snapshots only as a server host with scheduledSnapshots on, while that container runs (docker -H ${dockerHost} ps -a --filter name=${container}).`,
+    );
+  }
+  const files = snapshotFiles(listing.split("\n").map((l) => l.trim())).filter(
+    (f) => f.node === nodeName,
+  );
+  if (files.length === 0) {
+    fail(
+      `${container} on ${dockerHost} holds no snapshot yet (the first is taken when it starts; see its log).`,
+    );
+  }
+  const name = wanted ?? files[0].name;
+  if (!files.some((f) => f.name === name)) {
+    fail(
+      `${container} on ${dockerHost} has no ${name}; it has ${files.map((f) => f.name).join(", ")}.`,
+    );
+  }
+  const folder = snapshotFolder(path.resolve(dir), datacenter);
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const file = path.join(folder, name);
+  docker("cp", `${container}:${SCHEDULED_SNAPSHOTS_DIR}/${name}`, file);
+  fs.chmodSync(file, 0o600);
+  say(`copied ${name} out of ${container} (${stack.name}, ${dockerHost}) to ${file}`);
+  return file;
+}
+
 async function main(): Promise<void> {
   const parsed = parseRestoreArgs(process.argv.slice(2), DEFAULT_SNAPSHOTS_DIR);
   if ("problems" in parsed) fail(parsed.problems.join("\n         "));
@@ -91,16 +162,21 @@ async function main(): Promise<void> {
     );
   }
   const names = args.stacks ?? deployed;
-  const unknown = [args.stack, ...names].filter((n) => !existing.includes(n));
+  const unknown = [args.stack, ...(args.fromHost ? [args.fromHost] : []), ...names].filter(
+    (n) => !existing.includes(n),
+  );
   if (unknown.length > 0) fail(`no stack ${[...new Set(unknown)].join(", ")} in this project.`);
   const stacks = new Map<string, Stack>();
   for (const name of new Set([args.stack, ...names]))
     stacks.set(name, await Stack.select(name, workspace));
   const target = stackApi(args.stack, await stacks.get(args.stack)!.outputs());
 
-  // The snapshot: the given file, or the newest of the datacenter.
+  // The snapshot: one kept on another host, the given file, or the newest of the datacenter.
   let file = args.file;
-  if (file === undefined) {
+  if (args.fromHost !== undefined) {
+    const source = stacks.get(args.fromHost) ?? (await Stack.select(args.fromHost, workspace));
+    file = await fetchFromHost(source, args.dir, target.datacenter, args.file);
+  } else if (file === undefined) {
     const folder = snapshotFolder(path.resolve(args.dir), target.datacenter);
     const names = fs.existsSync(folder) ? fs.readdirSync(folder) : [];
     const newest = newestSnapshot(names);
@@ -110,11 +186,9 @@ async function main(): Promise<void> {
   if (!fs.existsSync(file)) fail(`${file} does not exist.`);
 
   // 1. The bootstrap stack's server must lead, so that the management token survives.
-  const configOf = async (name: string, key: string): Promise<string | undefined> =>
-    (await stacks.get(name)!.getAllConfig())[`${CONFIG_NAMESPACE}:${key}`]?.value;
   let bootstrap: StackApi | undefined;
   for (const name of stacks.keys()) {
-    if ((await configOf(name, "bootstrap")) === "true") {
+    if ((await configOf(stacks.get(name)!, "bootstrap")) === "true") {
       bootstrap = stackApi(name, await stacks.get(name)!.outputs());
     }
   }
@@ -187,7 +261,7 @@ async function main(): Promise<void> {
 
   // 3. The bootstrap server registers its own agent token again when it starts.
   const bootstrapStack = stacks.get(bootstrap.stack)!;
-  const dockerHost = await configOf(bootstrap.stack, "dockerHost");
+  const dockerHost = await configOf(bootstrapStack, "dockerHost");
   const container = (await bootstrapStack.outputs()).globalContainerId?.value as string | undefined;
   if (dockerHost && container) {
     execFileSync("docker", ["-H", dockerHost, "restart", "-t", "30", container], {

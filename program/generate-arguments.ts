@@ -22,6 +22,7 @@ const TYPE_MODULES: Readonly<Record<string, string>> = {
   HostRole: "../core/host-role",
   LogLevel: "../core/log-level",
   RegistratorSettings: "../core/host-settings",
+  ScheduledSnapshotSettings: "../core/host-settings",
   ServerResources: "../core/server-resources",
   ServiceSettings: "../core/host-settings",
   SnapshotSettings: "../core/host-settings",

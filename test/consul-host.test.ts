@@ -297,8 +297,13 @@ describe("ConsulHost (mocks)", () => {
       );
       assert.deepStrictEqual(aliasedFrom.sort(), [...previous[stack]].sort(), stack);
       // Each is the same thing under its new name, `host-<old name>`; children added since (the
-      // operators' tokens) have no former name.
-      const added = ["host-metrics-token", "host-ui-token"];
+      // operators' tokens, the scheduled snapshots and their token) have no former name.
+      const added = [
+        "host-metrics-token",
+        "host-ui-token",
+        "host-scheduled-snapshots",
+        "host-snapshot-token",
+      ];
       for (const c of children.filter((c) => !added.includes(c.name))) {
         assert.ok(
           c.options.aliases.some((a) => a.noParent && `host-${a.name}` === c.name),

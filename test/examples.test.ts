@@ -57,8 +57,9 @@ describe("examples/n-hosts: N hosts composed in one program", () => {
       assert.ok(host, c.name);
       assert.match(String(c.provider), new RegExp(`::docker-${host.nodeName}::`), c.name);
     }
-    // Each host: its two servers and two registrators (no service unless given).
-    assert.strictEqual(ofType(run, CONTAINER).length, 12);
+    // Each host: its two servers, two registrators and the scheduled snapshots' sidecar (no
+    // service unless given).
+    assert.strictEqual(ofType(run, CONTAINER).length, 15);
   });
 
   it("starts every global server with bootstrapExpect N, joining the others; none bootstraps alone", async () => {

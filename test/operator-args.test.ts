@@ -117,6 +117,63 @@ describe("day-two command lines", () => {
     });
   });
 
+  it("restore --from-host: another host's scheduled snapshot, by its file name", () => {
+    assert.deepStrictEqual(
+      parseRestoreArgs(["--stack", "node1", "--from-host", "node2"], "snapshots"),
+      {
+        args: {
+          stack: "node1",
+          file: undefined,
+          dir: "snapshots",
+          stacks: undefined,
+          fromHost: "node2",
+        },
+      },
+    );
+    assert.deepStrictEqual(
+      parseRestoreArgs(
+        ["--stack", "node1", "--from-host=node2", "--file", "node2-20261207T190000Z.snap"],
+        "snapshots",
+      ),
+      {
+        args: {
+          stack: "node1",
+          file: "node2-20261207T190000Z.snap",
+          dir: "snapshots",
+          stacks: undefined,
+          fromHost: "node2",
+        },
+      },
+    );
+    // With --from-host, --file names a file on that host: no folder, a snapshot's name.
+    assert.deepStrictEqual(
+      parseRestoreArgs(
+        [
+          "--stack",
+          "node1",
+          "--from-host",
+          "node2",
+          "--file",
+          "snapshots/dc1/node2-20261207T190000Z.snap",
+        ],
+        "snapshots",
+      ),
+      {
+        problems: [
+          '--file with --from-host names a snapshot on that host, <node>-<UTC yyyymmddThhmmssZ>.snap without a folder, not "snapshots/dc1/node2-20261207T190000Z.snap"; leave --file out for its newest.',
+        ],
+      },
+    );
+    assert.deepStrictEqual(
+      parseRestoreArgs(["--stack", "node1", "--from-host", " "], "snapshots"),
+      {
+        problems: [
+          "--from-host needs the stack of a server host that keeps scheduled snapshots (e.g. --from-host node2).",
+        ],
+      },
+    );
+  });
+
   it("rolls the leader's host last, keeping the others' order", () => {
     const node = (stack: string) => ({ a: "node1", b: "node2", c: "node3" })[stack];
     assert.deepStrictEqual(leaderLast(["a", "b", "c"], node, "node1"), ["b", "c", "a"]);

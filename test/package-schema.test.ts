@@ -21,6 +21,7 @@ const COMPONENTS = [
   "InternalDc",
   "Registrator",
   "ConsulService",
+  "ScheduledSnapshots",
   "ConsulAclToken",
   "AnonymousDnsAccess",
   "CertificateAuthority",

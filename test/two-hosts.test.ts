@@ -19,7 +19,9 @@ function agentsOf(run: ProgramRun, host: string): Agent[] {
     .filter(
       (r) =>
         r.type === "docker:index/container:Container" &&
-        String(r.inputs.name).startsWith("consul-"),
+        String(r.inputs.name).startsWith("consul-") &&
+        // An agent carries its configuration; the scheduled snapshots' sidecar has none.
+        r.inputs.uploads !== undefined,
     )
     .map((r) => {
       const uploads = r.inputs.uploads as { content: string }[];

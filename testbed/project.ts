@@ -292,10 +292,14 @@ export async function oneHostStack(
   return stack;
 }
 
-/** The containers a shipped stack makes on host n (1-based): both servers, both registrators, the service. */
+/**
+ * The containers a shipped stack makes on host n (1-based): both servers, the scheduled snapshots'
+ * sidecar (a server host's), both registrators, the service.
+ */
 export function containersOf(n: number): string[] {
   return [
     `consul-dc1-node${n}`,
+    `consul-snapshots-dc1-node${n}`,
     `consul-vm${n}-node${n}`,
     "registrator-dc1",
     `registrator-vm${n}`,
@@ -303,9 +307,13 @@ export function containersOf(n: number): string[] {
   ];
 }
 
-/** The volumes a shipped stack makes on host n (1-based): both servers' data. */
+/** The volumes a shipped stack makes on host n (1-based): both servers' data, the scheduled snapshots. */
 export function volumesOf(n: number): string[] {
-  return [`consul-dc1-node${n}-data`, `consul-vm${n}-node${n}-data`];
+  return [
+    `consul-dc1-node${n}-data`,
+    `consul-vm${n}-node${n}-data`,
+    `consul-dc1-node${n}-snapshots`,
+  ];
 }
 
 /** The containers and volumes a shipped stack makes that host n (1-based) still has. */

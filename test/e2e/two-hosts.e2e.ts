@@ -527,12 +527,13 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
 
     // (f) Only node1's bootstrap server holds the management token (it bootstraps ACLs and
     // registers its own agent token with it); no container holds the CA's private key; each
-    // registrator has a token of its own.
+    // registrator, and each host's scheduled snapshots sidecar, has a token of its own.
     const caKeyLines = [...(await generatedSecrets())]
       .filter(([what]) => what.startsWith("the CA private key"))
       .map(([, line]) => line);
     assert.ok(caKeyLines.length > 0, "no CA key in node1's outputs");
     const registratorTokens = new Map<string, string>();
+    const snapshotTokens = new Map<string, string>();
     for (const host of env.hosts) {
       const containers = await inspectAll(host);
       assert.ok(containers.length >= containersOf(1).length, `${host.stack}: ${containers.length}`);
@@ -550,8 +551,22 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
           assert.notStrictEqual(own, token, `${where} registers with the management token`);
           registratorTokens.set(where, own);
         }
+        // The scheduled snapshots' sidecar holds a snapshot token of its own host (acl:write,
+        // management in all but name: see docs/security.md), never the management token.
+        if (name.startsWith("consul-snapshots-")) {
+          const own = envOf(inspect, "CONSUL_HTTP_TOKEN");
+          assert.ok(own, `${where} has no CONSUL_HTTP_TOKEN`);
+          assert.notStrictEqual(own, token, `${where} snapshots with the management token`);
+          snapshotTokens.set(where, own);
+        }
       }
     }
+    assert.strictEqual(snapshotTokens.size, 2, [...snapshotTokens.keys()].join(", "));
+    assert.strictEqual(
+      new Set(snapshotTokens.values()).size,
+      2,
+      "the hosts share a snapshot token",
+    );
     assert.strictEqual(registratorTokens.size, 4, [...registratorTokens.keys()].join(", "));
     assert.strictEqual(
       new Set(registratorTokens.values()).size,

@@ -40,6 +40,22 @@ const DELIBERATE: readonly {
       "Issue 26: DNS answers that say they are truncated (dns_config in uploads)",
   },
 ];
+/**
+ * What this release adds on every server host since the previous release (by name, `n` for the
+ * host's number), and why: created by the upgrade, never replacing anything. Anything else added
+ * fails the step.
+ */
+const ADDED: readonly {
+  readonly containers: (n: number) => string[];
+  readonly volumes: (n: number) => string[];
+  readonly why: string;
+}[] = [
+  {
+    containers: (n) => [`consul-snapshots-dc1-node${n}`],
+    volumes: (n) => [`consul-dc1-node${n}-snapshots`],
+    why: "scheduled snapshots of dc1 on every server host (scheduledSnapshots, on by default)",
+  },
+];
 /** A key written through node1's API before the upgrade and read back after it. */
 const KEPT_KEY = "e2e/upgrade/kept";
 /** Secret outputs the upgrade must keep: joining stacks and every agent rely on them. */
@@ -282,19 +298,31 @@ describe(`upgrade in place: stacks of the previous release (${PREVIOUS_RELEASE})
         DELIBERATE.flatMap((d) => d.containers(i + 1)).map((name) => `${host.stack}/${name}`),
       ),
     );
+    const addedOnPurpose = (what: "containers" | "volumes"): Set<string> =>
+      new Set(
+        env.hosts.flatMap((host, i) =>
+          ADDED.flatMap((a) => a[what](i + 1)).map((name) => `${host.stack}/${name}`),
+        ),
+      );
+    const addedContainers = addedOnPurpose("containers");
     const all = [...new Set([...containersBefore.keys(), ...containersAfter.keys()])];
     const changed = all.filter(
       (name) =>
-        containersBefore.get(name) !== containersAfter.get(name) && !replacedOnPurpose.has(name),
+        containersBefore.get(name) !== containersAfter.get(name) &&
+        !replacedOnPurpose.has(name) &&
+        !(addedContainers.has(name) && !containersBefore.has(name)),
     );
+    for (const name of addedContainers) {
+      assert.ok(containersAfter.has(name), `${name} was not added by the upgrade`);
+    }
     // A deliberately replaced server is made anew on the volume it had: same volumes, same data.
     for (const name of replacedOnPurpose) {
       assert.ok(containersAfter.has(name), `${name} is gone after the upgrade`);
     }
     assert.deepStrictEqual(
       await volumeNames(env.hosts),
-      volumesBefore,
-      "volumes after the upgrade",
+      [...new Set([...volumesBefore, ...addedOnPurpose("volumes")])].sort(),
+      "volumes after the upgrade (those before, and those ADDED)",
     );
     const kept = await consulGet<{ Value: string }[]>(
       `${env.hosts[0].ip}:8501`,
