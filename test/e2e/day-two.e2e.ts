@@ -22,6 +22,7 @@ import {
   unpauseContainer,
 } from "./faults";
 import { FaultKind, PlannedFault, drawFaultPlan, seededRandom } from "./fault-plan";
+import { assertScheduledSnapshots } from "./scheduled-snapshots-checks";
 import {
   assertExtraConfigRefusedAtPreview,
   assertOperationsFacts,
@@ -54,6 +55,9 @@ import {
 } from "./workload";
 
 const GLOBAL_HTTPS_PORT = 8501;
+/** The scheduled snapshots' interval (the shortest allowed) and retention of every server stack. */
+const SCHEDULED_SNAPSHOT_SECONDS = 60;
+const SCHEDULED_SNAPSHOT_KEEP = 3;
 /** The extraConfig limit every server stack sets (Consul's default is 200). */
 const HTTP_MAX_CONNS_PER_CLIENT = 400;
 const GLOBAL_RPC_PORT = 8300;
@@ -480,6 +484,11 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
           "distributed-consul:extraConfig": {
             limits: { http_max_conns_per_client: HTTP_MAX_CONNS_PER_CLIENT },
           },
+          // Scheduled snapshots at their shortest interval, so that step 1c sees one.
+          "distributed-consul:scheduledSnapshots": {
+            intervalSeconds: SCHEDULED_SNAPSHOT_SECONDS,
+            keep: SCHEDULED_SNAPSHOT_KEEP,
+          },
         },
       });
       stacks.push(stack);
@@ -636,16 +645,24 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     console.log(`      fleet facts in ${seconds(Date.now() - started)}`);
   });
 
-  it("1c. run like the Helm chart's users: every server's Prometheus metrics with the metrics token (refused without), the UI over HTTPS with the CA, the extraConfig limit in /v1/agent/self, the memory and CPU limits in docker inspect; an unknown and an owned extraConfig key fail at preview", async () => {
+  it("1c. run like the Helm chart's users: a scheduled snapshot on every server host within one interval; every server's Prometheus metrics with the metrics token (refused without), the UI over HTTPS with the CA, the extraConfig limit in /v1/agent/self, the memory and CPU limits in docker inspect; an unknown and an owned extraConfig key fail at preview", async () => {
     const started = Date.now();
+    // Meanwhile, every server host's sidecar writes a scheduled snapshot within one interval.
+    const scheduled = assertScheduledSnapshots(
+      env.hosts.map((host) => ({ host, nodeName: host.stack })),
+      { intervalSeconds: SCHEDULED_SNAPSHOT_SECONDS, keep: SCHEDULED_SNAPSHOT_KEEP },
+    );
+    // Awaited below; until then a failure of it must not be an unhandled rejection.
+    scheduled.catch(() => undefined);
     for (const [i, host] of env.hosts.entries()) {
       await assertOperationsFacts(host, operationsOutputsOf(await stacks[i].outputs()), {
         httpMaxConnsPerClient: HTTP_MAX_CONNS_PER_CLIENT,
       });
     }
     await assertExtraConfigRefusedAtPreview(stacks[2]);
+    const snapshots = await scheduled;
     console.log(
-      `      checked on three hosts and two previews in ${seconds(Date.now() - started)}`,
+      `      checked on three hosts and two previews, and a scheduled snapshot on each (${[...snapshots.values()].map((f) => f.name).join(", ")}), in ${seconds(Date.now() - started)}`,
     );
   });
 
