@@ -23,7 +23,7 @@ import {
   configuredStacks,
   defaultUpStacks,
   joinConfigOf,
-  lastLines,
+  failureLines,
   planUp,
   readProjectFiles,
   readStackConfig,
@@ -56,7 +56,11 @@ async function upOne(workspace: LocalWorkspace, name: string): Promise<StackOutc
     out.flush();
     const seconds = since(started);
     console.log(`[${name}] up failed after ${seconds.toFixed(1)} s`);
-    return { stack: name, seconds, error: lastLines(e instanceof Error ? e.message : String(e)) };
+    return {
+      stack: name,
+      seconds,
+      error: failureLines(e instanceof Error ? e.message : String(e)),
+    };
   }
 }
 

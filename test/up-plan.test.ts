@@ -14,6 +14,7 @@ import {
   configuredStacks,
   defaultUpStacks,
   joinConfigOf,
+  failureLines,
   lastLines,
   planUp,
   readProjectFiles,
@@ -320,6 +321,26 @@ describe("npm run up", () => {
       ],
     });
     assert.strictEqual(lastLines("1\n\n2\n3  \n4", 3), "2\n3\n4");
+    // A failed up's error (as the Automation API gives it, abridged from a real one): the lines
+    // that say what went wrong, not the resource counts that end the output.
+    const failed = [
+      "code: 255",
+      " stdout: Updating (node2):",
+      "    error:   sdk-v2/provider2.go:571: Unable to read Docker image: unable to pull image x:missing",
+      "    error: update failed",
+      "  pulumi:pulumi:Stack (distributed-consul-node2):",
+      "    error: update failed",
+      "Resources:",
+      "    + 13 created",
+      "Duration: 9s",
+      " stderr: Command failed with exit code 255: pulumi up --stack node2",
+      " err?: Error: Command failed with exit code 255: pulumi up --stack node2",
+    ].join("\n");
+    assert.strictEqual(
+      failureLines(failed),
+      "error:   sdk-v2/provider2.go:571: Unable to read Docker image: unable to pull image x:missing\nerror: update failed",
+    );
+    assert.strictEqual(failureLines("a\nb\nc", 2), "b\nc");
   });
 
   it("prefixes each line of a stack's output with its name, also across chunks", () => {
@@ -363,7 +384,7 @@ describe("npm run up", () => {
           '  "version "*) echo v3.265.0 ;;',
           `  "stack ls") cat '${path.join(dir, "stacks.json")}' ;;`,
           '  "stack select") ;;',
-          '  *) echo "stand-in pulumi: refused: $*" >&2; exit 1 ;;',
+          '  *) echo "error: stand-in pulumi refused: $*" >&2; exit 1 ;;',
           "esac",
           "",
         ].join("\n"),
@@ -429,7 +450,7 @@ describe("npm run up", () => {
         failed.stderr,
         /^up: failed: node1 \(node1 \d+\.\d s \(failed\); total \d+\.\d s\)\.\nnot started, as they wait for a failed stack: node3, node2\.\n\[node1\] .*/m,
       );
-      assert.match(failed.stderr, /^\[node1\] .*stand-in pulumi: refused: up /m);
+      assert.match(failed.stderr, /^\[node1\] .*stand-in pulumi refused: up /m);
       // Only node1 was selected and deployed.
       const touched = cli.calls().filter((c) => !/^(version|stack ls)\b/.test(c));
       assert.ok(
@@ -445,7 +466,7 @@ describe("npm run up", () => {
       assert.match(failed.stdout, /^up: node2 \+ node3 in parallel\.$/m);
       assert.match(failed.stderr, /^up: failed: node2, node3 \(node2 .*node3 .*total/m);
       for (const s of ["node2", "node3"])
-        assert.match(failed.stderr, new RegExp(`^\\[${s}\\] .*stand-in pulumi: refused: up `, "m"));
+        assert.match(failed.stderr, new RegExp(`^\\[${s}\\] .*stand-in pulumi refused: up `, "m"));
     });
   });
 });
