@@ -295,7 +295,8 @@ export function lastLines(message: string, count = 12): string {
 /**
  * What to say of a failed `up`: the Automation API's error holds the whole engine output, whose
  * last lines are the resource counts; the lines that say `error` are what went wrong (each once,
- * trimmed, the last `count`; not the API's own "Command failed with exit code"). Without such a
+ * trimmed, the last `count`; not a progress row, `+  <resource> creating (3s) error: …`, which the
+ * diagnostics repeat, nor the API's own "Command failed with exit code"). Without such a
  * line, the message's {@link lastLines}.
  */
 export function failureLines(message: string, count = 12): string {
@@ -304,7 +305,10 @@ export function failureLines(message: string, count = 12): string {
       message
         .split("\n")
         .map((l) => l.trim())
-        .filter((l) => /\berror\b/i.test(l) && !/Command failed with exit code/.test(l)),
+        .filter(
+          (l) =>
+            /\berror\b/i.test(l) && !/^[+~-] /.test(l) && !/Command failed with exit code/.test(l),
+        ),
     ),
   ];
   return errors.length > 0 ? errors.slice(-count).join("\n") : lastLines(message, count);

@@ -326,6 +326,7 @@ describe("npm run up", () => {
     const failed = [
       "code: 255",
       " stdout: Updating (node2):",
+      " +  docker:index:RemoteImage host-global-image creating (0s) error: 1 error occurred:",
       "    error:   sdk-v2/provider2.go:571: Unable to read Docker image: unable to pull image x:missing",
       "    error: update failed",
       "  pulumi:pulumi:Stack (distributed-consul-node2):",
