@@ -59,6 +59,15 @@ export interface ForgetArgs {
   readonly via?: readonly string[];
 }
 
+/** What `npm run up` was asked to do. */
+export interface UpArgs {
+  /**
+   * The stacks, in the order given; `undefined`: every stack with a stack file
+   * (`Pulumi.<stack>.yaml`) but those the backend lists as destroyed.
+   */
+  readonly stacks?: readonly string[];
+}
+
 /** Default seconds `npm run roll` waits for a healthy cluster after each stack. */
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 
@@ -209,6 +218,14 @@ export function parseRestoreArgs(argv: readonly string[], defaultDir: string): P
   return problems.length > 0 || stack === undefined
     ? { problems }
     : { args: { stack, file, dir, stacks, ...(fromHost ? { fromHost } : {}) } };
+}
+
+/** Parses `npm run up -- [--stacks node1,node2,node3]`. */
+export function parseUpArgs(argv: readonly string[]): Parsed<UpArgs> {
+  const problems: string[] = [];
+  const found = flags(argv, ["stacks"], problems);
+  const stacks = stackList(single(found, "stacks", problems), problems);
+  return problems.length > 0 ? { problems } : { args: { stacks } };
 }
 
 /** Parses `npm run forget -- --node node3 [--via node1,node2]`. */

@@ -11,6 +11,7 @@
 // before the first stack is touched.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { useStateBackend } from "./state-backend";
+import { prefixedLines } from "./prefixed-lines";
 import { AutopilotVerdict, describeVerdict } from "./autopilot-health";
 import { deployedStacks, leaderLast, parseRollArgs, rollGroups } from "./operator-args";
 import {
@@ -20,23 +21,6 @@ import {
   waitForClientHealth,
   waitForHealth,
 } from "./cluster-health";
-
-/** Writes engine output line by line, each prefixed with the stack's name. */
-function prefixedLines(stack: string): { write(chunk: string): void; flush(): void } {
-  let pending = "";
-  return {
-    write(chunk) {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) if (line.trim() !== "") console.log(`[${stack}] ${line}`);
-    },
-    flush() {
-      if (pending.trim() !== "") console.log(`[${stack}] ${pending}`);
-      pending = "";
-    },
-  };
-}
 
 function fail(message: string): never {
   console.error(`roll: ${message}`);

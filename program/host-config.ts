@@ -16,7 +16,8 @@ import {
 } from "../components";
 import { askDockerEngine } from "./docker-engine";
 import { ROUTE_TABLE_PATH } from "./host-address";
-import { checkStack, joinSources } from "./stack-topology";
+import { readsBootstrapStack } from "../operations/bootstrap-join";
+import { checkStack } from "./stack-topology";
 import { CONFIG_NAMESPACE, configKey, readStack } from "./stack-settings";
 import { SECRET_SETTING_NAMES, StackSettings } from "./settings";
 
@@ -80,7 +81,8 @@ export function readHostConfig(): HostConfig {
     gossipKey: secret("gossipKey"),
     aclManagementToken: secret("aclManagementToken"),
     tlsCaKey: secret("tlsCaKey"),
-    cluster: needsBootstrapStack(settings) ? bootstrapCluster(bootstrapStack) : undefined,
+    // The rule `npm run up` orders stacks by (operations/bootstrap-join.ts).
+    cluster: readsBootstrapStack(settings) ? bootstrapCluster(bootstrapStack) : undefined,
   };
   return { settings, args };
 }
@@ -92,24 +94,6 @@ function readRouteTable(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether a joining stack must read the bootstrap stack: it does not bootstrap, no count is
- * expected, a bootstrap stack is named, and config lacks something a joining host needs.
- */
-function needsBootstrapStack(settings: StackSettings): boolean {
-  const joins = joinSources(settings);
-  return (
-    joins.lan === "bootstrap-stack" ||
-    joins.wan === "bootstrap-stack" ||
-    (!settings.bootstrap &&
-      settings.bootstrapExpect === undefined &&
-      settings.bootstrapStack !== "" &&
-      (settings.gossipKey === undefined ||
-        settings.tlsCaKey === undefined ||
-        (settings.aclEnabled && settings.aclManagementToken === undefined)))
-  );
 }
 
 /**

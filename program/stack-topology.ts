@@ -10,6 +10,7 @@ import {
   error,
   hostTopologyOf,
 } from "../components";
+import { mayReadBootstrapStack } from "../operations/bootstrap-join";
 import { configKey } from "./stack-settings";
 import { StackSettings } from "./settings";
 
@@ -23,12 +24,11 @@ export type JoinSource = readonly string[] | "bootstrap-stack";
  * Where this stack's LAN and WAN join lists come from. Config wins; otherwise a joining stack
  * reads the bootstrap stack, unless it bootstraps itself, every server expects a count (then
  * config must list the servers), or `bootstrapStack` is empty. The program and the topology
- * check both ask this function, so they cannot disagree.
+ * check both ask this function, so they cannot disagree (and `npm run up` orders stacks by the
+ * same rule, operations/bootstrap-join.ts).
  */
 export function joinSources(settings: StackSettings): { lan: JoinSource; wan: JoinSource } {
-  const readsStack =
-    !settings.bootstrap && settings.bootstrapExpect === undefined && settings.bootstrapStack !== "";
-  const fallback: JoinSource = readsStack ? "bootstrap-stack" : [];
+  const fallback: JoinSource = mayReadBootstrapStack(settings) ? "bootstrap-stack" : [];
   return {
     lan: settings.joinAddresses ?? fallback,
     wan: settings.wanJoinAddresses ?? fallback,

@@ -1,7 +1,7 @@
 // The project as a user has it, in a scratch folder: the shipped program and stack files plus
 // per-host overrides, deployed through Pulumi's Automation API on a file backend.
 import * as assert from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -342,4 +342,77 @@ export async function assertNoLeftovers(hosts: readonly TestHost[]): Promise<voi
         `remove them first (docker -H ${host.dockerHost} rm -f …; docker volume rm …).`,
     );
   }
+}
+
+/** How an npm script run in a scratch project ended. */
+export interface ScriptRun {
+  /** Its exit code (`null` when a signal ended it). */
+  readonly code: number | null;
+  /** The last lines of its output (stdout and stderr, interleaved as they came). */
+  readonly tail: string;
+  /** The whole output. */
+  readonly output: string;
+  /** How long it took, in milliseconds. */
+  readonly ms: number;
+}
+
+/**
+ * Runs `npm run <script> -- <args>` in the scratch project's folder, as an operator runs it there,
+ * with the project's backend and passphrase; the output is appended to the project's log.
+ * `tailLines`: how many of the last lines {@link ScriptRun.tail} keeps (default 30).
+ */
+export function npmRunIn(
+  project: ScratchProject,
+  script: string,
+  args: readonly string[],
+  tailLines = 30,
+): Promise<ScriptRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", script, "--", ...args], {
+      cwd: project.dir,
+      env: { ...process.env, ...project.pulumiEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const take = (chunk: Buffer): void => {
+      const text = chunk.toString("utf8");
+      output += text;
+      project.log(text);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({
+        code,
+        output,
+        tail: output.split("\n").slice(-tailLines).join("\n"),
+        ms: Date.now() - started,
+      }),
+    );
+  });
+}
+
+/** How `npm run up` of several stacks ended. */
+export interface UpAllRun extends ScriptRun {
+  /** Each stack's `up` in seconds, as the command printed it (`[node2] up done in 41.3 s`). */
+  readonly stackSeconds: Readonly<Record<string, number>>;
+}
+
+/**
+ * Deploys `stacks` of the scratch project in one command, `npm run up -- --stacks <stacks>`: the
+ * bootstrap stack first, then the joining stacks in parallel. The stacks must exist with their host
+ * overrides ({@link hostStack}). Resolves (never rejects for a failed `up`: see `code`) to the exit
+ * code, the output's tail, the whole command's duration and each stack's.
+ */
+export async function upAll(project: ScratchProject, stacks: readonly string[]): Promise<UpAllRun> {
+  const run = await npmRunIn(project, "up", ["--stacks", stacks.join(",")], 40);
+  const stackSeconds: Record<string, number> = {};
+  for (const m of run.output.matchAll(
+    /^\[([^\]\s]+)\] up (?:done in|failed after) ([\d.]+) s$/gm,
+  )) {
+    stackSeconds[m[1]] = Number(m[2]);
+  }
+  return { ...run, stackSeconds };
 }
