@@ -108,6 +108,23 @@ export function planUp(roles: readonly StackRole[], deployed: ReadonlySet<string
   return { plan: { waves } };
 }
 
+/**
+ * How one wave runs: stacks not deployed yet together (each adds a server that joins), stacks
+ * already deployed one at a time beside them (an `up` may replace a running server, and two
+ * replaced at once could cost the cluster its majority; each `up` waits until its server is a
+ * healthy voter again). A change to running servers is `npm run roll`'s job; this keeps `up`
+ * safe when it is used for one anyway.
+ */
+export function waveSchedule(
+  wave: readonly string[],
+  deployed: ReadonlySet<string>,
+): { readonly together: string[]; readonly oneByOne: string[] } {
+  return {
+    together: wave.filter((s) => !deployed.has(s)),
+    oneByOne: wave.filter((s) => deployed.has(s)),
+  };
+}
+
 /** The project as `npm run up` reads it from the project folder. */
 export interface ProjectFiles {
   /** The project's name (`name:` in Pulumi.yaml). */

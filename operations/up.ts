@@ -29,6 +29,7 @@ import {
   readStackConfig,
   stackRoleOf,
   upSummary,
+  waveSchedule,
 } from "./up-plan";
 
 function fail(message: string): never {
@@ -123,7 +124,20 @@ async function main(): Promise<void> {
   const outcomes: StackOutcome[] = [];
   let notStarted: string[] = [];
   for (const [i, wave] of waves.entries()) {
-    const results = await Promise.all(wave.map((name) => upOne(workspace, name)));
+    const { together, oneByOne } = waveSchedule(wave, deployed);
+    if (oneByOne.length > 1) {
+      say(
+        `${oneByOne.join(", ")} already deployed: one at a time (npm run roll does this with health checks).`,
+      );
+    }
+    const sequential = async (): Promise<StackOutcome[]> => {
+      const done: StackOutcome[] = [];
+      for (const name of oneByOne) done.push(await upOne(workspace, name));
+      return done;
+    };
+    const results = (
+      await Promise.all([Promise.all(together.map((name) => upOne(workspace, name))), sequential()])
+    ).flat();
     outcomes.push(...results);
     if (results.some((r) => r.error !== undefined)) {
       notStarted = waves.slice(i + 1).flat();

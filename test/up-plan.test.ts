@@ -21,6 +21,7 @@ import {
   readStackConfig,
   stackRoleOf,
   upSummary,
+  waveSchedule,
 } from "../operations/up-plan";
 import { prefixedLines } from "../operations/prefixed-lines";
 import { readStackSettings } from "../program/stack-settings";
@@ -468,6 +469,19 @@ describe("npm run up", () => {
       assert.match(failed.stderr, /^up: failed: node2, node3 \(node2 .*node3 .*total/m);
       for (const s of ["node2", "node3"])
         assert.match(failed.stderr, new RegExp(`^\\[${s}\\] .*stand-in pulumi refused: up `, "m"));
+    });
+  });
+});
+
+describe("npm run up's waves", () => {
+  it("runs new stacks of a wave together and deployed ones one at a time beside them", () => {
+    assert.deepStrictEqual(waveSchedule(["node2", "node3", "node4"], new Set(["node2", "node4"])), {
+      together: ["node3"],
+      oneByOne: ["node2", "node4"],
+    });
+    assert.deepStrictEqual(waveSchedule(["node2", "node3"], new Set()), {
+      together: ["node2", "node3"],
+      oneByOne: [],
     });
   });
 });

@@ -36,6 +36,7 @@ import {
   volumesOf,
   assertNoLeftovers,
   leftoversOn as leftovers,
+  upAll,
 } from "../../testbed/project";
 import {
   ConsulAccess,
@@ -122,6 +123,8 @@ const clientStacks: Stack[] = [];
 /** Serf's member status `alive`. */
 const SERF_ALIVE = 1;
 let failed = false;
+/** Step 1's `up` of node1 and of node2, each alone (ms): step 7 compares `npm run up` with them. */
+let firstUps: number[] = [];
 /** The deployment's CA and management token (node1's outputs; anew after node1 is made again). */
 let access: ConsulAccess = {};
 /** The workload running now, stopped by `after` if a step failed while it ran. */
@@ -569,6 +572,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
 
   it("1. node3 added to a running node1 and node2 becomes the third voter; node4 to node7 join as client hosts (concurrently); the servers' previews show no change", async () => {
     const times = [await up(0), await up(1)];
+    firstUps = [...times];
     await assertVoters(["node1", "node2"]);
     times.push(await up(2));
     const waited = await assertVoters(["node1", "node2", "node3"]);
@@ -1000,9 +1004,20 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     for (const i of [0, 1, 2])
       assert.deepStrictEqual(await leftoversOn(i), [], `${hostAt(i).stack} after destroy`);
     const destroyed = Date.now() - started;
-    // node1 first (the others read its outputs), then node2 and node3 join at once.
-    await up(0);
-    await Promise.all([up(1), up(2)]);
+    // All three in one command (npm run up): node1 first (the others read its outputs), then
+    // node2 and node3 at once; its time next to node1's and node2's own ups in step 1.
+    const all = await upAll(project as ScratchProject, ["node1", "node2", "node3"]);
+    assert.strictEqual(all.code, 0, `npm run up of three stacks failed:\n${all.tail}`);
+    access = accessOf(await stacks[0].outputs());
+    const alone = (firstUps[0] ?? 0) + (firstUps[1] ?? 0);
+    console.log(
+      `      npm run up of node1, node2, node3: ${seconds(all.ms)} (${Object.entries(
+        all.stackSeconds,
+      )
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(", ")}); node1 and node2 alone in step 1: ${seconds(alone)}` +
+        (alone > 0 ? ` (ratio ${(all.ms / alone).toFixed(2)})` : ""),
+    );
     await assertVoters(["node1", "node2", "node3"]);
     const fresh = await consulGet<string[]>(globalApi(0), `/v1/kv/${prefix}?keys`, access).catch(
       () => [],
