@@ -32,7 +32,8 @@ export async function dockerLogs(
 ): Promise<string[]> {
   const { stdout, stderr } = await run(
     "docker",
-    ["-H", host.dockerHost, "logs", "--since", String(Math.floor(sinceMs / 1000)), container],
+    // To the millisecond: whole seconds would take in lines of up to a second before `sinceMs`.
+    ["-H", host.dockerHost, "logs", "--since", (sinceMs / 1000).toFixed(3), container],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return `${stdout}\n${stderr}`.split("\n").filter((line) => line.trim() !== "");

@@ -518,6 +518,9 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
         ),
       (applied) => applied >= committed,
     );
+    // Watches that failed on a token while it was behind (its leaf certificate's, anti-entropy)
+    // retry within a second or two.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
   });
 
   it("10. the default deployment is locked down: ACLs deny, no plain HTTP or RPC without a CA certificate, no denials in the logs, secrets only where needed", async () => {
