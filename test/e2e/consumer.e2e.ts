@@ -119,8 +119,19 @@ describe("the package as a user installs it: npm pack, a new project, the README
     assert.ok(base);
     const packed = path.join(base, "pack");
     fs.mkdirSync(packed);
-    // As a user packs it: `prepare` builds dist/ first.
-    run("npm", ["pack", "--pack-destination", packed, "--loglevel=error"], ROOT);
+    // As a user packs it: `prepare` builds dist/ first. From a copy of the checkout's files (those
+    // git tracks or would), so that the build does not remove this checkout's dist/ under the
+    // other lane of the real suite, which copies it at the same time (testbed/real-suite.ts).
+    const source = path.join(base, "source");
+    const files = run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], ROOT)
+      .split("\0")
+      .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(source, file)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, file), path.join(source, file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(source, "node_modules"), "dir");
+    run("npm", ["pack", "--pack-destination", packed, "--loglevel=error"], source);
     const tarballs = fs.readdirSync(packed).filter((f) => f.endsWith(".tgz"));
     assert.deepStrictEqual(tarballs, ["distributed-consul-0.2.0.tgz"]);
     const listing = run("tar", ["-tzf", path.join(packed, tarballs[0])], base);
