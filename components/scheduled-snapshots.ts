@@ -17,6 +17,7 @@ import {
   scheduledSnapshotsVolumeName,
 } from "../core/scheduled-snapshots";
 import { AGENT_ENTRYPOINT } from "../core/agent-start";
+import { DATA_DIR } from "../core/agent-config";
 import { checkPinnedImage } from "../core/service-container";
 import { checkDatacenter, checkNodeName } from "../core/validators";
 import { clientTokenCheck, missingToken } from "../core/secure-defaults";
@@ -193,6 +194,9 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
         // Not a service for registrator to publish.
         labels: [{ label: "SERVICE_IGNORE", value: "true" }],
         volumes: [{ volumeName: volume.name, containerPath: SCHEDULED_SNAPSHOTS_DIR }],
+        // The image declares /consul/data a volume: without a mount there, every container of
+        // it gets an anonymous volume. The sidecar keeps no agent data: a small tmpfs instead.
+        tmpfs: { [DATA_DIR]: "size=1m" },
       },
       // Fixed name: the old container must go before the new one starts.
       { ...childOpts, deleteBeforeReplace: true },

@@ -279,6 +279,8 @@ describe("scheduled snapshots: what ConsulHost declares (mocks)", () => {
     assert.deepStrictEqual(sidecar.inputs.volumes, [
       { volumeName: "consul-dc1-node1-snapshots", containerPath: "/snapshots" },
     ]);
+    // The image's VOLUME /consul/data gets a small tmpfs, not an anonymous volume per container.
+    assert.deepStrictEqual(sidecar.inputs.tmpfs, { "/consul/data": "size=1m" });
     // The server's plain HTTP on loopback, and the token in the environment only, a secret.
     assert.ok(isSecret(sidecar.inputs.envs));
     const token = "secret-of-accessor-of-node1-snapshot-token-token";
