@@ -454,11 +454,15 @@ async function inject(kind: FaultKind, target: number, holdMs: number): Promise<
 }
 
 /**
- * How long until host `target`'s server is back in the voter set: its own API answers with a
- * leader (so the agent runs again, after a kill or an engine restart) and the Raft configuration,
- * asked through another server, lists it as a voter; `undefined` when not within `timeoutMs`.
+ * How long until host `target`'s server is back: its own API answers with a leader (so the agent
+ * runs again, after a kill or an engine restart) and `seen`, asked through another server (in
+ * turn), holds for its node name; `undefined` when not within `timeoutMs`.
  */
-async function backInVoterSet(target: number, timeoutMs: number): Promise<number | undefined> {
+async function backAfterFault(
+  target: number,
+  timeoutMs: number,
+  seen: (from: number, node: string) => Promise<boolean>,
+): Promise<number | undefined> {
   const started = Date.now();
   const node = hostAt(target).stack;
   const others = [0, 1, 2].filter((i) => i !== target);
@@ -467,42 +471,27 @@ async function backInVoterSet(target: number, timeoutMs: number): Promise<number
     const ownLeader = await consulGet<string>(globalApi(target), "/v1/status/leader", access).catch(
       () => "",
     );
-    const raft = ownLeader === "" ? [] : await raftServers(from).catch(() => []);
-    if (raft.some((s) => s.Node === node && s.Voter)) return Date.now() - started;
-    await sleep(500);
-  }
-  return undefined;
-}
-
-/**
- * How long until host `target`'s server is back as a full voter: its own API answers with a
- * leader and autopilot, asked through another server, lists it as a healthy voter (in contact with
- * the leader, caught up); `undefined` when not within `timeoutMs`.
- */
-async function backAsVoter(target: number, timeoutMs: number): Promise<number | undefined> {
-  const started = Date.now();
-  const node = hostAt(target).stack;
-  const others = [0, 1, 2].filter((i) => i !== target);
-  for (let n = 0; Date.now() - started < timeoutMs; n++) {
-    const from = others[n % others.length];
-    const ownLeader = await consulGet<string>(globalApi(target), "/v1/status/leader", access).catch(
-      () => "",
-    );
-    const health =
-      ownLeader === ""
-        ? undefined
-        : await consulGet<AutopilotHealth>(
-            globalApi(from),
-            "/v1/operator/autopilot/health",
-            access,
-          ).catch(() => undefined);
-    if (health?.Servers.some((s) => s.Name === node && s.Healthy && s.Voter)) {
+    if (ownLeader !== "" && (await seen(from, node).catch(() => false))) {
       return Date.now() - started;
     }
     await sleep(500);
   }
   return undefined;
 }
+
+/** Back in the voter set: the Raft configuration lists the server as a voter. */
+const backInVoterSet = (target: number, timeoutMs: number): Promise<number | undefined> =>
+  backAfterFault(target, timeoutMs, async (from, node) =>
+    (await raftServers(from)).some((s) => s.Node === node && s.Voter),
+  );
+
+/** Back as a full voter: autopilot lists it as a healthy voter (in contact, caught up). */
+const backAsVoter = (target: number, timeoutMs: number): Promise<number | undefined> =>
+  backAfterFault(target, timeoutMs, async (from, node) =>
+    (
+      await consulGet<AutopilotHealth>(globalApi(from), "/v1/operator/autopilot/health", access)
+    ).Servers.some((s) => s.Name === node && s.Healthy && s.Voter),
+  );
 
 describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, restore, refuse", function () {
   this.timeout(STEP_MS);
