@@ -20,6 +20,10 @@ export interface AutopilotServer {
   readonly Voter: boolean;
   /** Time since its last contact with the leader, as Go prints a duration (`16.3ms`). */
   readonly LastContact?: string;
+  /** The Raft term of its last log entry. */
+  readonly LastTerm?: number;
+  /** The index of its last log entry. */
+  readonly LastIndex?: number;
   /** Consul version. */
   readonly Version?: string;
 }
@@ -171,4 +175,71 @@ function serverState(s: AutopilotServer): string {
   }
   if (!s.Voter) parts.push("not a voter yet");
   return parts.join(" and ") || "healthy";
+}
+
+/**
+ * Milliseconds of a duration as Go prints one (`0s`, `440.573µs`, `16.3ms`, `1.32s`, `1m2.5s`);
+ * `undefined` when it is not one.
+ */
+export function goDurationMs(text: string): number | undefined {
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  const part = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/y;
+  const sign = text.startsWith("-") ? -1 : 1;
+  const body = text.replace(/^[-+]/, "");
+  if (body === "") return undefined;
+  let total = 0;
+  part.lastIndex = 0;
+  while (part.lastIndex < body.length) {
+    const match = part.exec(body);
+    if (!match) return undefined;
+    total += Number(match[1]) * units[match[2]];
+  }
+  return sign * total;
+}
+
+/** Autopilot's limits for a server to count as caught up (`/v1/operator/autopilot/configuration`). */
+export interface CatchUpLimits {
+  /** `LastContactThreshold` in milliseconds (Consul's default 200). */
+  readonly lastContactThresholdMs: number;
+  /** `MaxTrailingLogs` (Consul's default 250). */
+  readonly maxTrailingLogs: number;
+}
+
+/**
+ * Whether Raft has this server back as a working voter, by autopilot's own measures minus Serf's:
+ * a voter whose last log entry is of the leader's term, at most `maxTrailingLogs` behind the
+ * leader's, and whose last contact with the leader is under the threshold (the leader itself
+ * counts). Autopilot's `Healthy` also requires Serf to list the server alive, which after a
+ * partition can come up to about 30 s later (memberlist's push-pull, Serf's reconnect interval);
+ * this tells the two apart. `false` when the node or the leader is not in the answer.
+ */
+export function raftCaughtUp(
+  answer: AutopilotHealthAnswer,
+  nodeName: string,
+  limits: CatchUpLimits,
+): boolean {
+  const me = answer.Servers.find((s) => s.Name === nodeName);
+  const leader = answer.Servers.find((s) => s.Leader);
+  if (me === undefined || leader === undefined || !me.Voter) return false;
+  if (me === leader) return true;
+  const contact = goDurationMs(me.LastContact ?? "");
+  return (
+    me.LastTerm !== undefined &&
+    me.LastTerm === leader.LastTerm &&
+    me.LastIndex !== undefined &&
+    leader.LastIndex !== undefined &&
+    me.LastIndex + limits.maxTrailingLogs >= leader.LastIndex &&
+    contact !== undefined &&
+    contact >= 0 &&
+    contact < limits.lastContactThresholdMs
+  );
 }
