@@ -106,7 +106,9 @@ function checkArgs(
  * always whole), mode 0600, and deletes all but the newest `keep` (see
  * `scheduledSnapshotsScript`). Its container is `consul-snapshots-<datacenter>-<node>`, its
  * volume `consul-<datacenter>-<node>-snapshots`, mounted at `/snapshots`; files are
- * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them.
+ * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them. Only the container
+ * depends on the server's outputs: a replacement of the server (deleted before it is made again)
+ * replaces the sidecar's container, never its volume and the snapshots in it.
  */
 export class ScheduledSnapshots extends pulumi.ComponentResource {
   /** The sidecar's container name. */
@@ -144,26 +146,32 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
     super("distributed-consul:index:ScheduledSnapshots", name, {}, opts);
     failOnProblems(token.optOuts, this);
 
+    // Not the server's address: what the volume and the image are made from must not depend on
+    // the server's container. When the server is replaced (deleted first), Pulumi deletes first
+    // every resource with an input from it that the replacement could change: the volume, with
+    // the snapshots, would go with it.
     const resolved = pulumi
-      .all([args.nodeName, datacenter, image, args.httpAddress])
-      .apply(([nodeName, datacenterName, imageName, httpAddress]) => {
+      .all([args.nodeName, datacenter, image])
+      .apply(([nodeName, datacenterName, imageName]) => {
         argumentCheck.onResolve(
           checkArgs(component, { nodeName, datacenter: datacenterName, image: imageName }),
           this,
         );
-        return { nodeName, datacenter: datacenterName, image: imageName, httpAddress };
+        return { nodeName, datacenter: datacenterName, image: imageName };
       });
     // Wrapped unconditionally: the token is never plain, whether or not the caller marked it.
     const envs = pulumi.secret(
-      pulumi.all([resolved, aclEnabled ? args.token : undefined]).apply(([r, secret]) => {
-        if (aclEnabled && (secret === undefined || secret === "")) {
-          failOnProblems([missingToken("scheduledSnapshots", component, "is empty")], this);
-        }
-        return [
-          `CONSUL_HTTP_ADDR=http://${r.httpAddress}`,
-          ...(aclEnabled ? [`CONSUL_HTTP_TOKEN=${secret}`] : []),
-        ];
-      }),
+      pulumi
+        .all([args.httpAddress, aclEnabled ? args.token : undefined])
+        .apply(([httpAddress, secret]) => {
+          if (aclEnabled && (secret === undefined || secret === "")) {
+            failOnProblems([missingToken("scheduledSnapshots", component, "is empty")], this);
+          }
+          return [
+            `CONSUL_HTTP_ADDR=http://${httpAddress}`,
+            ...(aclEnabled ? [`CONSUL_HTTP_TOKEN=${secret}`] : []),
+          ];
+        }),
     );
     const childOpts = { parent: this };
     const remoteImage = new docker.RemoteImage(

@@ -307,6 +307,32 @@ describe("scheduled snapshots: what ConsulHost declares (mocks)", () => {
     );
   });
 
+  it("keeps the snapshots when the server is replaced: only the sidecar's container takes an input from the server", async () => {
+    // A server's container is replaced deleting it first (deleteBeforeReplace); the engine then
+    // deletes first every resource with an input from it that could change (its property
+    // dependencies): the volume must not be one, or the snapshots go with every server update.
+    const run = { registrations: await declared(node1) };
+    const server = theOne(run, CONTAINER, "node1-global-agent");
+    assert.strictEqual(server.options.deleteBeforeReplace, true);
+    const fromServer = (r: Registration): string[] =>
+      Object.entries(r.options.propertyDependencies)
+        .filter(([, urns]) => urns.some((urn) => urn.endsWith("::node1-global-agent")))
+        .map(([property]) => property)
+        .sort();
+    assert.deepStrictEqual(fromServer(theOne(run, VOLUME, "node1-scheduled-snapshots-volume")), []);
+    assert.deepStrictEqual(
+      fromServer(
+        theOne(run, "docker:index/remoteImage:RemoteImage", "node1-scheduled-snapshots-image"),
+      ),
+      [],
+    );
+    // The container asks the server's API (its address is known once the server is healthy).
+    assert.deepStrictEqual(
+      fromServer(theOne(run, CONTAINER, "node1-scheduled-snapshots-container")),
+      ["envs"],
+    );
+  });
+
   it("takes the interval and count given, and keeps the volume with keepDataOnDestroy", async () => {
     const registrations = await declared({
       ...node1,
