@@ -10,6 +10,7 @@ import {
   DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
   SCHEDULED_SNAPSHOTS_DIR,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   checkScheduledSnapshotsInterval,
   checkScheduledSnapshotsKeep,
   scheduledSnapshotsContainerName,
@@ -19,6 +20,7 @@ import {
 import { AGENT_ENTRYPOINT } from "../core/agent-start";
 import { DATA_DIR } from "../core/agent-config";
 import { checkPinnedImage } from "../core/service-container";
+import { containerLimits } from "../core/server-resources";
 import { checkDatacenter, checkNodeName } from "../core/validators";
 import { clientTokenCheck, missingToken } from "../core/secure-defaults";
 import { ArgumentCheck, known } from "./input-checks";
@@ -106,9 +108,11 @@ function checkArgs(
  * always whole), mode 0600, and deletes all but the newest `keep` (see
  * `scheduledSnapshotsScript`). Its container is `consul-snapshots-<datacenter>-<node>`, its
  * volume `consul-<datacenter>-<node>-snapshots`, mounted at `/snapshots`; files are
- * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them. Only the container
- * depends on the server's outputs: a replacement of the server (deleted before it is made again)
- * replaces the sidecar's container, never its volume and the snapshots in it.
+ * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them. The container runs with
+ * fixed limits, `SCHEDULED_SNAPSHOTS_RESOURCES` (64 MB without swap, half a core: a few times what
+ * a save was measured to use; see there). Only the container depends on the server's outputs: a
+ * replacement of the server (deleted before it is made again) replaces the sidecar's container,
+ * never its volume and the snapshots in it.
  */
 export class ScheduledSnapshots extends pulumi.ComponentResource {
   /** The sidecar's container name. */
@@ -173,6 +177,7 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
           ];
         }),
     );
+    const limits = containerLimits(undefined, SCHEDULED_SNAPSHOTS_RESOURCES);
     const childOpts = { parent: this };
     const remoteImage = new docker.RemoteImage(
       `${name}-image`,
@@ -205,6 +210,11 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
         // The image declares /consul/data a volume: without a mount there, every container of
         // it gets an anonymous volume. The sidecar keeps no agent data: a small tmpfs instead.
         tmpfs: { [DATA_DIR]: "size=1m" },
+        // Fixed limits (see SCHEDULED_SNAPSHOTS_RESOURCES): memory without swap beyond it, and a
+        // CFS CPU quota (Docker's --cpus).
+        memory: limits.memoryMb,
+        memorySwap: limits.memoryMb,
+        cpus: limits.cpus,
       },
       // Fixed name: the old container must go before the new one starts.
       { ...childOpts, deleteBeforeReplace: true },

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   SCHEDULED_SNAPSHOTS_RETRY_SECONDS,
   scheduledSnapshotsContainerName,
   scheduledSnapshotsScript,
@@ -304,6 +305,20 @@ describe("scheduled snapshots: what ConsulHost declares (mocks)", () => {
     assert.ok(
       component.options.dependencies.some((urn) => urn.endsWith("::node1-global-agent")),
       component.options.dependencies.join(", "),
+    );
+  });
+
+  it("runs the sidecar with fixed memory (no swap beyond it) and CPU limits", async () => {
+    const sidecar = theOne(
+      { registrations: await declared(node1) },
+      CONTAINER,
+      "node1-scheduled-snapshots-container",
+    );
+    assert.deepStrictEqual(SCHEDULED_SNAPSHOTS_RESOURCES, { memoryMb: 64, cpus: 0.5 });
+    // As the docker provider reads them back (cpus "0.5"), so that a second preview is empty.
+    assert.deepStrictEqual(
+      [sidecar.inputs.memory, sidecar.inputs.memorySwap, sidecar.inputs.cpus],
+      [64, 64, "0.5"],
     );
   });
 
