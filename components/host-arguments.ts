@@ -193,7 +193,9 @@ export interface HostArguments {
    * Raft snapshots of the global datacenter taken every `intervalSeconds` by a sidecar container
    * next to this host's global server (`consul-snapshots-<datacenter>-<node>`, with a token of
    * its own), kept in a volume on this host (`consul-<datacenter>-<node>-snapshots`), the newest
-   * `keep` of them. Not on a client host.
+   * `keep` of them. Not on a client host. The sidecar runs with fixed limits,
+   * `SCHEDULED_SNAPSHOTS_RESOURCES` (64 MB without swap, half a core; a few times what a save was
+   * measured to use).
    * @default on, intervalSeconds 3600, keep 24
    */
   readonly scheduledSnapshots?: ScheduledSnapshotSettings;

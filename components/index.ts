@@ -98,6 +98,7 @@ export {
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
   MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   SCHEDULED_SNAPSHOTS_DIR,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   scheduledSnapshotsContainerName,
   scheduledSnapshotsScript,
   scheduledSnapshotsVolumeName,

@@ -10,6 +10,7 @@ import {
   DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
   SCHEDULED_SNAPSHOTS_DIR,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   checkScheduledSnapshotsInterval,
   checkScheduledSnapshotsKeep,
   scheduledSnapshotsContainerName,
@@ -19,6 +20,7 @@ import {
 import { AGENT_ENTRYPOINT } from "../core/agent-start";
 import { DATA_DIR } from "../core/agent-config";
 import { checkPinnedImage } from "../core/service-container";
+import { containerLimits } from "../core/server-resources";
 import { checkDatacenter, checkNodeName } from "../core/validators";
 import { clientTokenCheck, missingToken } from "../core/secure-defaults";
 import { ArgumentCheck, known } from "./input-checks";
@@ -106,7 +108,11 @@ function checkArgs(
  * always whole), mode 0600, and deletes all but the newest `keep` (see
  * `scheduledSnapshotsScript`). Its container is `consul-snapshots-<datacenter>-<node>`, its
  * volume `consul-<datacenter>-<node>-snapshots`, mounted at `/snapshots`; files are
- * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them.
+ * `<node>-<UTC yyyymmddThhmmssZ>.snap`, as `npm run restore` reads them. The container runs with
+ * fixed limits, `SCHEDULED_SNAPSHOTS_RESOURCES` (64 MB without swap, half a core: a few times what
+ * a save was measured to use; see there). Only the container depends on the server's outputs: a
+ * replacement of the server (deleted before it is made again) replaces the sidecar's container,
+ * never its volume and the snapshots in it.
  */
 export class ScheduledSnapshots extends pulumi.ComponentResource {
   /** The sidecar's container name. */
@@ -144,27 +150,34 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
     super("distributed-consul:index:ScheduledSnapshots", name, {}, opts);
     failOnProblems(token.optOuts, this);
 
+    // Not the server's address: what the volume and the image are made from must not depend on
+    // the server's container. When the server is replaced (deleted first), Pulumi deletes first
+    // every resource with an input from it that the replacement could change: the volume, with
+    // the snapshots, would go with it.
     const resolved = pulumi
-      .all([args.nodeName, datacenter, image, args.httpAddress])
-      .apply(([nodeName, datacenterName, imageName, httpAddress]) => {
+      .all([args.nodeName, datacenter, image])
+      .apply(([nodeName, datacenterName, imageName]) => {
         argumentCheck.onResolve(
           checkArgs(component, { nodeName, datacenter: datacenterName, image: imageName }),
           this,
         );
-        return { nodeName, datacenter: datacenterName, image: imageName, httpAddress };
+        return { nodeName, datacenter: datacenterName, image: imageName };
       });
     // Wrapped unconditionally: the token is never plain, whether or not the caller marked it.
     const envs = pulumi.secret(
-      pulumi.all([resolved, aclEnabled ? args.token : undefined]).apply(([r, secret]) => {
-        if (aclEnabled && (secret === undefined || secret === "")) {
-          failOnProblems([missingToken("scheduledSnapshots", component, "is empty")], this);
-        }
-        return [
-          `CONSUL_HTTP_ADDR=http://${r.httpAddress}`,
-          ...(aclEnabled ? [`CONSUL_HTTP_TOKEN=${secret}`] : []),
-        ];
-      }),
+      pulumi
+        .all([args.httpAddress, aclEnabled ? args.token : undefined])
+        .apply(([httpAddress, secret]) => {
+          if (aclEnabled && (secret === undefined || secret === "")) {
+            failOnProblems([missingToken("scheduledSnapshots", component, "is empty")], this);
+          }
+          return [
+            `CONSUL_HTTP_ADDR=http://${httpAddress}`,
+            ...(aclEnabled ? [`CONSUL_HTTP_TOKEN=${secret}`] : []),
+          ];
+        }),
     );
+    const limits = containerLimits(undefined, SCHEDULED_SNAPSHOTS_RESOURCES);
     const childOpts = { parent: this };
     const remoteImage = new docker.RemoteImage(
       `${name}-image`,
@@ -197,6 +210,11 @@ export class ScheduledSnapshots extends pulumi.ComponentResource {
         // The image declares /consul/data a volume: without a mount there, every container of
         // it gets an anonymous volume. The sidecar keeps no agent data: a small tmpfs instead.
         tmpfs: { [DATA_DIR]: "size=1m" },
+        // Fixed limits (see SCHEDULED_SNAPSHOTS_RESOURCES): memory without swap beyond it, and a
+        // CFS CPU quota (Docker's --cpus).
+        memory: limits.memoryMb,
+        memorySwap: limits.memoryMb,
+        cpus: limits.cpus,
       },
       // Fixed name: the old container must go before the new one starts.
       { ...childOpts, deleteBeforeReplace: true },

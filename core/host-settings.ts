@@ -17,6 +17,7 @@ import {
   DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
   MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   checkScheduledSnapshotsInterval,
   checkScheduledSnapshotsKeep,
 } from "./scheduled-snapshots";
@@ -732,7 +733,9 @@ export const HOST_SETTINGS = {
    * Raft snapshots of the global datacenter taken every `intervalSeconds` by a sidecar container
    * next to this host's global server (`consul-snapshots-<datacenter>-<node>`, with a token of
    * its own), kept in a volume on this host (`consul-<datacenter>-<node>-snapshots`), the newest
-   * `keep` of them. Not on a client host.
+   * `keep` of them. Not on a client host. The sidecar runs with fixed limits,
+   * `SCHEDULED_SNAPSHOTS_RESOURCES` (64 MB without swap, half a core; a few times what a save was
+   * measured to use).
    * @default on, intervalSeconds 3600, keep 24
    */
   scheduledSnapshots: optional<ScheduledSnapshotSettings, false>({
@@ -741,7 +744,7 @@ export const HOST_SETTINGS = {
     input: false,
     fields: { enabled: "boolean", intervalSeconds: "number", keep: "number" },
     default: {},
-    description: `Raft snapshots of dc1 taken every interval on this host (a server host; not on a client host), by a sidecar container next to its dc1 server (consul-snapshots-<datacenter>-<node>, with a snapshot token of its own), kept in a volume on this host (consul-<datacenter>-<node>-snapshots; files <node>-<UTC time>.snap, mode 0600), so that losing one host leaves the others' copies - enabled (true), intervalSeconds (${DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}, at least ${MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}), keep (${DEFAULT_SCHEDULED_SNAPSHOTS_KEEP}). npm run restore -- --from-host <stack> restores one of them - see docs/day-two.md.`,
+    description: `Raft snapshots of dc1 taken every interval on this host (a server host; not on a client host), by a sidecar container next to its dc1 server (consul-snapshots-<datacenter>-<node>, with a snapshot token of its own), kept in a volume on this host (consul-<datacenter>-<node>-snapshots; files <node>-<UTC time>.snap, mode 0600), so that losing one host leaves the others' copies - enabled (true), intervalSeconds (${DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}, at least ${MIN_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS}), keep (${DEFAULT_SCHEDULED_SNAPSHOTS_KEEP}). The sidecar runs with fixed limits, ${SCHEDULED_SNAPSHOTS_RESOURCES.memoryMb} MB of memory (no swap beyond it) and ${SCHEDULED_SNAPSHOTS_RESOURCES.cpus} cores of CPU, a few times what a save was measured to use. npm run restore -- --from-host <stack> restores one of them - see docs/day-two.md.`,
     check: (key, value) => [
       ...(value.intervalSeconds === undefined
         ? []

@@ -20,6 +20,12 @@ export interface RegistrationOptions {
   readonly parent: string;
   /** URNs the resource depends on (`dependsOn` and inputs' resources). */
   readonly dependencies: string[];
+  /**
+   * URNs each input property depends on (the resources its value came from). The engine reads
+   * these, not `dependencies`, to decide which dependents of a resource replaced with
+   * `deleteBeforeReplace` it must delete first.
+   */
+  readonly propertyDependencies: Readonly<Record<string, string[]>>;
   /** `deleteBeforeReplace`. */
   readonly deleteBeforeReplace: boolean;
   /** `replaceOnChanges`. */
@@ -98,6 +104,9 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
@@ -119,9 +128,14 @@ function captureOptions(): Map<string, RegistrationOptions> {
   };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
     seen.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
+      propertyDependencies,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       replaceOnChanges: req.getReplaceonchangesList(),
       retainOnDelete: req.getRetainondelete() ?? false,
@@ -159,6 +173,7 @@ export async function installMocks(
           options: options.get(`${args.type}::${args.name}`) ?? {
             parent: "",
             dependencies: [],
+            propertyDependencies: {},
             deleteBeforeReplace: false,
             replaceOnChanges: [],
             retainOnDelete: false,

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_SCHEDULED_SNAPSHOTS_INTERVAL_SECONDS,
   DEFAULT_SCHEDULED_SNAPSHOTS_KEEP,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   SCHEDULED_SNAPSHOTS_RETRY_SECONDS,
   scheduledSnapshotsContainerName,
   scheduledSnapshotsScript,
@@ -304,6 +305,46 @@ describe("scheduled snapshots: what ConsulHost declares (mocks)", () => {
     assert.ok(
       component.options.dependencies.some((urn) => urn.endsWith("::node1-global-agent")),
       component.options.dependencies.join(", "),
+    );
+  });
+
+  it("runs the sidecar with fixed memory (no swap beyond it) and CPU limits", async () => {
+    const sidecar = theOne(
+      { registrations: await declared(node1) },
+      CONTAINER,
+      "node1-scheduled-snapshots-container",
+    );
+    assert.deepStrictEqual(SCHEDULED_SNAPSHOTS_RESOURCES, { memoryMb: 64, cpus: 0.5 });
+    // As the docker provider reads them back (cpus "0.5"), so that a second preview is empty.
+    assert.deepStrictEqual(
+      [sidecar.inputs.memory, sidecar.inputs.memorySwap, sidecar.inputs.cpus],
+      [64, 64, "0.5"],
+    );
+  });
+
+  it("keeps the snapshots when the server is replaced: only the sidecar's container takes an input from the server", async () => {
+    // A server's container is replaced deleting it first (deleteBeforeReplace); the engine then
+    // deletes first every resource with an input from it that could change (its property
+    // dependencies): the volume must not be one, or the snapshots go with every server update.
+    const run = { registrations: await declared(node1) };
+    const server = theOne(run, CONTAINER, "node1-global-agent");
+    assert.strictEqual(server.options.deleteBeforeReplace, true);
+    const fromServer = (r: Registration): string[] =>
+      Object.entries(r.options.propertyDependencies)
+        .filter(([, urns]) => urns.some((urn) => urn.endsWith("::node1-global-agent")))
+        .map(([property]) => property)
+        .sort();
+    assert.deepStrictEqual(fromServer(theOne(run, VOLUME, "node1-scheduled-snapshots-volume")), []);
+    assert.deepStrictEqual(
+      fromServer(
+        theOne(run, "docker:index/remoteImage:RemoteImage", "node1-scheduled-snapshots-image"),
+      ),
+      [],
+    );
+    // The container asks the server's API (its address is known once the server is healthy).
+    assert.deepStrictEqual(
+      fromServer(theOne(run, CONTAINER, "node1-scheduled-snapshots-container")),
+      ["envs"],
     );
   });
 

@@ -1,12 +1,13 @@
 // Real-suite check of scheduled snapshots (see docs/day-two.md, Scheduled snapshots): on every
 // host that runs a dc1 server, its sidecar writes a new snapshot within one interval, readable by
-// its owner only, and keeps no more than it is told. Read with `docker exec` in the sidecar; it
-// changes nothing on the hosts.
+// its owner only, and keeps no more than it is told; its container has its fixed limits. Read
+// with `docker exec` and `docker inspect`; it changes nothing on the hosts.
 import * as assert from "assert";
 import { TestHost } from "../../testbed/environment";
 import { docker, eventually } from "../../testbed/probes";
 import {
   SCHEDULED_SNAPSHOTS_DIR,
+  SCHEDULED_SNAPSHOTS_RESOURCES,
   scheduledSnapshotsContainerName,
   snapshotFiles,
 } from "../../components";
@@ -107,4 +108,26 @@ export async function assertScheduledSnapshots(
     }),
   );
   return new Map(newest);
+}
+
+/**
+ * Asserts that `docker inspect` of the sidecar of `nodeName` on `host` shows its fixed limits
+ * (`SCHEDULED_SNAPSHOTS_RESOURCES`): the memory, as much swap-inclusive memory (no swap beyond
+ * it), and the CPU quota.
+ */
+export async function assertScheduledSnapshotsLimits(
+  host: TestHost,
+  nodeName: string,
+  datacenter = "dc1",
+): Promise<void> {
+  const container = scheduledSnapshotsContainerName(datacenter, nodeName);
+  const hostConfig = JSON.parse(
+    await docker(host, "inspect", "--format", "{{json .HostConfig}}", container),
+  ) as { Memory: number; MemorySwap: number; NanoCpus: number };
+  const bytes = SCHEDULED_SNAPSHOTS_RESOURCES.memoryMb * 1024 * 1024;
+  assert.deepStrictEqual(
+    [hostConfig.Memory, hostConfig.MemorySwap, hostConfig.NanoCpus],
+    [bytes, bytes, SCHEDULED_SNAPSHOTS_RESOURCES.cpus * 1e9],
+    `${host.stack}/${container}: docker inspect Memory, MemorySwap, NanoCpus`,
+  );
 }

@@ -18,6 +18,7 @@ import {
   ScratchProject,
   exampleStack,
   hostStack,
+  npmRunIn,
   oneHostStack,
   scratchProject,
   containersOf,
@@ -42,6 +43,7 @@ import {
   rpcPing,
   tcpConnect,
 } from "../../testbed/probes";
+import { assertScheduledSnapshotsLimits, scheduledSnapshotsOn } from "./scheduled-snapshots-checks";
 
 const SERVICE = "elasticsearch";
 /** The API on the host address: HTTPS (every deployment here has TLS). */
@@ -61,6 +63,15 @@ const ACL_DENIAL =
 /** How long the agents' logs are watched for ACL denials in steady state. */
 const QUIET_LOG_WINDOW_MS = 30_000;
 const STEP_MS = 6 * 60_000;
+/**
+ * Both stacks' `scheduledSnapshots.intervalSeconds`: the shortest accepted, so that step 8b waits
+ * at most a minute for a scheduled snapshot to restore from.
+ */
+const SCHEDULED_SNAPSHOT_SECONDS = 60;
+/** How many times step 8b restarts node2's server at most until node1's leads. */
+const LEADERSHIP_RESTARTS = 5;
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 let env: TestEnvironment;
 let project: ScratchProject | undefined;
@@ -259,7 +270,20 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     env = readTestEnvironment();
     await assertNoLeftovers(env.hosts);
     project = scratchProject();
-    for (const host of env.hosts) stacks.push(await hostStack(project, env, host));
+    for (const host of env.hosts) {
+      const stack = await hostStack(project, env, host);
+      // Scheduled snapshots every minute (step 8b restores one). Written into the settings file:
+      // setConfig takes strings, Pulumi wants an object here.
+      const settings = await stack.workspace.stackSettings(stack.name);
+      await stack.workspace.saveStackSettings(stack.name, {
+        ...settings,
+        config: {
+          ...settings.config,
+          "distributed-consul:scheduledSnapshots": { intervalSeconds: SCHEDULED_SNAPSHOT_SECONDS },
+        },
+      });
+      stacks.push(stack);
+    }
   });
 
   afterEach(function () {
@@ -467,21 +491,163 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     assertNoSecretInBackend(secrets);
   });
 
-  it("8. replacing a Consul server (a logLevel change) keeps the KV data, and the cluster has a leader again", async () => {
+  it("8. replacing a Consul server (a logLevel change) keeps the KV data and the host's scheduled snapshots, and the cluster has a leader again", async () => {
     assert.strictEqual(
       await consulPut<boolean>(globalApi(0), "/v1/kv/e2e/kept", "before", access),
       true,
     );
+    // The sidecar took its first snapshot when it started (step 1), or within an interval after.
+    const snapshots = (
+      await eventually(
+        () => scheduledSnapshotsOn(hostAt(0), "node1"),
+        (list) => list.length > 0,
+        (SCHEDULED_SNAPSHOT_SECONDS + 30) * 1000,
+      )
+    ).map((f) => f.name);
+    assert.ok(snapshots.length > 0, "node1's sidecar holds no snapshot");
     const before = await stacks[0].outputs();
     await stacks[0].setConfig("distributed-consul:logLevel", { value: "debug" });
     const after = await up(0);
     assert.notStrictEqual(after.globalContainerId.value, before.globalContainerId.value);
+    // The sidecar's container is replaced with the server, its volume is not.
+    const kept = (await scheduledSnapshotsOn(hostAt(0), "node1")).map((f) => f.name);
+    assert.deepStrictEqual(
+      snapshots.filter((name) => !kept.includes(name)),
+      [],
+      `node1's scheduled snapshots after the replacement: ${kept.join(", ")}`,
+    );
     await assertTwoServerCluster();
     const value = await eventually(
       () => consulRequest(globalApi(0), "GET", "/v1/kv/e2e/kept?raw", access),
       (r) => r.status === 200 && r.body === "before",
     );
     assert.deepStrictEqual(value, { status: 200, body: "before" });
+  });
+
+  it("8b. both sidecars have their memory and CPU limits; a restore from node2's scheduled snapshot (npm run restore -- --stack node1 --from-host node2) brings back the keys written before it and drops the one written after; both previews stay empty", async () => {
+    if (!project) throw new Error("no scratch project");
+    // Both sidecars run with their fixed limits (node1's was made again with its server in step 8).
+    for (const host of env.hosts) await assertScheduledSnapshotsLimits(host, host.stack);
+    const prefix = `e2e/scheduled-restore/${randomBytes(4).toString("hex")}`;
+    const written = new Map<string, string>();
+    for (let n = 0; n < 3; n++) {
+      const key = `${prefix}/${n}`;
+      const value = `value ${n} ${randomBytes(8).toString("hex")}`;
+      assert.strictEqual(
+        await consulPut<boolean>(globalApi(0), `/v1/kv/${key}`, value, access),
+        true,
+        `PUT ${key}`,
+      );
+      written.set(key, value);
+    }
+    // A snapshot is named after the second its save started: one named in a later second than
+    // the last acknowledged write holds every write.
+    const afterWrites = (Math.floor(Date.now() / 1000) + 1) * 1000;
+    const waitStarted = Date.now();
+    const files = await eventually(
+      () => scheduledSnapshotsOn(hostAt(1), "node2"),
+      (list) => list.length > 0 && list[0].takenAt.getTime() >= afterWrites,
+      (SCHEDULED_SNAPSHOT_SECONDS + 30) * 1000,
+    );
+    assert.ok(
+      files.length > 0 && files[0].takenAt.getTime() >= afterWrites,
+      `node2's sidecar took no snapshot since ${new Date(afterWrites).toISOString()} within ${SCHEDULED_SNAPSHOT_SECONDS + 30} s; it has ${files.map((f) => f.name).join(", ") || "none"}`,
+    );
+    const snapshot = files[0].name;
+    const waited = Date.now() - waitStarted;
+
+    // The KV changes after the snapshot: the keys deleted, another written.
+    for (const key of written.keys()) {
+      const deleted = await consulRequest(globalApi(0), "DELETE", `/v1/kv/${key}`, access);
+      assert.strictEqual(deleted.status, 200, `DELETE ${key}: ${deleted.body}`);
+    }
+    const later = `${prefix}/after-snapshot`;
+    assert.strictEqual(
+      await consulPut<boolean>(globalApi(0), `/v1/kv/${later}`, "x", access),
+      true,
+    );
+
+    // restore refuses unless node1 (the bootstrap server, which re-creates the management token)
+    // leads. With two servers, restarting node2's (a server does not leave on SIGTERM) makes the
+    // pair elect again: stopped until node1 has seen the leader gone (alone it has no quorum and
+    // keeps asking for votes, its term rising), then started, node2 votes for node1. (A bare
+    // `docker restart` is often back before node1 noticed, and node2 wins again.)
+    const leadershipStarted = Date.now();
+    const node1 = `${hostAt(0).ip}:${GLOBAL_RPC_PORT}`;
+    let restarts = 0;
+    for (;;) {
+      await assertTwoServerCluster();
+      const leaders = [(await raft(0)).leader, (await raft(1)).leader];
+      if (leaders.every((l) => l === node1)) break;
+      assert.ok(
+        restarts < LEADERSHIP_RESTARTS,
+        `node1 does not lead after ${restarts} restarts of node2's server: ${leaders.join(", ")}`,
+      );
+      await docker(hostAt(1), "stop", "consul-dc1-node2");
+      const seen = await eventually(
+        () => consulGet<string>(globalApi(0), "/v1/status/leader", access),
+        (leader) => leader === "",
+        30_000,
+        500,
+      );
+      assert.strictEqual(seen, "", "node1 still names a leader 30 s after node2's server stopped");
+      await docker(hostAt(1), "start", "consul-dc1-node2");
+      restarts++;
+    }
+    const leadership = Date.now() - leadershipStarted;
+
+    // --file: the snapshot waited for, not a newer one the sidecar may have taken since.
+    const restore = await npmRunIn(project, "restore", [
+      "--stack",
+      "node1",
+      "--from-host",
+      "node2",
+      "--file",
+      snapshot,
+    ]);
+    assert.strictEqual(
+      restore.code,
+      0,
+      `npm run restore failed (exit ${restore.code}):\n${restore.tail}`,
+    );
+    assert.match(restore.output, new RegExp(`copied ${snapshot.replace(/\./g, "\\.")} out of`));
+    // What the operator holds after the restore: node1's outputs now.
+    access = accessOf(await stacks[0].outputs());
+    await assertTwoServerCluster();
+    for (const i of [0, 1]) {
+      for (const [key, value] of written) {
+        const entries = await consulGet<{ Value: string }[]>(
+          globalApi(i),
+          `/v1/kv/${key}?consistent`,
+          access,
+        );
+        assert.strictEqual(
+          Buffer.from(entries[0].Value, "base64").toString("utf8"),
+          value,
+          `${key} read through ${hostAt(i).stack}`,
+        );
+      }
+      const gone = await consulRequest(globalApi(i), "GET", `/v1/kv/${later}?consistent`, access);
+      assert.strictEqual(
+        gone.status,
+        404,
+        `${later} read through ${hostAt(i).stack}: ${gone.body}`,
+      );
+    }
+    // The restore's convergence (refresh and up of both stacks) leaves nothing to change.
+    const previewsStarted = Date.now();
+    for (const stack of stacks) {
+      const preview = await stack.preview({
+        expectNoChanges: true,
+        diff: true,
+        onOutput: (text) => project?.log(text),
+      });
+      const changes = Object.entries(preview.changeSummary).filter(([op]) => op !== "same");
+      assert.deepStrictEqual(changes, [], `${stack.name} after the restore: ${preview.stdout}`);
+    }
+    console.log(
+      `      node2's snapshot ${snapshot} after ${seconds(waited)}; node1 led after ${restarts} restart(s) of node2's server (${seconds(leadership)}); restore ${seconds(restore.ms)}; two empty previews ${seconds(Date.now() - previewsStarted)}`,
+    );
   });
 
   it("9. a crashed agent (its process killed inside the container) comes back by itself and rejoins", async () => {
