@@ -22,7 +22,10 @@ import {
   unpauseContainer,
 } from "./faults";
 import { FaultKind, PlannedFault, drawFaultPlan, seededRandom } from "./fault-plan";
-import { assertScheduledSnapshots } from "./scheduled-snapshots-checks";
+import {
+  assertScheduledSnapshots,
+  assertScheduledSnapshotsLimits,
+} from "./scheduled-snapshots-checks";
 import {
   assertExtraConfigRefusedAtPreview,
   assertOperationsFacts,
@@ -718,7 +721,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     console.log(`      fleet facts in ${seconds(Date.now() - started)}`);
   });
 
-  it("1c. run like the Helm chart's users: a scheduled snapshot on every server host within one interval; every server's Prometheus metrics with the metrics token (refused without), the UI over HTTPS with the CA, the extraConfig limit in /v1/agent/self, the memory and CPU limits in docker inspect; an unknown and an owned extraConfig key fail at preview", async () => {
+  it("1c. run like the Helm chart's users: a scheduled snapshot on every server host within one interval; every server's Prometheus metrics with the metrics token (refused without), the UI over HTTPS with the CA, the extraConfig limit in /v1/agent/self, the memory and CPU limits in docker inspect (the snapshots sidecar's too); an unknown and an owned extraConfig key fail at preview", async () => {
     const started = Date.now();
     // Meanwhile, every server host's sidecar writes a scheduled snapshot within one interval.
     const scheduled = assertScheduledSnapshots(
@@ -731,6 +734,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
       await assertOperationsFacts(host, operationsOutputsOf(await stacks[i].outputs()), {
         httpMaxConnsPerClient: HTTP_MAX_CONNS_PER_CLIENT,
       });
+      await assertScheduledSnapshotsLimits(host, host.stack);
     }
     await assertExtraConfigRefusedAtPreview(stacks[2]);
     const snapshots = await scheduled;
