@@ -1055,6 +1055,26 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
           `      ${r.fault.kind} of ${hostAt(r.target).stack}: longest write gap ${seconds(gap.ms)} (t=${seconds(gap.from - workload.startedAt)})`,
         );
       }
+      // Which servers took writes after each heal: a server that answers but cannot reach the
+      // leader (its own gossip still lists it failed) shows here, and in the reasons above.
+      for (const r of records) {
+        const windows = [0, 1, 2, 3, 4];
+        const per = [0, 1, 2].map((i) => {
+          const counts = windows.map(
+            (k) =>
+              summary.writes.filter(
+                (w) =>
+                  w.server === globalApi(i) &&
+                  w.at >= r.healedAt + k * 10_000 &&
+                  w.at < r.healedAt + (k + 1) * 10_000,
+              ).length,
+          );
+          return `${hostAt(i).stack} ${counts.join("/")}`;
+        });
+        console.log(
+          `      writes acknowledged per 10 s after the heal of ${r.fault.kind} of ${hostAt(r.target).stack}: ${per.join("; ")}`,
+        );
+      }
       assertNothingLost(summary, "the fault sequence");
       const late = records.filter(
         (r) => r.voting === undefined || r.voting > BACK_AS_VOTER_BOUND_MS,

@@ -54,7 +54,7 @@ export interface WorkloadRecord {
   readonly samples: readonly LeaderSample[];
   /** The sampled servers' API addresses, in the order of each sample's `leaders`. */
   readonly servers: readonly string[];
-  /** Writes not acknowledged (error status, refused, timed out), by reason. */
+  /** Writes not acknowledged (error status, refused, timed out), by `server host: reason`. */
   readonly failedWrites: ReadonlyMap<string, number>;
   /** Consistent reads that failed (error status, refused, timed out). */
   readonly failedReads: number;
@@ -289,10 +289,10 @@ export class Workload {
           this.writes.push({ key, value, server, at: Date.now() });
           acked = true;
         } else {
-          this.countFailedWrite(`${put.status} ${put.body.trim().slice(0, 60)}`);
+          this.countFailedWrite(server, `${put.status} ${put.body.trim().slice(0, 60)}`);
         }
       } catch (e) {
-        this.countFailedWrite(errorReason(e));
+        this.countFailedWrite(server, errorReason(e));
       }
       if (acked && servers.length > 1) {
         // Read through each other server in turn, without waiting: a read through a server that
@@ -394,8 +394,10 @@ export class Workload {
     }
   }
 
-  private countFailedWrite(reason: string): void {
-    this.failedWrites.set(reason, (this.failedWrites.get(reason) ?? 0) + 1);
+  /** Counts a write not acknowledged, by the server's host and the reason (`host: reason`). */
+  private countFailedWrite(server: string, reason: string): void {
+    const key = `${server.split(":")[0]}: ${reason}`;
+    this.failedWrites.set(key, (this.failedWrites.get(key) ?? 0) + 1);
   }
 }
 
