@@ -26,6 +26,7 @@ import {
   assertScheduledSnapshots,
   assertScheduledSnapshotsLimits,
 } from "./scheduled-snapshots-checks";
+import { assertKeysRead, writeKeys } from "./kv-checks";
 import {
   assertExtraConfigRefusedAtPreview,
   assertOperationsFacts,
@@ -1106,17 +1107,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
 
   it("7. snapshot and restore: KV written, every stack destroyed (volumes gone), up again, npm run restore -- --stack node1 gives the KV back", async () => {
     const prefix = `e2e/restore/${randomBytes(4).toString("hex")}`;
-    const written = new Map<string, string>();
-    for (let n = 0; n < 5; n++) {
-      const key = `${prefix}/${n}`;
-      const value = `value ${n} ${randomBytes(8).toString("hex")}`;
-      assert.strictEqual(
-        await consulPut<boolean>(globalApi(0), `/v1/kv/${key}`, value, access),
-        true,
-        `PUT ${key}`,
-      );
-      written.set(key, value);
-    }
+    const written = await writeKeys(globalApi(0), access, prefix, 5);
     const started = Date.now();
     for (const i of [2, 1, 0]) await destroy(i);
     for (const i of [0, 1, 2])
@@ -1155,18 +1146,7 @@ describe("day two on three Docker hosts: add, upgrade, fail over, lose, remove, 
     access = accessOf(await stacks[0].outputs());
     await assertVoters(["node1", "node2", "node3"]);
     for (const i of [0, 1, 2]) {
-      for (const [key, value] of written) {
-        const entries = await consulGet<{ Value: string }[]>(
-          globalApi(i),
-          `/v1/kv/${key}?consistent`,
-          access,
-        );
-        assert.strictEqual(
-          Buffer.from(entries[0].Value, "base64").toString("utf8"),
-          value,
-          `${key} read through ${hostAt(i).stack}`,
-        );
-      }
+      await assertKeysRead(globalApi(i), access, written, hostAt(i).stack);
     }
     console.log(
       `      destroy of three stacks ${seconds(destroyed)}, up again and restore ${seconds(Date.now() - started - destroyed)} (restore ${seconds(restore.ms)})`,

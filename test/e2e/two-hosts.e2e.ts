@@ -44,6 +44,7 @@ import {
   tcpConnect,
 } from "../../testbed/probes";
 import { assertScheduledSnapshotsLimits, scheduledSnapshotsOn } from "./scheduled-snapshots-checks";
+import { assertKeysRead, writeKeys } from "./kv-checks";
 
 const SERVICE = "elasticsearch";
 /** The API on the host address: HTTPS (every deployment here has TLS). */
@@ -263,6 +264,21 @@ async function generatedSecrets(): Promise<Map<string, string>> {
   return secrets;
 }
 
+/**
+ * Previews `stack` with `expectNoChanges` and asserts it proposes no change (the message names the
+ * stack, then `when`); resolves to the preview's output.
+ */
+async function assertNoChangePreview(stack: Stack, when: string): Promise<string> {
+  const preview = await stack.preview({
+    expectNoChanges: true,
+    diff: true,
+    onOutput: (text) => project?.log(text),
+  });
+  const changes = Object.entries(preview.changeSummary).filter(([op]) => op !== "same");
+  assert.deepStrictEqual(changes, [], `${stack.name}${when}: ${preview.stdout}`);
+  return preview.stdout;
+}
+
 describe("real deployment of node1 and node2 on two Docker hosts", function () {
   this.timeout(STEP_MS);
 
@@ -406,14 +422,8 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
 
   it("6. a second preview of each stack proposes no change (no certificate or token churn); aclEnabled false is warned about; a rename with an alias changes nothing", async () => {
     for (const stack of stacks) {
-      const preview = await stack.preview({
-        expectNoChanges: true,
-        diff: true,
-        onOutput: (text) => project?.log(text),
-      });
-      const changes = Object.entries(preview.changeSummary).filter(([op]) => op !== "same");
-      assert.deepStrictEqual(changes, [], `${stack.name}: ${preview.stdout}`);
-      assert.doesNotMatch(preview.stdout, /aclEnabled is false/, stack.name);
+      const stdout = await assertNoChangePreview(stack, "");
+      assert.doesNotMatch(stdout, /aclEnabled is false/, stack.name);
     }
     // A preview changes nothing: the setting is removed again right after.
     await stacks[0].setConfig("distributed-consul:aclEnabled", { value: "false" });
@@ -529,17 +539,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     // Both sidecars run with their fixed limits (node1's was made again with its server in step 8).
     for (const host of env.hosts) await assertScheduledSnapshotsLimits(host, host.stack);
     const prefix = `e2e/scheduled-restore/${randomBytes(4).toString("hex")}`;
-    const written = new Map<string, string>();
-    for (let n = 0; n < 3; n++) {
-      const key = `${prefix}/${n}`;
-      const value = `value ${n} ${randomBytes(8).toString("hex")}`;
-      assert.strictEqual(
-        await consulPut<boolean>(globalApi(0), `/v1/kv/${key}`, value, access),
-        true,
-        `PUT ${key}`,
-      );
-      written.set(key, value);
-    }
+    const written = await writeKeys(globalApi(0), access, prefix, 3);
     // A snapshot is named after the second its save started: one named in a later second than
     // the last acknowledged write holds every write.
     const afterWrites = (Math.floor(Date.now() / 1000) + 1) * 1000;
@@ -615,18 +615,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     access = accessOf(await stacks[0].outputs());
     await assertTwoServerCluster();
     for (const i of [0, 1]) {
-      for (const [key, value] of written) {
-        const entries = await consulGet<{ Value: string }[]>(
-          globalApi(i),
-          `/v1/kv/${key}?consistent`,
-          access,
-        );
-        assert.strictEqual(
-          Buffer.from(entries[0].Value, "base64").toString("utf8"),
-          value,
-          `${key} read through ${hostAt(i).stack}`,
-        );
-      }
+      await assertKeysRead(globalApi(i), access, written, hostAt(i).stack);
       const gone = await consulRequest(globalApi(i), "GET", `/v1/kv/${later}?consistent`, access);
       assert.strictEqual(
         gone.status,
@@ -636,15 +625,7 @@ describe("real deployment of node1 and node2 on two Docker hosts", function () {
     }
     // The restore's convergence (refresh and up of both stacks) leaves nothing to change.
     const previewsStarted = Date.now();
-    for (const stack of stacks) {
-      const preview = await stack.preview({
-        expectNoChanges: true,
-        diff: true,
-        onOutput: (text) => project?.log(text),
-      });
-      const changes = Object.entries(preview.changeSummary).filter(([op]) => op !== "same");
-      assert.deepStrictEqual(changes, [], `${stack.name} after the restore: ${preview.stdout}`);
-    }
+    for (const stack of stacks) await assertNoChangePreview(stack, " after the restore");
     console.log(
       `      node2's snapshot ${snapshot} after ${seconds(waited)}; node1 led after ${restarts} restart(s) of node2's server (${seconds(leadership)}); restore ${seconds(restore.ms)}; two empty previews ${seconds(Date.now() - previewsStarted)}`,
     );
